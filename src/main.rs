@@ -1,1 +1,19 @@
-fn main() {}
+//! `claimgraph`: parse the command line, run, turn the outcome into an exit code.
+//!
+//! Exit codes: 0 every record was processed; 2 the run finished but some records were
+//! rejected (see errors.jsonl); 1 the run could not proceed.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = claimgraph::cli::Cli::parse();
+    match claimgraph::cli::run(args) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("claimgraph: error: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}

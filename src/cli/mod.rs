@@ -1,0 +1,92 @@
+//! The command line: one file per subcommand. `anyhow` lives here and in `main`, not in the
+//! library.
+
+pub mod eval;
+pub mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::model::{Precision, TaggerConfig};
+
+#[derive(Debug, Parser)]
+#[command(name = "claimgraph", version, about = "News articles in; entities, statements, relations and cross-outlet facts out.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the pipeline over articles and write the dataset.
+    Run(run::RunArgs),
+    /// Evaluate the tagger.
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
+}
+
+/// Options shared by every command that loads the tagger.
+#[derive(Debug, Args, Clone)]
+pub struct ModelArgs {
+    /// Model folder [default: models/claimgraph-tagger, or $CLAIMGRAPH_MODEL].
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+    /// Worker threads (rayon) and libtorch intra-op threads [default: all cores].
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+    /// Windows per forward pass.
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub batch_size: usize,
+    /// Where the encoder runs: cpu, cuda, or auto (cuda when available).
+    #[arg(long, default_value = "auto", value_parser = ["cpu", "cuda", "auto"])]
+    pub device: String,
+    /// Numeric precision of the encoder: f32 or bf16.
+    #[arg(long, default_value = "f32")]
+    pub precision: Precision,
+}
+
+impl ModelArgs {
+    pub fn threads(&self) -> usize {
+        self.threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
+            .max(1)
+    }
+
+    /// Sizes rayon and libtorch so the two never oversubscribe the cores: per-document stages
+    /// and the forward pass take turns, each with all `threads`.
+    pub fn init_threads(&self) -> anyhow::Result<()> {
+        let n = self.threads();
+        tch::set_num_threads(n as i32);
+        tch::set_num_interop_threads(1);
+        rayon::ThreadPoolBuilder::new().num_threads(n).build_global().ok();
+        Ok(())
+    }
+
+    pub fn tagger_config(&self) -> anyhow::Result<TaggerConfig> {
+        let device = match self.device.as_str() {
+            "cpu" => tch::Device::Cpu,
+            "cuda" => {
+                if !tch::Cuda::is_available() {
+                    anyhow::bail!("--device cuda: no CUDA device is available");
+                }
+                tch::Device::Cuda(0)
+            }
+            _ => tch::Device::cuda_if_available(),
+        };
+        Ok(TaggerConfig { batch_size: self.batch_size, device, precision: self.precision })
+    }
+
+    pub fn model_dir(&self) -> PathBuf {
+        self.model.clone().unwrap_or_else(crate::model::default_model_dir)
+    }
+}
+
+/// Runs a parsed command line; the exit code tells the shell how it went.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Eval(cmd) => eval::run(cmd),
+    }
+}

@@ -1,0 +1,103 @@
+//! `claimgraph run INPUT... -o OUT_DIR`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use clap::Args;
+
+use crate::cli::ModelArgs;
+use crate::io::{FieldNames, Format, ReadOptions};
+use crate::model::Tagger;
+use crate::pipeline::{self, RunConfig};
+use crate::stages::StageSet;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Inputs: .jsonl/.ndjson, .csv/.tsv, .txt/.md, a directory of them, any of these .gz or
+    /// .zst compressed, or - for JSONL on stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<PathBuf>,
+    /// Output directory (created if missing).
+    #[arg(short, long, value_name = "OUT_DIR")]
+    pub out: PathBuf,
+    /// Format of every table: jsonl, csv or parquet.
+    #[arg(long, default_value = "jsonl")]
+    pub format: Format,
+    /// Rename an input field: --field text=body --field id=article_id (fields: id, text,
+    /// title, url, published, source).
+    #[arg(long = "field", value_name = "NAME=COLUMN")]
+    pub fields: Vec<String>,
+    /// Entity ruler: JSONL of {"label", "pattern"} or {"label", "regex"} lines that add or
+    /// override mentions.
+    #[arg(long, value_name = "FILE")]
+    pub ruler: Option<PathBuf>,
+    /// Also write the sentences table (sentence spans, token spans and tags).
+    #[arg(long)]
+    pub with_tokens: bool,
+    /// Articles read and processed per chunk (memory is bounded by it).
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub chunk_size: usize,
+    /// Reject texts larger than this many bytes.
+    #[arg(long, default_value_t = 5_000_000, value_name = "BYTES")]
+    pub max_text_bytes: usize,
+    /// No progress bar and no summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+fn field_names(specs: &[String]) -> anyhow::Result<FieldNames> {
+    let mut f = FieldNames::default();
+    for spec in specs {
+        let Some((name, column)) = spec.split_once('=') else {
+            bail!("--field '{spec}': expected NAME=COLUMN, e.g. --field text=body");
+        };
+        let slot = match name {
+            "id" => &mut f.id,
+            "text" => &mut f.text,
+            "title" => &mut f.title,
+            "url" => &mut f.url,
+            "published" => &mut f.published,
+            "source" => &mut f.source,
+            other => bail!("--field '{spec}': unknown field '{other}' (id, text, title, url, published, source)"),
+        };
+        *slot = column.to_string();
+    }
+    Ok(f)
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let read = ReadOptions { fields: field_names(&args.fields)?, max_text_bytes: args.max_text_bytes };
+    args.model.init_threads()?;
+    let stages = StageSet::new(args.ruler.as_deref()).context("loading the stage configuration")?;
+    let dir = args.model.model_dir();
+    let mut tagger = Tagger::load(&dir, &args.model.tagger_config()?)
+        .with_context(|| format!("loading the model in {}", dir.display()))?;
+    let cfg = RunConfig {
+        inputs: args.inputs,
+        out_dir: args.out,
+        format: args.format,
+        read,
+        chunk_size: args.chunk_size,
+        with_tokens: args.with_tokens,
+        progress: !args.quiet,
+        threads: args.model.threads(),
+    };
+    let summary = pipeline::run(&cfg, &mut tagger, &stages)?;
+    let c = &summary.counts;
+    if !args.quiet {
+        eprintln!(
+            "claimgraph: {} records: {} ok, {} rejected; {} mentions, {} entities, {} statements, {} relations, {} facts, {} conflicts; {} words in {:.1} s ({:.0} words/s) -> {}",
+            c.records, c.ok, c.rejected, c.mentions, c.entities, c.statements, c.relations, c.facts,
+            c.conflicts, summary.words, summary.seconds, summary.words as f64 / summary.seconds.max(1e-9),
+            summary.out_dir.display()
+        );
+        if c.rejected > 0 {
+            eprintln!("claimgraph: {} records rejected; reasons in {}", c.rejected,
+                summary.out_dir.join(format!("errors.{}", cfg.format)).display());
+        }
+    }
+    Ok(if c.rejected > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,358 @@
+//! The tagger: words in, NER + part of speech + chunk labels out, in one encoder pass.
+//!
+//! 1. Each word is cut into word pieces by the model's `tokenizer.json` (the `tokenizers`
+//!    crate, pre-tokenized input, so pieces map back to words), at most
+//!    `max_pieces_per_word` each; a word that yields none becomes `[UNK]`.
+//! 2. The case feature: every piece of a word whose first character is upper-case gets
+//!    token-type id 1. The encoder is uncased; this gives capitalization back to it.
+//! 3. A document's words are cut into overlapping windows ([`windows`](super::windows)).
+//! 4. Windows of all documents in the call are sorted by length and batched, so padding stays
+//!    small; batches never exceed `batch_size` rows (rust-bert's own `predict` mixes up inputs
+//!    past its batch size; we do not use it).
+//! 5. Each word takes the argmax of each head at its first piece, in the window where it is
+//!    most central; NER and chunk sequences are repaired to valid IOB2.
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use tokenizers::Tokenizer;
+
+use crate::doc::{Document, Tags};
+use crate::model::engine::{Engine, PieceBatch};
+use crate::model::tch_engine::{Precision, TchEngine};
+use crate::model::windows::{self, Window};
+use crate::model::ModelError;
+
+/// Label lists of the three heads, as saved by `scripts/train_tagger.py`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Labels {
+    pub ner: Vec<String>,
+    pub pos: Vec<String>,
+    pub chunk: Vec<String>,
+}
+
+/// Input conventions the model was trained with (`tagger.json`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TaggerSpec {
+    pub max_pieces: usize,
+    pub max_pieces_per_word: usize,
+    pub case_feature: String,
+    pub stride_fraction: f64,
+}
+
+/// How to run the tagger. These change speed, not results (except `precision`, which is part
+/// of the fingerprint).
+#[derive(Debug, Clone)]
+pub struct TaggerConfig {
+    /// Windows per forward pass. Default 8: the best measured on 2 CPU cores (NOTES.md).
+    pub batch_size: usize,
+    pub device: tch::Device,
+    /// Default f32.
+    pub precision: Precision,
+}
+
+impl Default for TaggerConfig {
+    fn default() -> Self {
+        TaggerConfig { batch_size: 8, device: tch::Device::Cpu, precision: Precision::F32 }
+    }
+}
+
+/// One word's labels, as indices into [`Labels`], with the probability of each.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WordLabels {
+    pub ner: usize,
+    pub ner_p: f32,
+    pub pos: usize,
+    pub pos_p: f32,
+    pub chunk: usize,
+    pub chunk_p: f32,
+}
+
+pub struct Tagger {
+    engine: Box<dyn Engine>,
+    tokenizer: Tokenizer,
+    pub labels: Labels,
+    spec: TaggerSpec,
+    batch_size: usize,
+    cls: i64,
+    sep: i64,
+    unk: u32,
+    fingerprint: String,
+    dir: PathBuf,
+}
+
+/// A document's words as the model sees them.
+struct Prepared {
+    pieces: Vec<Vec<u32>>,
+    upper: Vec<bool>,
+    windows: Vec<Window>,
+    owner: Vec<usize>,
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, ModelError> {
+    std::fs::read(path).map_err(|e| ModelError::Io { path: path.to_path_buf(), source: e })
+}
+
+fn parse_json<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, ModelError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| ModelError::Format { path: path.to_path_buf(), reason: e.to_string() })
+}
+
+impl Tagger {
+    /// Loads a model folder (`model.safetensors`, `config.json`, `tokenizer.json`,
+    /// `labels.json`, `tagger.json`).
+    pub fn load(dir: &Path, cfg: &TaggerConfig) -> Result<Self, ModelError> {
+        let labels_path = dir.join("labels.json");
+        let labels_bytes = read(&labels_path)?;
+        let labels: Labels = parse_json(&labels_path, &labels_bytes)?;
+        let spec_path = dir.join("tagger.json");
+        let spec_bytes = read(&spec_path)?;
+        let spec: TaggerSpec = parse_json(&spec_path, &spec_bytes)?;
+        if spec.case_feature != "type_id_first_upper" {
+            return Err(ModelError::Format {
+                path: spec_path,
+                reason: format!("unsupported case_feature '{}'", spec.case_feature),
+            });
+        }
+        if spec.max_pieces < 3 + spec.max_pieces_per_word {
+            return Err(ModelError::Format {
+                path: spec_path,
+                reason: "max_pieces must leave room for [CLS], [SEP] and one whole word".into(),
+            });
+        }
+        let tok_path = dir.join("tokenizer.json");
+        let tokenizer = Tokenizer::from_file(&tok_path)
+            .map_err(|e| ModelError::Format { path: tok_path.clone(), reason: e.to_string() })?;
+        let id = |t: &str| {
+            tokenizer.token_to_id(t).ok_or_else(|| ModelError::Format {
+                path: tok_path.clone(),
+                reason: format!("vocabulary has no {t}"),
+            })
+        };
+        let (cls, sep, unk) = (id("[CLS]")? as i64, id("[SEP]")? as i64, id("[UNK]")?);
+
+        let heads = [("ner", labels.ner.len()), ("pos", labels.pos.len()), ("chunk", labels.chunk.len())];
+        let engine = TchEngine::load(dir, &heads, cfg.device, cfg.precision)?;
+
+        // Fingerprint: everything in the folder that changes outputs, plus the precision.
+        let mut h = Sha256::new();
+        for name in ["model.safetensors", "config.json", "tokenizer.json"] {
+            h.update(read(&dir.join(name))?);
+        }
+        h.update(&labels_bytes);
+        h.update(&spec_bytes);
+        h.update(engine.describe().as_bytes());
+        let fingerprint = format!("{:x}", h.finalize())[..16].to_string();
+
+        Ok(Tagger {
+            engine: Box::new(engine),
+            tokenizer,
+            labels,
+            spec,
+            batch_size: cfg.batch_size.max(1),
+            cls,
+            sep,
+            unk,
+            fingerprint,
+            dir: dir.to_path_buf(),
+        })
+    }
+
+    /// Identifies the weights, vocabulary, label sets and precision.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    pub fn model_dir(&self) -> &Path {
+        &self.dir
+    }
+
+}
+
+/// Pieces, case flags and windows of one document. A free function over the tokenizer and spec
+/// (both `Sync`) so documents are prepared in parallel while the engine (not `Sync`) waits.
+fn prepare(tokenizer: &Tokenizer, spec: &TaggerSpec, unk: u32, words: &[&str]) -> Result<Prepared, ModelError> {
+        let n = words.len();
+        let mut pieces: Vec<Vec<u32>> = vec![Vec::new(); n];
+        if n > 0 {
+            let enc = tokenizer
+                .encode(words, false)
+                .map_err(|e| ModelError::Tokenize(e.to_string()))?;
+            for (&id, wid) in enc.get_ids().iter().zip(enc.get_word_ids()) {
+                if let Some(w) = wid {
+                    let p = &mut pieces[*w as usize];
+                    if p.len() < spec.max_pieces_per_word {
+                        p.push(id);
+                    }
+                }
+            }
+        }
+        for p in pieces.iter_mut() {
+            if p.is_empty() {
+                p.push(unk);
+            }
+        }
+        let upper = words.iter().map(|w| w.chars().next().is_some_and(char::is_uppercase)).collect();
+        let counts: Vec<usize> = pieces.iter().map(Vec::len).collect();
+        let capacity = spec.max_pieces - 2;
+        let stride = ((capacity as f64) * spec.stride_fraction).round().max(1.0) as usize;
+        let windows = windows::plan(&counts, capacity, stride);
+        let owner = windows::assign(&counts, &windows);
+        Ok(Prepared { pieces, upper, windows, owner })
+}
+
+impl Tagger {
+    /// Labels every word of every document (each document a sequence of words, in order).
+    pub fn tag_words(&mut self, docs: &[Vec<&str>]) -> Result<Vec<Vec<WordLabels>>, ModelError> {
+        let prepared: Vec<Prepared> =
+            {
+            let (tokenizer, spec, unk) = (&self.tokenizer, &self.spec, self.unk);
+            docs.par_iter().map(|w| prepare(tokenizer, spec, unk, w)).collect::<Result<_, _>>()?
+        };
+
+        // Every window of every document, shortest first, so a batch pads little.
+        let mut jobs: Vec<(usize, usize)> = prepared
+            .iter()
+            .enumerate()
+            .flat_map(|(d, p)| (0..p.windows.len()).map(move |w| (d, w)))
+            .collect();
+        jobs.sort_by_key(|&(d, w)| (prepared[d].windows[w].pieces.len(), d, w));
+
+        let mut out: Vec<Vec<Option<WordLabels>>> =
+            prepared.iter().map(|p| vec![None; p.pieces.len()]).collect();
+        for batch in jobs.chunks(self.batch_size) {
+            let cols = 2 + batch.iter().map(|&(d, w)| prepared[d].windows[w].pieces.len()).max().unwrap_or(0);
+            let mut pb = PieceBatch {
+                rows: batch.len(),
+                cols,
+                input_ids: vec![0; batch.len() * cols],
+                type_ids: vec![0; batch.len() * cols],
+                mask: vec![0; batch.len() * cols],
+            };
+            // Column of each owned word's first piece, per row.
+            let mut firsts: Vec<Vec<(usize, usize)>> = Vec::with_capacity(batch.len());
+            for (row, &(d, w)) in batch.iter().enumerate() {
+                let p = &prepared[d];
+                let base = row * cols;
+                let mut col = 0;
+                let mut put = |id: i64, ty: i64, col: &mut usize| {
+                    pb.input_ids[base + *col] = id;
+                    pb.type_ids[base + *col] = ty;
+                    pb.mask[base + *col] = 1;
+                    *col += 1;
+                };
+                put(self.cls, 0, &mut col);
+                let mut owned = Vec::new();
+                for word in p.windows[w].words.clone() {
+                    if p.owner[word] == w {
+                        owned.push((word, col));
+                    }
+                    let ty = p.upper[word] as i64;
+                    for &id in &p.pieces[word] {
+                        put(id as i64, ty, &mut col);
+                    }
+                }
+                put(self.sep, 0, &mut col);
+                firsts.push(owned);
+            }
+            let heads = self.engine.forward(&pb)?;
+            if heads.len() != 3 {
+                return Err(ModelError::Forward(format!("expected 3 heads, got {}", heads.len())));
+            }
+            for (row, &(d, _)) in batch.iter().enumerate() {
+                for &(word, col) in &firsts[row] {
+                    let (ner, ner_p) = argmax(heads[0].at(cols, row, col));
+                    let (pos, pos_p) = argmax(heads[1].at(cols, row, col));
+                    let (chunk, chunk_p) = argmax(heads[2].at(cols, row, col));
+                    out[d][word] = Some(WordLabels { ner, ner_p, pos, pos_p, chunk, chunk_p });
+                }
+            }
+        }
+        let mut result = Vec::with_capacity(out.len());
+        for words in out {
+            let mut labels: Vec<WordLabels> = words
+                .into_iter()
+                .map(|w| w.ok_or_else(|| ModelError::Forward("a word received no label".into())))
+                .collect::<Result<_, _>>()?;
+            repair_iob(&self.labels.ner, &mut labels, |l| &mut l.ner);
+            repair_iob(&self.labels.chunk, &mut labels, |l| &mut l.chunk);
+            result.push(labels);
+        }
+        Ok(result)
+    }
+
+    /// Tags the tokens of each document in place (tokens must be set by segmentation).
+    pub fn tag(&mut self, docs: &mut [Document]) -> Result<(), ModelError> {
+        let words: Vec<Vec<&str>> =
+            docs.iter().map(|d| d.tokens.iter().map(|t| t.span.of(&d.text)).collect()).collect();
+        let labels = self.tag_words(&words)?;
+        drop(words);
+        for (doc, labels) in docs.iter_mut().zip(labels) {
+            for (tok, l) in doc.tokens.iter_mut().zip(labels) {
+                tok.tags = Some(Tags {
+                    pos: self.labels.pos[l.pos].clone(),
+                    chunk: self.labels.chunk[l.chunk].clone(),
+                    ner: self.labels.ner[l.ner].clone(),
+                    ner_score: l.ner_p,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+fn argmax(p: &[f32]) -> (usize, f32) {
+    let mut best = (0, f32::NEG_INFINITY);
+    for (i, &v) in p.iter().enumerate() {
+        if v > best.1 {
+            best = (i, v);
+        }
+    }
+    best
+}
+
+/// Makes a label sequence valid IOB2: an `I-X` that does not continue an `X` becomes `B-X`.
+/// The label set must contain the `B-X` for every `I-X` (it does for CoNLL data).
+fn repair_iob<F>(names: &[String], labels: &mut [WordLabels], mut field: F)
+where
+    F: FnMut(&mut WordLabels) -> &mut usize,
+{
+    let mut prev_type: Option<&str> = None;
+    for l in labels.iter_mut() {
+        let idx = field(l);
+        let name = names[*idx].as_str();
+        if let Some(t) = name.strip_prefix("I-") {
+            if prev_type != Some(t) {
+                if let Some(b) = names.iter().position(|n| n.strip_prefix("B-") == Some(t)) {
+                    *idx = b;
+                }
+            }
+            prev_type = Some(t);
+        } else if let Some(t) = name.strip_prefix("B-") {
+            prev_type = Some(t);
+        } else {
+            prev_type = None;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wl(ner: usize) -> WordLabels {
+        WordLabels { ner, ner_p: 1.0, pos: 0, pos_p: 1.0, chunk: 0, chunk_p: 1.0 }
+    }
+
+    #[test]
+    fn iob_repair_starts_orphan_inside_tags() {
+        let names: Vec<String> =
+            ["O", "B-LOC", "B-PER", "I-LOC", "I-PER"].iter().map(|s| s.to_string()).collect();
+        // O I-PER I-PER B-LOC I-PER  ->  O B-PER I-PER B-LOC B-PER
+        let mut seq: Vec<WordLabels> = [0, 4, 4, 1, 4].iter().map(|&i| wl(i)).collect();
+        repair_iob(&names, &mut seq, |l| &mut l.ner);
+        assert_eq!(seq.iter().map(|l| l.ner).collect::<Vec<_>>(), vec![0, 2, 4, 1, 2]);
+    }
+}

@@ -1,0 +1,106 @@
+//! The libtorch engine: rust-bert's BERT encoder plus three linear heads.
+
+use std::path::Path;
+
+use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use tch::{nn, Device, Kind, Tensor};
+
+use crate::model::engine::{Engine, HeadProbs, PieceBatch};
+use crate::model::ModelError;
+
+/// Numeric precision the weights are run in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    F32,
+    Bf16,
+}
+
+impl std::str::FromStr for Precision {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "f32" | "float32" => Ok(Precision::F32),
+            "bf16" | "bfloat16" => Ok(Precision::Bf16),
+            other => Err(format!("unknown precision '{other}' (expected f32 or bf16)")),
+        }
+    }
+}
+
+pub struct TchEngine {
+    // Kept alive: the modules below hold views of its variables.
+    _vs: nn::VarStore,
+    bert: BertModel<BertEmbeddings>,
+    heads: Vec<nn::Linear>,
+    device: Device,
+    precision: Precision,
+}
+
+impl TchEngine {
+    /// Loads `model.safetensors` and `config.json` from `dir`, with one head per name in
+    /// `heads` (tensor names `<head>.weight`, `<head>.bias`) of the given label counts.
+    pub fn load(
+        dir: &Path,
+        heads: &[(&str, usize)],
+        device: Device,
+        precision: Precision,
+    ) -> Result<Self, ModelError> {
+        let config_path = dir.join("config.json");
+        let config_text = std::fs::read_to_string(&config_path)
+            .map_err(|e| ModelError::Io { path: config_path.clone(), source: e })?;
+        let config: BertConfig = serde_json::from_str(&config_text)
+            .map_err(|e| ModelError::Format { path: config_path, reason: e.to_string() })?;
+
+        let mut vs = nn::VarStore::new(device);
+        let root = vs.root();
+        let bert = BertModel::<BertEmbeddings>::new_with_optional_pooler(&root / "bert", &config, false);
+        let heads = heads
+            .iter()
+            .map(|(name, n)| {
+                nn::linear(&root / *name, config.hidden_size, *n as i64, Default::default())
+            })
+            .collect();
+        let weights = dir.join("model.safetensors");
+        vs.load(&weights).map_err(|e| ModelError::Weights { path: weights, source: e })?;
+        // `load` adopts the stored dtype (float16 on disk); compute in the chosen precision.
+        match precision {
+            Precision::F32 => vs.float(),
+            Precision::Bf16 => vs.bfloat16(),
+        }
+        Ok(TchEngine { _vs: vs, bert, heads, device, precision })
+    }
+}
+
+impl Engine for TchEngine {
+    fn forward(&mut self, batch: &PieceBatch) -> Result<Vec<HeadProbs>, ModelError> {
+        let shape = [batch.rows as i64, batch.cols as i64];
+        let to_tensor = |v: &[i64]| Tensor::from_slice(v).view(shape).to_device(self.device);
+        let ids = to_tensor(&batch.input_ids);
+        let types = to_tensor(&batch.type_ids);
+        let mask = to_tensor(&batch.mask);
+        tch::no_grad(|| {
+            let out = self
+                .bert
+                .forward_t(Some(&ids), Some(&mask), Some(&types), None, None, None, None, false)
+                .map_err(|e| ModelError::Forward(e.to_string()))?;
+            let mut result = Vec::with_capacity(self.heads.len());
+            for head in &self.heads {
+                let probs = out
+                    .hidden_state
+                    .apply(head)
+                    .to_kind(Kind::Float)
+                    .softmax(-1, Kind::Float)
+                    .to_device(Device::Cpu)
+                    .contiguous();
+                let labels = probs.size().last().copied().unwrap_or(0) as usize;
+                let flat: Vec<f32> = Vec::<f32>::try_from(probs.view(-1))
+                    .map_err(|e| ModelError::Forward(e.to_string()))?;
+                result.push(HeadProbs { labels, probs: flat });
+            }
+            Ok(result)
+        })
+    }
+
+    fn describe(&self) -> String {
+        format!("tch:{:?}", self.precision)
+    }
+}

@@ -1,0 +1,159 @@
+//! `manifest.json`: what ran, on what, with which models and settings, and how long it took;
+//! and the progress line on stderr.
+
+use std::path::Path;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+use crate::io::InputStats;
+use crate::model::Tagger;
+use crate::pipeline::{PipelineError, RunConfig};
+use crate::stages::StageSet;
+
+/// Records and rows, reconciled: `records = ok + rejected`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Counts {
+    pub records: u64,
+    pub ok: u64,
+    pub rejected: u64,
+    pub mentions: u64,
+    pub entities: u64,
+    pub statements: u64,
+    pub relations: u64,
+    pub facts: u64,
+    pub conflicts: u64,
+}
+
+/// Wall-clock seconds per step (steps overlap nothing: they run one after the other).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Timings {
+    pub read: f64,
+    pub segment: f64,
+    pub tag: f64,
+    pub extract: f64,
+    pub write: f64,
+    pub aggregate: f64,
+    pub total: f64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct StageInfo {
+    pub name: String,
+    pub fingerprint: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Manifest {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub schema_version: &'static str,
+    pub format: String,
+    pub threads: usize,
+    pub inputs: Vec<InputStats>,
+    pub model: ModelInfo,
+    pub stages: Vec<StageInfo>,
+    pub counts: Counts,
+    pub words: u64,
+    pub words_per_second: f64,
+    pub timings: Timings,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ModelInfo {
+    pub path: String,
+    pub fingerprint: String,
+}
+
+impl Manifest {
+    pub fn new(
+        cfg: &RunConfig,
+        inputs: Vec<InputStats>,
+        counts: Counts,
+        timings: Timings,
+        words: u64,
+        tagger: &Tagger,
+        stages: &StageSet,
+    ) -> Self {
+        let round = |x: f64| (x * 1000.0).round() / 1000.0;
+        let timings = Timings {
+            read: round(timings.read),
+            segment: round(timings.segment),
+            tag: round(timings.tag),
+            extract: round(timings.extract),
+            write: round(timings.write),
+            aggregate: round(timings.aggregate),
+            total: round(timings.total),
+        };
+        Manifest {
+            tool: "claimgraph",
+            version: env!("CARGO_PKG_VERSION"),
+            schema_version: crate::dataset::SCHEMA_VERSION,
+            format: cfg.format.to_string(),
+            threads: cfg.threads,
+            inputs,
+            model: ModelInfo {
+                path: tagger.model_dir().display().to_string(),
+                fingerprint: tagger.fingerprint().to_string(),
+            },
+            stages: stages
+                .fingerprints()
+                .into_iter()
+                .map(|(name, fingerprint)| StageInfo { name: name.to_string(), fingerprint })
+                .collect(),
+            counts,
+            words,
+            words_per_second: if timings.total > 0.0 { (words as f64 / timings.total).round() } else { 0.0 },
+            timings,
+        }
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), PipelineError> {
+        let text = serde_json::to_string_pretty(self).expect("manifest serializes");
+        std::fs::write(path, text + "\n")
+            .map_err(|source| PipelineError::Output { path: path.to_path_buf(), source })
+    }
+}
+
+/// A progress line on stderr: documents, words/s and, when the total is known, an ETA.
+/// Hidden when stderr is not a terminal.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    pub fn new(show: bool) -> Self {
+        let bar = show.then(|| {
+            let b = ProgressBar::new_spinner();
+            b.set_style(
+                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {pos} documents  {msg}")
+                    .expect("static template"),
+            );
+            b
+        });
+        Progress { bar }
+    }
+    pub fn set_total(&self, total: u64) {
+        if let Some(b) = &self.bar {
+            b.set_length(total);
+            b.set_style(
+                ProgressStyle::with_template(
+                    "{bar:30} {pos}/{len} documents [{elapsed_precise}, ETA {eta}]  {msg}",
+                )
+                .expect("static template"),
+            );
+        }
+    }
+    pub fn update(&self, docs: u64, words: u64, seconds: f64) {
+        if let Some(b) = &self.bar {
+            b.set_position(docs);
+            let rate = if seconds > 0.0 { words as f64 / seconds } else { 0.0 };
+            b.set_message(format!("{rate:.0} words/s"));
+        }
+    }
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,150 @@
+//! Per-document stages, in pipeline order. Each file is one stage; this module wraps them as
+//! [`Stage`]s with what they require and assign, so a wrong order fails before any work.
+
+pub mod entities;
+pub mod relations;
+pub mod segment;
+pub mod statements;
+
+use std::path::Path;
+
+use crate::doc::Document;
+use crate::pipeline::stage::{check_order, Annotation, Stage};
+use crate::pipeline::PipelineError;
+
+/// Bumped when segmentation changes its output.
+const SEGMENT_VERSION: &str = "segment-1";
+
+pub struct Segment;
+
+impl Stage for Segment {
+    fn name(&self) -> &'static str {
+        "segment"
+    }
+    fn fingerprint(&self) -> String {
+        SEGMENT_VERSION.to_string()
+    }
+    fn requires(&self) -> &'static [Annotation] {
+        &[]
+    }
+    fn assigns(&self) -> &'static [Annotation] {
+        &[Annotation::Sentences, Annotation::Tokens]
+    }
+    fn process(&self, doc: &mut Document) {
+        segment::segment(doc);
+    }
+}
+
+pub struct Entities(pub entities::EntityConfig);
+
+impl Stage for Entities {
+    fn name(&self) -> &'static str {
+        "entities"
+    }
+    fn fingerprint(&self) -> String {
+        entities::fingerprint(&self.0)
+    }
+    fn requires(&self) -> &'static [Annotation] {
+        &[Annotation::Sentences, Annotation::Tokens, Annotation::Tags]
+    }
+    fn assigns(&self) -> &'static [Annotation] {
+        &[Annotation::Mentions, Annotation::Chains]
+    }
+    fn process(&self, doc: &mut Document) {
+        entities::extract(doc, &self.0);
+    }
+}
+
+pub struct Statements(pub relations::ClaimsConfig);
+
+impl Stage for Statements {
+    fn name(&self) -> &'static str {
+        "statements"
+    }
+    fn fingerprint(&self) -> String {
+        self.0.fingerprint()
+    }
+    fn requires(&self) -> &'static [Annotation] {
+        &[Annotation::Tags, Annotation::Mentions, Annotation::Chains]
+    }
+    fn assigns(&self) -> &'static [Annotation] {
+        &[Annotation::Statements]
+    }
+    fn process(&self, doc: &mut Document) {
+        statements::extract_statements(doc, &self.0);
+    }
+}
+
+pub struct Relations(pub relations::ClaimsConfig);
+
+impl Stage for Relations {
+    fn name(&self) -> &'static str {
+        "relations"
+    }
+    fn fingerprint(&self) -> String {
+        self.0.fingerprint()
+    }
+    fn requires(&self) -> &'static [Annotation] {
+        &[Annotation::Tags, Annotation::Mentions, Annotation::Chains, Annotation::Statements]
+    }
+    fn assigns(&self) -> &'static [Annotation] {
+        &[Annotation::Relations]
+    }
+    fn process(&self, doc: &mut Document) {
+        relations::extract_relations(doc, &self.0);
+    }
+}
+
+/// The stages of a run, split around the tagger (which batches across documents).
+pub struct StageSet {
+    pub before: Vec<Box<dyn Stage>>,
+    pub after: Vec<Box<dyn Stage>>,
+}
+
+/// The default pipeline, with an optional entity ruler.
+pub fn default_stages(ruler: Option<&Path>) -> Result<StageSet, PipelineError> {
+    StageSet::new(ruler)
+}
+
+impl StageSet {
+    pub fn new(ruler: Option<&Path>) -> Result<Self, PipelineError> {
+        let ruler = match ruler {
+            Some(p) => Some(entities::EntityRuler::from_path(p).map_err(|e| PipelineError::Config(e.to_string()))?),
+            None => None,
+        };
+        let claims = relations::ClaimsConfig::default();
+        Ok(StageSet {
+            before: vec![Box::new(Segment)],
+            after: vec![
+                Box::new(Entities(entities::EntityConfig { ruler })),
+                Box::new(Statements(claims.clone())),
+                Box::new(Relations(claims)),
+            ],
+        })
+    }
+
+    /// Checks the stage order (the tagger assigns [`Annotation::Tags`] between the two halves).
+    pub fn check(&self) -> Result<(), PipelineError> {
+        let mut all: Vec<&dyn Stage> = self.before.iter().map(|s| s.as_ref()).collect();
+        check_order(&[], &all).map_err(PipelineError::Config)?;
+        all.extend(self.after.iter().map(|s| s.as_ref()));
+        check_order(&[Annotation::Tags], &all).map_err(PipelineError::Config)
+    }
+
+    pub fn before_tagging(&self, doc: &mut Document) {
+        for s in &self.before {
+            s.process(doc);
+        }
+    }
+
+    pub fn after_tagging(&self, doc: &mut Document) {
+        for s in &self.after {
+            s.process(doc);
+        }
+    }
+
+    /// `(stage name, fingerprint)` of every stage, in order.
+    pub fn fingerprints(&self) -> Vec<(&'static str, String)> {
+        self.before.iter().chain(&self.after).map(|s| (s.name(), s.fingerprint())).collect()
+    }
+}

@@ -1,0 +1,402 @@
+//! Pattern and lexicon data for statements and relations.
+//!
+//! Every cue list, relation phrase and role word lives in a TSV file under `data/patterns/`,
+//! compiled in with `include_str!` and parsed once. The code only knows the *shapes* of the
+//! patterns (cue + speaker, subject + relation phrase + object, title + name...); which words
+//! fill them is data, and the [`Lexicon::fingerprint`] (sha256 over every file's name and
+//! contents plus [`PATTERNS_VERSION`]) changes whenever any of it does, so cached outputs made
+//! with other patterns are never reused.
+//!
+//! There are no lemmas in the tagger output, so [`Lexicon::lemma`] lemmatizes verbs with an
+//! irregular-form table plus suffix rules, choosing among the candidate stems the one the
+//! lexicons know ("accused" -> "accuse", "killed" -> "kill", "denied" -> "deny").
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sha2::{Digest, Sha256};
+
+/// Bump when the code's reading of the pattern files changes meaning.
+pub const PATTERNS_VERSION: &str = "claims-patterns/1";
+
+/// The built-in pattern files: (name, contents).
+pub const BUILTIN_FILES: &[(&str, &str)] = &[
+    ("lemmas.tsv", include_str!("../../../data/patterns/lemmas.tsv")),
+    ("speech_cues.tsv", include_str!("../../../data/patterns/speech_cues.tsv")),
+    ("hedges.tsv", include_str!("../../../data/patterns/hedges.tsv")),
+    ("negations.tsv", include_str!("../../../data/patterns/negations.tsv")),
+    ("relation_verbs.tsv", include_str!("../../../data/patterns/relation_verbs.tsv")),
+    ("titles.tsv", include_str!("../../../data/patterns/titles.tsv")),
+    ("family.tsv", include_str!("../../../data/patterns/family.tsv")),
+    ("event_nouns.tsv", include_str!("../../../data/patterns/event_nouns.tsv")),
+    ("pronouns.tsv", include_str!("../../../data/patterns/pronouns.tsv")),
+    ("honorifics.tsv", include_str!("../../../data/patterns/honorifics.tsv")),
+    ("org_nouns.tsv", include_str!("../../../data/patterns/org_nouns.tsv")),
+    ("count_modifiers.tsv", include_str!("../../../data/patterns/count_modifiers.tsv")),
+];
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LexiconError {
+    #[error("{file}:{line}: expected {expected} tab-separated fields, found {found}")]
+    Fields { file: String, line: usize, expected: usize, found: usize },
+    #[error("{file}:{line}: unknown value {value:?} in column {column}")]
+    Value { file: String, line: usize, column: usize, value: String },
+    #[error("pattern file {0} is missing")]
+    Missing(String),
+}
+
+/// How an attribution cue bears on what it introduces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CueEffect {
+    Speech,
+    Deny,
+    Hedge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gender {
+    M,
+    F,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NegKind {
+    /// Negates through the subject noun phrase ("no group").
+    Det,
+    /// Negates the verb ("not", "never").
+    Adv,
+}
+
+/// One relation phrase: lemma words, the predicate it normalizes to, its schema type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelationPattern {
+    pub words: Vec<String>,
+    pub predicate: String,
+    pub rtype: String,
+    /// The phrase itself denies the relation ("deny responsibility for").
+    pub negated: bool,
+    /// Numeric objects are functional (two different counts conflict).
+    pub count: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TitleEntry {
+    pub predicate: String,
+    pub rtype: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pronoun {
+    pub target: String,
+    pub gender: Option<Gender>,
+}
+
+/// All pattern data, parsed.
+#[derive(Debug, Clone)]
+pub struct Lexicon {
+    irregular: BTreeMap<String, String>,
+    known: BTreeSet<String>,
+    pub cues: BTreeMap<String, CueEffect>,
+    /// Hedge cues as word sequences (single words match a word or a verb lemma).
+    pub hedges: Vec<Vec<String>>,
+    pub negations: Vec<(Vec<String>, NegKind)>,
+    /// Keyed by the pattern's words joined with a space.
+    pub relations: BTreeMap<String, RelationPattern>,
+    /// Keyed by the title words joined with a space.
+    pub titles: BTreeMap<String, TitleEntry>,
+    pub family: BTreeMap<String, String>,
+    pub events: BTreeMap<String, String>,
+    pub pronouns: BTreeMap<String, Pronoun>,
+    pub honorifics: BTreeMap<String, Gender>,
+    pub org_nouns: BTreeSet<String>,
+    pub count_modifiers: Vec<Vec<String>>,
+    /// Longest title / family phrase, in words, bounding the phrase lookups.
+    pub max_title_words: usize,
+    fingerprint: String,
+}
+
+fn rows<'a>(name: &'a str, text: &'a str, n: usize) -> impl Iterator<Item = Result<(usize, Vec<&'a str>), LexiconError>> + 'a {
+    text.lines().enumerate().filter_map(move |(i, line)| {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || line.trim_start().starts_with('#') {
+            return None;
+        }
+        let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
+        if fields.len() != n {
+            return Some(Err(LexiconError::Fields { file: name.to_string(), line: i + 1, expected: n, found: fields.len() }));
+        }
+        Some(Ok((i + 1, fields)))
+    })
+}
+
+fn words(s: &str) -> Vec<String> {
+    s.split_whitespace().map(|w| w.to_lowercase()).collect()
+}
+
+fn gender(file: &str, line: usize, column: usize, v: &str) -> Result<Option<Gender>, LexiconError> {
+    match v {
+        "M" => Ok(Some(Gender::M)),
+        "F" => Ok(Some(Gender::F)),
+        "-" => Ok(None),
+        _ => Err(LexiconError::Value { file: file.into(), line, column, value: v.into() }),
+    }
+}
+
+impl Lexicon {
+    /// The lexicon compiled into the binary.
+    pub fn builtin() -> Result<Self, LexiconError> {
+        Self::from_files(BUILTIN_FILES)
+    }
+
+    /// Parses a full set of pattern files (every name in [`BUILTIN_FILES`] must be present).
+    pub fn from_files(files: &[(&str, &str)]) -> Result<Self, LexiconError> {
+        let get = |name: &str| -> Result<&str, LexiconError> {
+            files.iter().find(|(n, _)| *n == name).map(|(_, t)| *t).ok_or_else(|| LexiconError::Missing(name.into()))
+        };
+        let mut hasher = Sha256::new();
+        hasher.update(PATTERNS_VERSION.as_bytes());
+        let mut sorted: Vec<&(&str, &str)> = files.iter().collect();
+        sorted.sort_by_key(|(n, _)| *n);
+        for (name, text) in sorted {
+            hasher.update([0u8]);
+            hasher.update(name.as_bytes());
+            hasher.update([0u8]);
+            hasher.update(text.as_bytes());
+        }
+        let fingerprint: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+
+        let mut irregular = BTreeMap::new();
+        for r in rows("lemmas.tsv", get("lemmas.tsv")?, 2) {
+            let (_, f) = r?;
+            irregular.insert(f[0].to_lowercase(), f[1].to_lowercase());
+        }
+        let mut cues = BTreeMap::new();
+        for r in rows("speech_cues.tsv", get("speech_cues.tsv")?, 2) {
+            let (line, f) = r?;
+            let effect = match f[1] {
+                "speech" => CueEffect::Speech,
+                "deny" => CueEffect::Deny,
+                "hedge" => CueEffect::Hedge,
+                v => return Err(LexiconError::Value { file: "speech_cues.tsv".into(), line, column: 2, value: v.into() }),
+            };
+            cues.insert(f[0].to_lowercase(), effect);
+        }
+        let mut hedges = Vec::new();
+        for r in rows("hedges.tsv", get("hedges.tsv")?, 1) {
+            hedges.push(words(r?.1[0]));
+        }
+        let mut negations = Vec::new();
+        for r in rows("negations.tsv", get("negations.tsv")?, 2) {
+            let (line, f) = r?;
+            let kind = match f[1] {
+                "det" => NegKind::Det,
+                "adv" => NegKind::Adv,
+                v => return Err(LexiconError::Value { file: "negations.tsv".into(), line, column: 2, value: v.into() }),
+            };
+            negations.push((words(f[0]), kind));
+        }
+        let mut relations = BTreeMap::new();
+        for r in rows("relation_verbs.tsv", get("relation_verbs.tsv")?, 4) {
+            let (line, f) = r?;
+            let (mut negated, mut count) = (false, false);
+            for flag in f[3].split(',') {
+                match flag {
+                    "neg" => negated = true,
+                    "count" => count = true,
+                    "-" => {}
+                    v => return Err(LexiconError::Value { file: "relation_verbs.tsv".into(), line, column: 4, value: v.into() }),
+                }
+            }
+            let w = words(f[0]);
+            relations.insert(
+                w.join(" "),
+                RelationPattern { words: w, predicate: f[1].into(), rtype: f[2].into(), negated, count },
+            );
+        }
+        let mut titles = BTreeMap::new();
+        for r in rows("titles.tsv", get("titles.tsv")?, 3) {
+            let (_, f) = r?;
+            titles.insert(words(f[0]).join(" "), TitleEntry { predicate: f[1].into(), rtype: f[2].into() });
+        }
+        let mut family = BTreeMap::new();
+        for r in rows("family.tsv", get("family.tsv")?, 2) {
+            let (_, f) = r?;
+            family.insert(f[0].to_lowercase(), f[1].to_string());
+        }
+        let mut events = BTreeMap::new();
+        for r in rows("event_nouns.tsv", get("event_nouns.tsv")?, 2) {
+            let (_, f) = r?;
+            events.insert(f[0].to_lowercase(), f[1].to_string());
+        }
+        let mut pronouns = BTreeMap::new();
+        for r in rows("pronouns.tsv", get("pronouns.tsv")?, 3) {
+            let (line, f) = r?;
+            let g = gender("pronouns.tsv", line, 3, f[2])?;
+            pronouns.insert(f[0].to_lowercase(), Pronoun { target: f[1].to_string(), gender: g });
+        }
+        let mut honorifics = BTreeMap::new();
+        for r in rows("honorifics.tsv", get("honorifics.tsv")?, 2) {
+            let (line, f) = r?;
+            if let Some(g) = gender("honorifics.tsv", line, 2, f[1])? {
+                honorifics.insert(f[0].to_lowercase(), g);
+            }
+        }
+        let mut org_nouns = BTreeSet::new();
+        for r in rows("org_nouns.tsv", get("org_nouns.tsv")?, 1) {
+            org_nouns.insert(r?.1[0].to_lowercase());
+        }
+        let mut count_modifiers = Vec::new();
+        for r in rows("count_modifiers.tsv", get("count_modifiers.tsv")?, 1) {
+            count_modifiers.push(words(r?.1[0]));
+        }
+        // Longest phrases first, so "at least" is tried before "least"-like prefixes.
+        count_modifiers.sort_by_key(|w: &Vec<String>| std::cmp::Reverse(w.len()));
+
+        // Lemma candidates are checked against every word the lexicons use.
+        let mut known: BTreeSet<String> = BTreeSet::new();
+        known.extend(irregular.values().cloned());
+        known.extend(cues.keys().cloned());
+        for p in relations.values() {
+            known.extend(p.words.iter().cloned());
+        }
+        for h in &hedges {
+            known.extend(h.iter().cloned());
+        }
+        let max_title_words =
+            titles.keys().chain(family.keys()).map(|k| k.split(' ').count()).max().unwrap_or(1);
+        Ok(Lexicon {
+            irregular,
+            known,
+            cues,
+            hedges,
+            negations,
+            relations,
+            titles,
+            family,
+            events,
+            pronouns,
+            honorifics,
+            org_nouns,
+            count_modifiers,
+            max_title_words,
+            fingerprint,
+        })
+    }
+
+    /// sha256 (hex) of [`PATTERNS_VERSION`] and every pattern file.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// Lemma of a verb form (lowercase). Non-verbs come back lowercased.
+    pub fn lemma(&self, word: &str) -> String {
+        let w = word.to_lowercase();
+        if let Some(l) = self.irregular.get(&w) {
+            return l.clone();
+        }
+        if self.known.contains(&w) {
+            return w;
+        }
+        let mut cands: Vec<String> = Vec::new();
+        let strip = |suf: &str| w.strip_suffix(suf).filter(|s| s.len() >= 2).map(str::to_string);
+        if let Some(s) = strip("ied").or_else(|| strip("ies")) {
+            cands.push(format!("{s}y"));
+        }
+        if let Some(s) = strip("ed") {
+            cands.push(format!("{s}e"));
+            cands.push(undouble(&s));
+            cands.push(s);
+        } else if let Some(s) = strip("ing") {
+            cands.push(format!("{s}e"));
+            cands.push(undouble(&s));
+            cands.push(s);
+        } else if let Some(s) = strip("es") {
+            cands.push(s.clone());
+            cands.push(format!("{s}e"));
+        }
+        if let Some(s) = strip("s") {
+            if !w.ends_with("ss") {
+                cands.push(s);
+            }
+        }
+        if let Some(c) = cands.iter().find(|c| self.known.contains(c.as_str())) {
+            return c.clone();
+        }
+        // Unknown verb: the plainest rule, which is all the lexicons could need of it.
+        if let Some(s) = strip("ed").or_else(|| strip("ing")) {
+            return undouble(&s);
+        }
+        w
+    }
+
+    pub fn is_hedge_word(&self, word: &str, lemma: &str) -> bool {
+        self.hedges.iter().any(|h| h.len() == 1 && (h[0] == word || h[0] == lemma))
+    }
+}
+
+/// "stopp" -> "stop"; leaves "kill", "pass" alone (ll/ss are doubled in the lemma too).
+fn undouble(s: &str) -> String {
+    let b = s.as_bytes();
+    if b.len() >= 3 && b[b.len() - 1] == b[b.len() - 2] && !matches!(b[b.len() - 1], b'l' | b's' | b'z' | b'f') {
+        return s[..s.len() - 1].to_string();
+    }
+    s.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_parses_and_has_core_entries() {
+        let lx = Lexicon::builtin().unwrap();
+        assert_eq!(lx.cues.get("say"), Some(&CueEffect::Speech));
+        assert_eq!(lx.cues.get("deny"), Some(&CueEffect::Deny));
+        let p = &lx.relations["claim responsibility for"];
+        assert_eq!(p.predicate, "claim_responsibility_for");
+        assert!(lx.relations["deny responsibility for"].negated);
+        assert!(lx.relations["kill"].count);
+        assert_eq!(lx.titles["chief executive"].rtype, "leader_of");
+        assert_eq!(lx.family["uncle"], "uncle_of");
+        assert_eq!(lx.fingerprint().len(), 64);
+    }
+
+    #[test]
+    fn lemmatizer_uses_table_and_suffixes() {
+        let lx = Lexicon::builtin().unwrap();
+        for (form, lemma) in [
+            ("said", "say"),
+            ("told", "tell"),
+            ("claimed", "claim"),
+            ("killed", "kill"),
+            ("acquired", "acquire"),
+            ("accused", "accuse"),
+            ("denied", "deny"),
+            ("denies", "deny"),
+            ("claims", "claim"),
+            ("investigating", "investigate"),
+            ("hinting", "hint"),
+            ("Announced", "announce"),
+            ("stopped", "stop"),
+            ("based", "base"),
+            ("tweeted", "tweet"),
+        ] {
+            assert_eq!(lx.lemma(form), lemma, "{form}");
+        }
+    }
+
+    #[test]
+    fn fingerprint_tracks_contents_and_errors_are_reported() {
+        let lx = Lexicon::builtin().unwrap();
+        let mut files: Vec<(&str, String)> = BUILTIN_FILES.iter().map(|(n, t)| (*n, t.to_string())).collect();
+        files[1].1.push_str("mutter\tspeech\n");
+        let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        let other = Lexicon::from_files(&refs).unwrap();
+        assert_ne!(other.fingerprint(), lx.fingerprint());
+        assert!(other.cues.contains_key("mutter"));
+
+        files[1].1.push_str("whisper\tloud\n");
+        let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        assert!(matches!(Lexicon::from_files(&refs), Err(LexiconError::Value { .. })));
+        assert_eq!(Lexicon::from_files(&BUILTIN_FILES[..3]).unwrap_err(), LexiconError::Missing("negations.tsv".into()));
+    }
+}

@@ -1,0 +1,357 @@
+//! Relations the text states between two arguments, plus the configuration and pattern data
+//! shared with the statements stage.
+//!
+//! There is no relation-extraction training data, so this stage is pattern-based over the
+//! tagger's POS tags and chunks (see `patterns.rs` for the pattern families and
+//! [`lexicon`] for the data files). Each relation records whether it is negated ("no group
+//! has claimed", "denied responsibility for") and how it is asserted: `hedged` when a hedge
+//! cue is in scope ("purportedly", "is believed to") or the enclosing statement's cue only
+//! suggests, `reported` when it sits inside a statement (`Relation::statement` points at it,
+//! and the writer attributes it to that statement's speaker), else `asserted` (by the outlet).
+
+pub mod lexicon;
+pub(crate) mod patterns;
+pub(crate) mod view;
+#[cfg(test)]
+pub(crate) mod testdoc;
+
+use std::sync::Arc;
+
+use crate::doc::Document;
+use lexicon::{Lexicon, LexiconError, PATTERNS_VERSION};
+
+/// Settings of the statements and relations stages.
+#[derive(Debug, Clone)]
+pub struct ClaimsConfig {
+    pub lexicon: Arc<Lexicon>,
+    /// A quote with no attribution next to it counts as a statement (inheriting a neighbour's
+    /// speaker) only from this many words; shorter ones are scare quotes or titles.
+    pub min_quote_words: usize,
+    /// Most tokens between two arguments of a verb relation.
+    pub max_relation_gap: usize,
+}
+
+impl ClaimsConfig {
+    /// A configuration over the built-in pattern files.
+    pub fn new() -> Result<Self, LexiconError> {
+        Ok(ClaimsConfig { lexicon: Arc::new(Lexicon::builtin()?), min_quote_words: 3, max_relation_gap: 12 })
+    }
+
+    /// Identifies everything that decides this stage's output: pattern files, their version,
+    /// and the numeric settings.
+    pub fn fingerprint(&self) -> String {
+        format!(
+            "{PATTERNS_VERSION}:{}:q{}:g{}",
+            self.lexicon.fingerprint(),
+            self.min_quote_words,
+            self.max_relation_gap
+        )
+    }
+}
+
+impl Default for ClaimsConfig {
+    fn default() -> Self {
+        // The built-in files are compiled in and parsed by a unit test, so this cannot fail
+        // at run time on any input.
+        Self::new().expect("built-in pattern files parse")
+    }
+}
+
+/// Fills `doc.relations`, sorted by evidence start. Run after
+/// [`crate::stages::statements::extract_statements`] so relations inside statements point at them.
+pub fn extract_relations(doc: &mut Document, cfg: &ClaimsConfig) {
+    let relations = {
+        let view = view::DocView::new(doc, &cfg.lexicon);
+        patterns::find_relations(&view, cfg, &doc.statements)
+    };
+    doc.relations = relations;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::{Modality, Polarity, Relation};
+    use crate::stages::statements::extract_statements;
+
+    fn run(text: &str) -> Document {
+        let mut d = testdoc::build("d", text);
+        let cfg = ClaimsConfig::default();
+        extract_statements(&mut d, &cfg);
+        extract_relations(&mut d, &cfg);
+        d
+    }
+
+    fn arg(d: &Document, a: &crate::doc::Argument) -> String {
+        match (a.mention, &a.value) {
+            (_, Some(v)) => format!("={v}"),
+            (Some(m), None) => d.slice(d.mentions[m].span).to_string(),
+            (None, None) => "?".into(),
+        }
+    }
+
+    fn triples(d: &Document) -> Vec<(String, String, String)> {
+        d.relations.iter().map(|r| (arg(d, &r.subject), r.predicate.clone(), arg(d, &r.object))).collect()
+    }
+
+    fn find<'a>(d: &'a Document, pred: &str) -> &'a Relation {
+        d.relations.iter().find(|r| r.predicate == pred).unwrap_or_else(|| panic!("no {pred} in {:?} / {}", triples(d), testdoc::dump(d)))
+    }
+
+    #[test]
+    fn fingerprint_is_stable_and_sensitive() {
+        let a = ClaimsConfig::default();
+        assert_eq!(a.fingerprint(), ClaimsConfig::default().fingerprint());
+        let b = ClaimsConfig { max_relation_gap: 5, ..ClaimsConfig::default() };
+        assert_ne!(a.fingerprint(), b.fingerprint());
+    }
+
+    #[test]
+    fn claim_of_responsibility_positive_and_universal_negative() {
+        let d = run("The [ORG Free Valley Front] claimed responsibility for the bombing in [LOC Kabul]. No group has claimed responsibility for the attack.");
+        let t = triples(&d);
+        assert_eq!(t[0], ("Free Valley Front".into(), "claim_responsibility_for".into(), "=attack in Kabul".into()));
+        assert_eq!(d.relations[0].polarity, Polarity::Positive);
+        assert_eq!(d.relations[0].modality, Modality::Asserted);
+        assert_eq!(t[1], ("=no group".into(), "claim_responsibility_for".into(), "=attack in Kabul".into()));
+        assert_eq!(d.relations[1].polarity, Polarity::Negative);
+    }
+
+    #[test]
+    fn denial_and_not_are_negative() {
+        let d = run("The [ORG Taliban] denied responsibility for the attack in [LOC Kabul]. [ORG Hamas] did not attack [ORG Fatah].");
+        let r = find(&d, "claim_responsibility_for");
+        assert_eq!(arg(&d, &r.subject), "Taliban");
+        assert_eq!(r.polarity, Polarity::Negative);
+        let r = find(&d, "attack");
+        assert_eq!((arg(&d, &r.subject), arg(&d, &r.object)), ("Hamas".into(), "Fatah".into()));
+        assert_eq!(r.polarity, Polarity::Negative);
+    }
+
+    #[test]
+    fn hedges_make_relations_hedged() {
+        let d = run("The [ORG Free Valley Front] purportedly attacked [LOC Mazar]. [ORG Kestrel] is believed to have acquired [ORG Orbis].");
+        assert_eq!(find(&d, "attack").modality, Modality::Hedged);
+        let r = find(&d, "acquire");
+        assert_eq!((arg(&d, &r.subject), arg(&d, &r.object)), ("Kestrel".into(), "Orbis".into()));
+        assert_eq!(r.modality, Modality::Hedged);
+    }
+
+    #[test]
+    fn passive_by_swaps_arguments() {
+        let d = run("[PER Yusuf Rahimi] was killed by [ORG Free Valley Front] fighters.");
+        let r = find(&d, "kill");
+        assert_eq!((arg(&d, &r.subject), arg(&d, &r.object)), ("Free Valley Front".into(), "Yusuf Rahimi".into()));
+        assert_eq!(r.polarity, Polarity::Positive);
+    }
+
+    #[test]
+    fn casualty_counts_active_passive_and_toll() {
+        let d = run("A suicide bombing in [LOC Kabul] killed at least [CARDINAL 12] people. [CARDINAL 14] people were killed in the attack. The death toll rose to [CARDINAL 15].");
+        let kills: Vec<(String, String)> = d.relations.iter().filter(|r| r.predicate == "kill").map(|r| (arg(&d, &r.subject), arg(&d, &r.object))).collect();
+        assert_eq!(kills, vec![
+            ("=attack in Kabul".to_string(), "=12".to_string()),
+            ("=attack in Kabul".to_string(), "=14".to_string()),
+            ("=attack in Kabul".to_string(), "=15".to_string()),
+        ]);
+    }
+
+    #[test]
+    fn titles_and_appositives_give_roles() {
+        let d = run("[ORG Boeing] chief executive [PER Dana Whitlock] met [PER Omar Said]. [PER Said], the minister of [LOC Jordan], declined. [ORG Hamas]'s spokesman [PER Fawzi Barhum] spoke. [PER Khalil], the acting interior minister, left. [PER Rana Aziz] is a member of [ORG Parliament].");
+        let t = triples(&d);
+        for want in [
+            ("Dana Whitlock", "chief_executive_of", "Boeing"),
+            ("Dana Whitlock", "meet", "Omar Said"),
+            ("Said", "minister_of", "Jordan"),
+            ("Fawzi Barhum", "spokesperson_of", "Hamas"),
+            ("Khalil", "has_title", "=acting interior minister"),
+            ("Rana Aziz", "member_of", "Parliament"),
+        ] {
+            assert!(t.contains(&(want.0.to_string(), want.1.to_string(), want.2.to_string())), "{want:?} not in {t:?}");
+        }
+        assert_eq!(find(&d, "chief_executive_of").rtype.as_deref(), Some("leader_of"));
+    }
+
+    #[test]
+    fn family_terms() {
+        let d = run("[PER Ali Mansour]'s uncle [PER Karim Haddad] was arrested. [PER Nadia Haddad], the sister of [PER Karim Haddad], spoke.");
+        let t = triples(&d);
+        assert!(t.contains(&("Karim Haddad".into(), "uncle_of".into(), "Ali Mansour".into())), "{t:?}");
+        assert!(t.contains(&("Nadia Haddad".into(), "sister_of".into(), "Karim Haddad".into())), "{t:?}");
+        assert_eq!(find(&d, "uncle_of").rtype.as_deref(), Some("family"));
+        let d = run("[PER Rahim Qadiri]'s brother, [PER Karim Nuri], a member of the [ORG Baghlan Council], spoke.");
+        let t = triples(&d);
+        assert!(t.contains(&("Karim Nuri".into(), "brother_of".into(), "Rahim Qadiri".into())), "{t:?}");
+        assert!(t.contains(&("Karim Nuri".into(), "member_of".into(), "Baghlan Council".into())), "{t:?}");
+    }
+
+    #[test]
+    fn relation_inside_statement_is_reported_and_linked() {
+        let d = run("\"We carried out the attack on the checkpoint,\" the [ORG Free Valley Front] said. [PER Khalil] said [ORG Hamas] attacked [LOC Rafah]. The group denied that it attacked [LOC Gaza].");
+        let r = &d.relations.iter().find(|r| r.predicate == "carry_out").unwrap_or_else(|| panic!("{:?} {:?}", triples(&d), d.statements));
+        assert_eq!(arg(&d, &r.subject), "Free Valley Front");
+        assert_eq!(r.modality, Modality::Reported);
+        let st = r.statement.expect("inside the quote");
+        assert_eq!(d.statements[st].cue, "say");
+        let inner: Vec<&Relation> = d.relations.iter().filter(|r| r.predicate == "attack" && r.rtype.as_deref() == Some("attack")).collect();
+        assert_eq!(inner.len(), 2, "{:?}", triples(&d));
+        assert_eq!(inner[0].modality, Modality::Reported);
+        assert!(inner[0].statement.is_some());
+        assert_eq!(inner[0].polarity, Polarity::Positive);
+        // "denied that it attacked Gaza": reported, and negative.
+        assert_eq!(inner[1].polarity, Polarity::Negative);
+    }
+
+    #[test]
+    fn hinting_at_is_hedged_and_pronoun_subject_resolves() {
+        let d = run("[ORG Kestrel] announced record profits on Monday. It is believed to have acquired [ORG Orbis]. [PER Dana Whitlock] reportedly met [PER Omar Said].");
+        let r = find(&d, "acquire");
+        assert_eq!((arg(&d, &r.subject), arg(&d, &r.object)), ("Kestrel".into(), "Orbis".into()));
+        assert_eq!(d.slice(r.subject.span), "It");
+        assert_eq!(r.modality, Modality::Hedged);
+        assert_eq!(find(&d, "meet").modality, Modality::Hedged);
+    }
+
+    #[test]
+    fn relation_phrase_must_match_whole() {
+        // "attacked and looted" / "met with reporters near": no pattern covers the phrase.
+        let d = run("[ORG Hamas] leaders praised [ORG Fatah]. [PER Khalil] flew to [LOC Doha].");
+        assert!(d.relations.is_empty(), "{:?}", triples(&d));
+    }
+
+    #[test]
+    fn appositive_subject_implicit_event_and_coordination() {
+        let d = run("Gunmen stormed a checkpoint in [LOC Nahrin] on Monday. The attack lasted four hours, according to the district police spokesman, [PER Farid Wardak]. The [ORG Eastern Hills Front] ([ORG EHF]), an armed group that appeared in [LOC Baghlan] last year, claimed responsibility in a statement. The governor, [PER Ishaq Rahmani], condemned the attack and accused the [ORG EHF].");
+        let t = triples(&d);
+        assert!(t.contains(&("Farid Wardak".into(), "has_title".into(), "=district police spokesman".into())), "{t:?}");
+        let claim = find(&d, "claim_responsibility_for");
+        assert_eq!(arg(&d, &claim.object), "=attack in Nahrin");
+        assert!(matches!(arg(&d, &claim.subject).as_str(), "Eastern Hills Front" | "EHF"), "{t:?}");
+        assert!(t.contains(&("Ishaq Rahmani".into(), "condemn".into(), "=attack in Nahrin".into())), "{t:?}");
+        assert!(t.contains(&("Ishaq Rahmani".into(), "accuse".into(), "EHF".into())), "{t:?}");
+        // The according-to speaker is the name after the title.
+        let st = &d.statements[0];
+        assert_eq!(st.cue, "according_to");
+        assert_eq!(d.slice(d.mentions[st.speaker.as_ref().unwrap().mention.unwrap()].span), "Farid Wardak");
+    }
+
+    #[test]
+    fn nested_denial_and_hedging_cue() {
+        let d = run("[PER Khalil] said [ORG Hamas] denied that it attacked [LOC Gaza]. [PER Rana Aziz] hinted that [ORG Kestrel] acquired [ORG Orbis].");
+        let r = find(&d, "attack");
+        assert_eq!(arg(&d, &r.subject), "Hamas");
+        assert_eq!(r.polarity, Polarity::Negative);
+        assert_eq!(d.statements[r.statement.unwrap()].cue, "deny");
+        let r = find(&d, "acquire");
+        assert_eq!(r.modality, Modality::Hedged);
+        assert_eq!(r.polarity, Polarity::Positive);
+    }
+
+    #[test]
+    fn stative_passive_located_in() {
+        let d = run("[ORG Kestrel] is based in [LOC Almaty]. [PER Rana Aziz] was born#VBN in [LOC Osh].");
+        let t = triples(&d);
+        assert!(t.contains(&("Kestrel".into(), "based_in".into(), "Almaty".into())), "{t:?}");
+        assert!(t.contains(&("Rana Aziz".into(), "born_in".into(), "Osh".into())), "{t:?}");
+        assert_eq!(find(&d, "based_in").rtype.as_deref(), Some("located_in"));
+    }
+
+    #[test]
+    fn counts_without_subject_refer_to_the_article_event() {
+        let d = run("HERAT — Gunmen raided the police post in [LOC Shindand] on Monday, killing [CARDINAL 9] officers.\n\nThe assault lasted hours. The death toll from the assault rose to [CARDINAL 11], officials said. [CARDINAL 11] officers had been killed and [CARDINAL 4] wounded, the ministry said.");
+        let counts: Vec<(String, String, String)> = d.relations.iter().filter(|r| r.rtype.as_deref() == Some("attack")).map(|r| (arg(&d, &r.subject), r.predicate.clone(), arg(&d, &r.object))).collect();
+        assert_eq!(counts, vec![
+            ("=attack in Shindand".to_string(), "kill".to_string(), "=9".to_string()),
+            ("=attack in Shindand".to_string(), "kill".to_string(), "=11".to_string()),
+            ("=attack in Shindand".to_string(), "kill".to_string(), "=11".to_string()),
+            ("=attack in Shindand".to_string(), "injure".to_string(), "=4".to_string()),
+        ]);
+    }
+
+    #[test]
+    fn group_noun_subject_and_denial_phrases() {
+        let d = run("The [ORG Eastern Hills Front] was blamed for the bombing in [LOC Kunduz]. The group denied any role in the attack. A spokesman said the group \"had nothing to do with the attack in [LOC Kunduz].\"");
+        let claims: Vec<&Relation> = d.relations.iter().filter(|r| r.predicate == "claim_responsibility_for").collect();
+        assert_eq!(claims.len(), 2, "{:?}", triples(&d));
+        for r in &claims {
+            assert_eq!(arg(&d, &r.subject), "Eastern Hills Front");
+            assert_eq!(arg(&d, &r.object), "=attack in Kunduz");
+            assert_eq!(r.polarity, Polarity::Negative);
+        }
+        assert_eq!(claims[0].modality, Modality::Asserted);
+        assert_eq!(claims[1].modality, Modality::Reported);
+    }
+
+    #[test]
+    fn untagged_and_inconsistent_documents_do_not_panic() {
+        let mut d = testdoc::build("d", "\"We will rebuild,\" [PER Khalil] said. [ORG Hamas] attacked [LOC Rafah].");
+        let mut untagged = d.clone();
+        for t in &mut untagged.tokens {
+            t.tags = None;
+        }
+        let cfg = ClaimsConfig::default();
+        extract_statements(&mut untagged, &cfg);
+        extract_relations(&mut untagged, &cfg);
+        // Mentions pointing past the tokens, chains past the mentions, sentences past the end.
+        d.mentions[0].tokens = 3..999;
+        d.mentions[1].chain = Some(77);
+        d.chains[0].representative = 999;
+        d.sentences.push(crate::doc::Sentence { span: crate::doc::Span::new(0, 1), tokens: 500..600 });
+        extract_statements(&mut d, &cfg);
+        extract_relations(&mut d, &cfg);
+        let mut empty = Document::new("e", "");
+        extract_statements(&mut empty, &cfg);
+        extract_relations(&mut empty, &cfg);
+        assert!(empty.statements.is_empty() && empty.relations.is_empty());
+    }
+
+    mod prop {
+        use super::*;
+        use proptest::prelude::*;
+
+        const PIECES: &[&str] = &[
+            "the", "group", "said", "told", "reporters", "that", "he", "she", "it", "they", "we", "no", "not",
+            "claimed", "responsibility", "for", "attack", "bombing", "in", "was", "killed", "by", "people",
+            "purportedly", "according", "to", "uncle", "'s", "minister", ",", ".", ":", "\"", "“", "”", "'",
+            "‘", "’", "\n\n", "[PER Ahmed Khalil]", "[PER Khalil]", "[ORG Free Valley Front]", "[LOC Kabul]",
+            "[CARDINAL 12]", "acting", "interior", "denied", "who", "asked", "named", "Zürich", "—",
+            "death", "toll", "rose", "officers", "wounded", "had", "been", "and", "(", ")", "[ORG EHF]",
+            "based", "brother", "at least", "nothing", "do", "with", "[LOC KABUL] —",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+            #[test]
+            fn arbitrary_news_like_text_keeps_invariants(ix in proptest::collection::vec(0..PIECES.len(), 0..60)) {
+                let text = ix.iter().map(|&i| PIECES[i]).collect::<Vec<_>>().join(" ");
+                let d = run(&text);
+                let n = d.text.len();
+                prop_assert!(d.statements.windows(2).all(|w| w[0].content.start <= w[1].content.start));
+                for s in &d.statements {
+                    prop_assert!(s.content.start < s.content.end && s.content.end <= n);
+                    prop_assert!(d.text.is_char_boundary(s.content.start) && d.text.is_char_boundary(s.content.end));
+                    if let Some(sp) = &s.speaker {
+                        prop_assert!(sp.span.end <= n);
+                        prop_assert!(sp.mention.is_none_or_lt(d.mentions.len()));
+                    }
+                }
+                prop_assert!(d.relations.windows(2).all(|w| w[0].evidence.start <= w[1].evidence.start));
+                for r in &d.relations {
+                    prop_assert!(r.evidence.end <= n && r.evidence.start <= r.evidence.end);
+                    prop_assert!(r.statement.is_none_or_lt(d.statements.len()));
+                    prop_assert!(r.subject.mention.is_some() || r.subject.value.is_some());
+                    prop_assert!(r.object.mention.is_some() || r.object.value.is_some());
+                }
+            }
+        }
+
+        trait IdxOk {
+            fn is_none_or_lt(&self, n: usize) -> bool;
+        }
+        impl IdxOk for Option<usize> {
+            fn is_none_or_lt(&self, n: usize) -> bool {
+                self.map_or(true, |i| i < n)
+            }
+        }
+    }
+}

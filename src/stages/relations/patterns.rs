@@ -1,0 +1,671 @@
+//! Relation patterns over one sentence at a time.
+//!
+//! **Arguments ("slots")** are entity mentions, value mentions (counts, money), resolved
+//! pronouns, event noun phrases ("the bombing in Kabul", normalized through
+//! `event_nouns.tsv`), negated quantifiers ("no group", which carry negative polarity), and
+//! inside a direct quote "we"/"I" standing for the quote's speaker.
+//!
+//! **Verb relations (ReVerb-style).** For two neighbouring slots, the words between them are
+//! normalized — determiners dropped; adverbs, modals and hedge verbs dropped after noting
+//! negation and hedging; auxiliaries dropped after noting the passive; verbs lemmatized; count
+//! modifiers before a number dropped — and the resulting phrase must equal a pattern of
+//! `relation_verbs.tsv` *exactly* (a relation phrase that only starts like a pattern is a
+//! different relation). Passives swap the arguments ("Y was killed by X" -> X kill Y; "12
+//! people were killed in the attack" -> attack kill 12).
+//!
+//! The subject may be separated from its verb by an appositive or parenthesis ("The Eastern
+//! Hills Front (EHF), an armed group that ..., claimed"), and a coordinated verb takes the
+//! subject of the relation before it ("condemned the attack and accused the EHF"). Stative
+//! passives are patterns of their own ("is based in").
+//!
+//! **Events.** An event argument's value is its class plus its place ("attack in Nahrin"),
+//! so outlets using "bombing", "blast" or "assault" about the same place agree. Counts with
+//! no subject ("..., killing 11 officers", "14 officers had been killed and 12 wounded", "the
+//! death toll from the assault rose to 14") and claims with no object ("claimed
+//! responsibility in a statement") refer to the article's current event (or its first one).
+//!
+//! **Role and family relations** come from the roles [`DocView`] finds: pre-nominal titles
+//! ("Boeing chief executive X", "Y's spokesman X", "X's uncle Y"), appositives ("X, the
+//! minister of Y," / "the police spokesman, X,") and copulas ("X is a member of Y"). A
+//! title without an organization gives `has_title` with the title as a value.
+
+use crate::doc::{Argument, Modality, Polarity, Relation, Span, Statement, StatementKind};
+
+use super::lexicon::{CueEffect, NegKind, RelationPattern};
+use super::view::DocView;
+use super::ClaimsConfig;
+
+#[derive(Debug, Clone, PartialEq)]
+enum SlotKind {
+    Entity(usize),
+    /// A value mention (count, money, percent).
+    Value(usize),
+    /// A pronoun (or "we" in a quote) resolved to an entity mention.
+    Pronoun(usize),
+    /// An event noun phrase, with its normalized value; `words` prefix the relation phrase
+    /// for "@toll" phrases ("death toll").
+    Event { value: String, prefix: Option<String> },
+    /// "no group": a universal negation; the value is the phrase.
+    NoneQuant(String),
+}
+
+#[derive(Debug, Clone)]
+struct Slot {
+    a: usize,
+    b: usize,
+    kind: SlotKind,
+}
+
+impl Slot {
+    fn argument(&self, v: &DocView<'_>) -> Argument {
+        let span = v.span_of(self.a, self.b);
+        match &self.kind {
+            SlotKind::Entity(m) | SlotKind::Pronoun(m) => Argument { span, mention: Some(*m), value: None },
+            SlotKind::Value(m) => {
+                let mm = &v.doc.mentions[*m];
+                let value = mm.value.clone().unwrap_or_else(|| v.text(mm.span).to_string());
+                Argument { span: mm.span, mention: Some(*m), value: Some(value) }
+            }
+            SlotKind::Event { value, .. } => Argument { span, mention: None, value: Some(value.clone()) },
+            SlotKind::NoneQuant(value) => Argument { span, mention: None, value: Some(value.clone()) },
+        }
+    }
+    fn score(&self, v: &DocView<'_>) -> f32 {
+        match self.kind {
+            SlotKind::Entity(m) | SlotKind::Value(m) => v.doc.mentions[m].score.clamp(0.0, 1.0),
+            SlotKind::Pronoun(_) => 0.75,
+            SlotKind::Event { .. } | SlotKind::NoneQuant(_) => 0.85,
+        }
+    }
+    fn is_count(&self, v: &DocView<'_>) -> bool {
+        matches!(self.kind, SlotKind::Value(m) if v.doc.mentions[m].label == "CARDINAL")
+    }
+}
+
+/// Which statement (if any) a span lies in.
+/// The innermost one, so "X said Y denied that ..." takes the denial's polarity.
+fn statement_of(statements: &[Statement], span: Span) -> Option<usize> {
+    statements.iter().enumerate().filter(|(_, s)| s.content.contains(&span)).min_by_key(|(i, s)| (s.content.len(), *i)).map(|(i, _)| i)
+}
+
+/// The events an article has mentioned so far, so that "the death toll", a bare "the
+/// attack" or "killing 11" can refer back (or, before any, forward to the article's first).
+#[derive(Debug, Clone, Default)]
+struct EventCtx {
+    last: Option<String>,
+    first_in_doc: Option<String>,
+}
+
+impl EventCtx {
+    fn current(&self) -> Option<String> {
+        self.last.clone().or_else(|| self.first_in_doc.clone())
+    }
+}
+
+/// Is mention `m` a dateline place ("KABUL —" / "PUL-E-KHUMRI, Afghanistan —" at the start)?
+fn in_dateline(v: &DocView<'_>, m: usize) -> bool {
+    let mm = &v.doc.mentions[m];
+    if mm.sentence != 0 || mm.tokens.start > 6 {
+        return false;
+    }
+    let r = v.sentence_tokens(0);
+    (mm.tokens.end..r.end.min(mm.tokens.end + 4)).any(|k| matches!(v.words[k].as_str(), "—" | "–" | "-" | "--"))
+}
+
+/// Value of an event noun phrase ending at token `head`: its class, and where it happened
+/// ("attack in Kabul") so that counts from different outlets about the same event meet.
+/// The place: one right after the noun ("the bombing in Kabul", "the assault on the Nahrin
+/// headquarters"), else one in the sentence, else the previous event of the same class, else
+/// the article's first place that is not its dateline.
+fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<usize>, last: Option<&str>) -> String {
+    let place_text = |m: usize| -> String {
+        let mm = &v.doc.mentions[m];
+        match mm.chain.and_then(|c| v.doc.chains.get(c)) {
+            Some(ch) => v.text(v.doc.mentions.get(ch.representative).unwrap_or(mm).span).to_string(),
+            None => v.text(mm.span).to_string(),
+        }
+    };
+    let is_place = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "LOC" | "GPE");
+    let mut k = head + 1;
+    if k < sent.end && matches!(v.words[k].as_str(), "in" | "at" | "near" | "on") {
+        k += 1;
+        while k < sent.end && v.pos[k] == "DT" {
+            k += 1;
+        }
+        if let Some(m) = v.entity_at(k).filter(|&m| is_place(m)) {
+            return format!("{class} in {}", place_text(m));
+        }
+    }
+    if let Some(m) = sent.clone().find_map(|t| v.entity_at(t).filter(|&m| is_place(m) && !in_dateline(v, m))) {
+        return format!("{class} in {}", place_text(m));
+    }
+    if let Some(l) = last.filter(|l| l.split(" in ").next() == Some(class)) {
+        return l.to_string();
+    }
+    match (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m)) {
+        Some(m) => format!("{class} in {}", place_text(m)),
+        None => class.to_string(),
+    }
+}
+
+/// The event noun at token `t`, if any, with the start of its noun phrase.
+fn event_at<'d>(v: &DocView<'d>, t: usize, floor: usize) -> Option<(&'d str, usize)> {
+    if !v.is_noun(t) || v.mention_at[t].is_some() {
+        return None;
+    }
+    let class = v.lex.events.get(v.words[t].as_str())?;
+    let mut a = t;
+    while a > floor && (v.pos[a - 1].starts_with("JJ") || v.is_noun(a - 1) || matches!(v.pos[a - 1], "DT" | "POS" | "PRP$")) && v.mention_at[a - 1].is_none() {
+        a -= 1;
+    }
+    // "Tuesday's assault": the date is part of the phrase.
+    if a > floor && v.pos[a] == "POS" {
+        if let Some(m) = v.mention_at[a - 1] {
+            a = v.doc.mentions[m].tokens.start.max(floor);
+        }
+    }
+    Some((class.as_str(), a))
+}
+
+/// The first event the article mentions, for counts that come before it. An article that
+/// reports casualties or a claim without ever naming the event by a noun ("militants stormed
+/// the headquarters, killing 11") is taken to report an attack at its first place.
+fn first_event(v: &DocView<'_>) -> Option<String> {
+    named_first_event(v).or_else(|| {
+        let is_place = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "LOC" | "GPE");
+        (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m)).map(|m| {
+            let r = v.sentence_tokens(v.doc.mentions[m].sentence);
+            event_value(v, "attack", v.doc.mentions[m].tokens.start, r, None)
+        })
+    })
+}
+
+fn named_first_event(v: &DocView<'_>) -> Option<String> {
+    for s in 0..v.doc.sentences.len() {
+        let r = v.sentence_tokens(s);
+        for t in r.clone() {
+            if let Some((class, _)) = event_at(v, t, r.start) {
+                if !class.starts_with('@') {
+                    return Some(event_value(v, class, t, r, None));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx) -> Vec<Slot> {
+    let r = v.sentence_tokens(s);
+    let mut out = Vec::new();
+    let mut t = r.start;
+    while t < r.end {
+        if let Some(m) = v.mention_at[t] {
+            let mm = &v.doc.mentions[m];
+            let end = mm.tokens.end.min(r.end).max(t + 1);
+            if super::view::is_entity_label(&mm.label) {
+                out.push(Slot { a: t, b: end, kind: SlotKind::Entity(m) });
+            } else if matches!(mm.label.as_str(), "CARDINAL" | "MONEY" | "PERCENT" | "QUANTITY") {
+                out.push(Slot { a: t, b: end, kind: SlotKind::Value(m) });
+            }
+            t = end;
+            continue;
+        }
+        let w = v.words[t].as_str();
+        // Negated quantifier: "no group", "no one", "nobody".
+        if let Some((neg, _)) = v.lex.negations.iter().find(|(n, k)| *k == NegKind::Det && v.words.get(t..t + n.len()).is_some_and(|ws| ws == &n[..])) {
+            let mut e = t + neg.len();
+            if neg.len() == 1 && matches!(v.pos[t], "DT") {
+                while e < r.end && (v.is_noun(e) || v.pos[e].starts_with("JJ")) {
+                    e += 1;
+                }
+            }
+            if e > t + neg.len() || v.pos[t] == "NN" || neg.len() > 1 {
+                out.push(Slot { a: t, b: e, kind: SlotKind::NoneQuant(v.words[t..e].join(" ")) });
+                t = e;
+                continue;
+            }
+        }
+        if v.pos[t] == "PRP" {
+            let span = v.doc.tokens[t].span;
+            let in_quote = statements.iter().find(|st| st.kind == StatementKind::Direct && st.content.contains(&span));
+            let m = if matches!(w, "we" | "i") {
+                in_quote.and_then(|st| st.speaker.as_ref()).and_then(|sp| sp.mention)
+            } else if in_quote.is_none() {
+                v.resolve_pronoun(t, None)
+            } else {
+                None
+            };
+            if let Some(m) = m {
+                out.push(Slot { a: t, b: t + 1, kind: SlotKind::Pronoun(m) });
+            }
+            t += 1;
+            continue;
+        }
+        if let Some((class, a)) = event_at(v, t, r.start) {
+            if class == "@toll" {
+                // "The death toll from Tuesday's assault on the Nahrin headquarters rose to
+                // 14": the phrase runs to its verb and names its event, if it does.
+                let prefix = (a..=t).filter(|&k| !matches!(v.pos[k], "DT" | "POS" | "PRP$") && v.mention_at[k].is_none()).map(|k| v.words[k].clone()).collect::<Vec<_>>().join(" ");
+                let mut b = t + 1;
+                let mut named = None;
+                if b < r.end && matches!(v.words[b].as_str(), "from" | "in" | "of") {
+                    let mut k = b + 1;
+                    while k < r.end && k < t + 14 && !v.is_verb(k) && !v.is_punct(k) {
+                        if named.is_none() {
+                            if let Some((c2, _)) = event_at(v, k, r.start).filter(|(c2, _)| !c2.starts_with('@')) {
+                                named = Some(event_value(v, c2, k, r.clone(), ev.last.as_deref()));
+                            }
+                        }
+                        k += 1;
+                    }
+                    if k < r.end && v.is_verb(k) {
+                        b = k;
+                    }
+                }
+                if let Some(value) = named.or_else(|| ev.current()) {
+                    ev.last = Some(value.clone());
+                    out.push(Slot { a, b, kind: SlotKind::Event { value, prefix: Some(prefix) } });
+                }
+                t = b.max(t + 1);
+                continue;
+            }
+            let value = event_value(v, class, t, r.clone(), ev.last.as_deref());
+            ev.last = Some(value.clone());
+            // "the bombing in Kabul": the place is part of the event argument.
+            let mut b = t + 1;
+            if b + 1 < r.end && matches!(v.words[b].as_str(), "in" | "at" | "near") {
+                let mut k = b + 1;
+                while k < r.end && v.pos[k] == "DT" {
+                    k += 1;
+                }
+                if let Some(m) = v.entity_at(k) {
+                    if matches!(v.doc.mentions[m].label.as_str(), "LOC" | "GPE") {
+                        b = v.doc.mentions[m].tokens.end;
+                    }
+                }
+            }
+            out.push(Slot { a, b, kind: SlotKind::Event { value, prefix: None } });
+            t = b;
+            continue;
+        }
+        // "the group", "the ministry": the nearest organization named before.
+        if v.pos[t] == "DT" && t + 1 < r.end && v.is_noun(t + 1) && v.lex.org_nouns.contains(&v.words[t + 1]) && v.mention_at[t + 1].is_none()
+            && !(t + 2 < r.end && v.is_noun(t + 2))
+        {
+            let org = v.doc.mentions.iter().enumerate().rev().find(|(_, m)| m.label == "ORG" && m.tokens.end <= t && s.saturating_sub(m.sentence) <= 3);
+            if let Some((mi, _)) = org {
+                out.push(Slot { a: t, b: t + 2, kind: SlotKind::Pronoun(mi) });
+                t += 2;
+                continue;
+            }
+        }
+        t += 1;
+    }
+    out
+}
+
+/// The normalized relation phrase between two slots.
+struct Phrase {
+    words: Vec<String>,
+    /// Where a dropped passive "be" stood, for stative patterns ("be based in").
+    be_at: Option<usize>,
+    negated: bool,
+    hedged: bool,
+    passive: bool,
+}
+
+fn phrase(v: &DocView<'_>, a: usize, b: usize, subj: &Slot, obj: &Slot) -> Option<Phrase> {
+    let lex = v.lex;
+    let mut end = b;
+    // "killed at least 12": drop count modifiers before a number.
+    if obj.is_count(v) {
+        for m in &lex.count_modifiers {
+            if end >= a + m.len() && v.words[end - m.len()..end] == m[..] {
+                end -= m.len();
+                break;
+            }
+        }
+    }
+    let mut start = a;
+    // "12 people were killed": the count's own noun belongs to the count.
+    if subj.is_count(v) {
+        while start < end && (v.is_noun(start) || v.pos[start].starts_with("JJ")) {
+            start += 1;
+        }
+    }
+    let mut p = Phrase { words: Vec::new(), be_at: None, negated: false, hedged: false, passive: false };
+    let mut k = start;
+    while k < end {
+        let w = v.words[k].as_str();
+        let lemma = v.lemmas[k].as_str();
+        // A quote opening mid-clause ("said the group \"had nothing to do with ...\"").
+        if matches!(w, "\"" | "“" | "”" | "‘" | "’" | "'" | "``" | "''") {
+            k += 1;
+            continue;
+        }
+        if v.is_punct(k) || matches!(v.pos[k], "WP" | "WDT" | "CC") || w == "that" {
+            return None;
+        }
+        if lex.negations.iter().any(|(n, kind)| *kind == NegKind::Adv && n.len() == 1 && n[0] == w) {
+            p.negated = !p.negated;
+            k += 1;
+            continue;
+        }
+        if lex.is_hedge_word(w, lemma) {
+            p.hedged = true;
+            k += 1;
+            // "is believed to", "hinting at": the particle goes with the hedge.
+            if k < end && matches!(v.words[k].as_str(), "to" | "at") {
+                k += 1;
+            }
+            continue;
+        }
+        if matches!(v.pos[k], "DT" | "PDT" | "PRP$" | "RB" | "RBR" | "RBS" | "MD") {
+            k += 1;
+            continue;
+        }
+        if v.is_verb(k) && matches!(lemma, "be" | "have" | "do" | "get") {
+            let next_verb = (k + 1..end).find(|&j| v.is_verb(j));
+            if let Some(j) = next_verb {
+                if matches!(lemma, "be" | "get") && v.pos[j] == "VBN" && !matches!(v.lemmas[j].as_str(), "be") && !lex.is_hedge_word(&v.words[j], &v.lemmas[j]) {
+                    p.passive = true;
+                    p.be_at = Some(p.words.len());
+                }
+                k += 1;
+                continue;
+            }
+        }
+        p.words.push(if v.is_verb(k) { lemma.to_string() } else { w.to_string() });
+        k += 1;
+    }
+    Some(p)
+}
+
+fn modality_of(hedged: bool, statement: Option<&Statement>, v: &DocView<'_>) -> Modality {
+    if hedged {
+        return Modality::Hedged;
+    }
+    match statement {
+        Some(st) => match v.lex.cues.get(&st.cue) {
+            Some(CueEffect::Hedge) => Modality::Hedged,
+            _ => Modality::Reported,
+        },
+        None => Modality::Asserted,
+    }
+}
+
+/// A statement whose cue denies its content flips the polarity of what it contains.
+fn deny_flip(statement: Option<&Statement>, v: &DocView<'_>) -> bool {
+    statement.is_some_and(|st| v.lex.cues.get(&st.cue) == Some(&CueEffect::Deny))
+}
+
+/// Past an appositive or parenthesis right after a subject ("The Northern Front (NF), an
+/// armed group that emerged last year, claimed ..."): the token where its predicate starts.
+fn skip_appositive(v: &DocView<'_>, subj_start: usize, p: usize, end: usize) -> usize {
+    let mut q = p;
+    // The subject is itself the appositive: "The governor, Ishaq Rahmani, condemned ...".
+    if q + 1 < end && v.words[q] == "," && v.is_verb(q + 1) && subj_start > 0 && v.words[subj_start - 1] == "," {
+        return q + 1;
+    }
+    if q < end && v.words[q] == "(" {
+        match (q + 1..end.min(q + 12)).find(|&k| v.words[k] == ")") {
+            Some(c) => q = c + 1,
+            None => return p,
+        }
+    }
+    if q + 1 < end && v.words[q] == "," && !v.is_verb(q + 1) {
+        let close = (q + 1..end.min(q + 30)).find(|&k| v.words[k] == ",");
+        if let Some(c) = close {
+            if c + 1 < end && (v.is_verb(c + 1) || matches!(v.pos[c + 1], "RB" | "MD")) {
+                return c + 1;
+            }
+        }
+    }
+    q
+}
+
+/// One relation candidate between slot `x` (or `via`, the subject of a coordinated verb)
+/// and slot `y`, over the words `from..y.a`.
+struct Candidate<'s> {
+    subj: &'s Slot,
+    obj: &'s Slot,
+    from: usize,
+}
+
+fn match_pair<'s, 'd>(v: &DocView<'d>, c: Candidate<'s>) -> Option<(&'s Slot, &'s Slot, Phrase, &'d RelationPattern)> {
+    let (x, y) = (c.subj, c.obj);
+    if matches!(y.kind, SlotKind::NoneQuant(_)) || y.a <= c.from {
+        return None;
+    }
+    let mut ph = phrase(v, c.from, y.a, x, y)?;
+    let (mut subj, mut obj) = (x, y);
+    // Stative passives are patterns of their own: "Kestrel is based in Almaty".
+    if let (true, Some(at)) = (ph.passive, ph.be_at) {
+        let mut w = ph.words.clone();
+        w.insert(at, "be".to_string());
+        if let Some(pat) = v.lex.relations.get(&w.join(" ")) {
+            if !obj.is_count(v) || pat.count {
+                ph.words = w;
+                ph.passive = false;
+                return Some((subj, obj, ph, pat));
+            }
+        }
+    }
+    if ph.passive {
+        match ph.words.last().map(String::as_str) {
+            Some("by") => {
+                ph.words.pop();
+                std::mem::swap(&mut subj, &mut obj);
+            }
+            // "12 people were killed in the bombing": the event did it.
+            Some("in" | "during") if x.is_count(v) && matches!(y.kind, SlotKind::Event { .. }) => {
+                ph.words.pop();
+                std::mem::swap(&mut subj, &mut obj);
+            }
+            _ => return None,
+        }
+    }
+    if let SlotKind::Event { prefix: Some(p), .. } = &subj.kind {
+        let mut w: Vec<String> = p.split(' ').map(str::to_string).collect();
+        w.append(&mut ph.words);
+        ph.words = w;
+    }
+    let pat = v.lex.relations.get(&ph.words.join(" "))?;
+    // A count object only makes sense for count relations ("killed 12").
+    if obj.is_count(v) && !pat.count {
+        return None;
+    }
+    Some((subj, obj, ph, pat))
+}
+
+pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[Statement]) -> Vec<Relation> {
+    let mut out: Vec<Relation> = Vec::new();
+    let mut ev = EventCtx { last: None, first_in_doc: first_event(v) };
+    for s in 0..v.doc.sentences.len() {
+        let event_before = ev.current();
+        let sl = slots(v, s, statements, &mut ev);
+        let send = v.sentence_tokens(s).end;
+        // (subject slot, object slot) of the relations found in this sentence, by index.
+        let mut found: Vec<(usize, usize)> = Vec::new();
+        let push = |x: &Slot, subj: &Slot, obj: &Slot, ev_end: usize, ph: &Phrase, pat: &RelationPattern, out: &mut Vec<Relation>| {
+            let evidence = v.span_of(x.a.min(subj.a).min(obj.a), ev_end);
+            let st = statement_of(statements, evidence);
+            let stmt = st.and_then(|i| statements.get(i));
+            // A hedge just before the subject ("Possibly X attacked Y") scopes over it.
+            let hedged = ph.hedged || (x.a > 0 && v.lex.is_hedge_word(&v.words[x.a - 1], &v.lemmas[x.a - 1]) && v.pos[x.a - 1] == "RB");
+            let negative = pat.negated ^ ph.negated ^ matches!(subj.kind, SlotKind::NoneQuant(_)) ^ deny_flip(stmt, v);
+            out.push(Relation {
+                sentence: s,
+                subject: subj.argument(v),
+                object: obj.argument(v),
+                predicate: pat.predicate.clone(),
+                rtype: Some(pat.rtype.clone()),
+                polarity: if negative { Polarity::Negative } else { Polarity::Positive },
+                modality: modality_of(hedged, stmt, v),
+                statement: st,
+                evidence,
+                score: 0.75 * subj.score(v).min(obj.score(v)),
+            });
+        };
+        for i in 0..sl.len() {
+            let x = &sl[i];
+            let skipped = skip_appositive(v, x.a, x.b, send);
+            let mut starts = vec![(x.b, i + 1)];
+            if skipped > x.b {
+                if let Some(j) = (i + 1..sl.len()).find(|&j| sl[j].a >= skipped) {
+                    starts.push((skipped, j));
+                }
+            }
+            let mut matched = false;
+            for (from, j) in starts {
+                let Some(y) = sl.get(j) else { continue };
+                if y.a < from || y.a - from > cfg.max_relation_gap {
+                    continue;
+                }
+                // Coordinated verb: "condemned the attack and accused the NAF": the subject
+                // is the one of the relation whose object `x` is.
+                if from == x.b && from < y.a && matches!(v.words[from].as_str(), "and" | "but") {
+                    if let Some(&(si, _)) = found.iter().rev().find(|(_, oi)| *oi == i) {
+                        let c = Candidate { subj: &sl[si], obj: y, from: from + 1 };
+                        if let Some((subj, obj, ph, pat)) = match_pair(v, c) {
+                            push(&sl[si], subj, obj, y.b, &ph, pat, &mut out);
+                            found.push((si, j));
+                            matched = true;
+                            break;
+                        }
+                    }
+                    continue;
+                }
+                if let Some((subj, obj, ph, pat)) = match_pair(v, Candidate { subj: x, obj: y, from }) {
+                    let (si, oi) = if std::ptr::eq(subj, x) { (i, j) } else { (j, i) };
+                    push(x, subj, obj, y.b, &ph, pat, &mut out);
+                    found.push((si, oi));
+                    matched = true;
+                    break;
+                }
+            }
+            // No object slot: "X claimed responsibility in a statement" is about the event the
+            // article is reporting.
+            if !matched && !matches!(x.kind, SlotKind::Value(_) | SlotKind::Event { .. }) {
+                let Some(evv) = event_before.clone().or_else(|| ev.current()) else { continue };
+                let from = skipped;
+                let stop = sl.iter().find(|y| y.a >= from).map_or(send, |y| y.a).min(from + cfg.max_relation_gap);
+                let implicit = Slot { a: x.a, b: x.b, kind: SlotKind::Event { value: evv, prefix: None } };
+                for e in (from + 1..=stop).rev() {
+                    let Some(ph) = phrase(v, from, e, x, &implicit) else { continue };
+                    if ph.passive {
+                        continue;
+                    }
+                    let Some(pat) = v.lex.relations.get(&ph.words.join(" ")) else { continue };
+                    if pat.rtype != "claim_responsibility" {
+                        continue;
+                    }
+                    // The argument is implicit: its span is the end of the relation phrase.
+                    let obj = Slot { a: e, b: e, kind: implicit.kind.clone() };
+                    push(x, x, &obj, e, &ph, pat, &mut out);
+                    break;
+                }
+            }
+        }
+        // Counts nobody was paired with: "..., killing 11 police officers", "14 police
+        // officers had been killed and 12 wounded". They count the article's event.
+        let sstart = v.sentence_tokens(s).start;
+        for (j, y) in sl.iter().enumerate() {
+            if !y.is_count(v) || found.iter().any(|&(a, b)| a == j || b == j) {
+                continue;
+            }
+            let event_slot = |k: usize| -> Slot {
+                match sl[..j].iter().rev().find(|e| matches!(e.kind, SlotKind::Event { prefix: None, .. }) && e.b <= k) {
+                    Some(e) => e.clone(),
+                    None => Slot { a: k, b: k, kind: SlotKind::Event { value: event_before.clone().or_else(|| ev.current()).unwrap_or_default(), prefix: None } },
+                }
+            };
+            // Active, the verb right before the count.
+            let mut k = y.a;
+            for m in &v.lex.count_modifiers {
+                if k >= sstart + m.len() && v.words[k - m.len()..k] == m[..] {
+                    k -= m.len();
+                    break;
+                }
+            }
+            let verb_end = k;
+            while k > sstart && (v.is_verb(k - 1) || matches!(v.pos[k - 1], "RB" | "MD")) {
+                k -= 1;
+            }
+            let mut done = false;
+            if k < verb_end {
+                let subj = event_slot(k);
+                if let Some(ph) = phrase(v, k, y.a, &subj, y).filter(|p| !p.passive) {
+                    if let Some(pat) = v.lex.relations.get(&ph.words.join(" ")).filter(|p| p.count) {
+                        if matches!(&subj.kind, SlotKind::Event { value, .. } if !value.is_empty()) {
+                            push(&subj, &subj, y, y.b, &ph, pat, &mut out);
+                            done = true;
+                        }
+                    }
+                }
+            }
+            if done {
+                continue;
+            }
+            // Passive or reduced ("12 wounded"), the verb group after the count's noun.
+            let send = v.sentence_tokens(s).end;
+            let mut p = y.b;
+            while p < send && (v.is_noun(p) || v.pos[p].starts_with("JJ")) && v.mention_at[p].is_none() {
+                p += 1;
+            }
+            let mut q = p;
+            while q < send && (v.is_verb(q) || matches!(v.pos[q], "RB" | "MD")) {
+                q += 1;
+            }
+            if q == p || (q < send && matches!(v.pos[q], "DT" | "CD" | "PRP" | "NN" | "NNS" | "NNP")) || (q < send && v.words[q] == "by") {
+                continue;
+            }
+            let subj = event_slot(y.a);
+            let Some(mut ph) = phrase(v, p, q, y, y) else { continue };
+            if !ph.passive && !matches!(v.pos[q - 1], "VBN" | "VBD") {
+                continue;
+            }
+            let Some(pat) = v.lex.relations.get(&ph.words.join(" ")).filter(|p| p.count) else { continue };
+            if matches!(&subj.kind, SlotKind::Event { value, .. } if value.is_empty()) {
+                continue;
+            }
+            ph.passive = false;
+            let end_tok = q;
+            push(y, &subj, y, end_tok, &ph, pat, &mut out);
+        }
+    }
+    // Roles and family ties.
+    for r in &v.roles {
+        let person = &v.doc.mentions[r.person];
+        let (predicate, rtype, object) = if r.family {
+            let Some(other) = r.other.filter(|&o| v.doc.mentions[o].label == "PER") else { continue };
+            let pred = v.lex.family.get(&r.head).cloned().unwrap_or_else(|| format!("{}_of", r.head));
+            (pred, "family".to_string(), Argument { span: v.doc.mentions[other].span, mention: Some(other), value: None })
+        } else {
+            let Some(entry) = v.lex.titles.get(&r.head) else { continue };
+            match r.other {
+                Some(o) => (entry.predicate.clone(), entry.rtype.clone(), Argument { span: v.doc.mentions[o].span, mention: Some(o), value: None }),
+                None => ("has_title".to_string(), "role".to_string(), Argument { span: r.phrase, mention: None, value: Some(v.text(r.phrase).to_lowercase()) }),
+            }
+        };
+        let st = statement_of(statements, r.evidence);
+        let stmt = st.and_then(|i| statements.get(i));
+        out.push(Relation {
+            sentence: r.sentence,
+            subject: Argument { span: person.span, mention: Some(r.person), value: None },
+            object,
+            predicate,
+            rtype: Some(rtype),
+            polarity: if deny_flip(stmt, v) { Polarity::Negative } else { Polarity::Positive },
+            modality: modality_of(false, stmt, v),
+            statement: st,
+            evidence: r.evidence,
+            score: 0.8 * person.score.clamp(0.0, 1.0).max(0.5),
+        });
+    }
+    out.sort_by(|a, b| {
+        (a.evidence.start, a.evidence.end, &a.predicate, a.subject.span, a.object.span).cmp(&(b.evidence.start, b.evidence.end, &b.predicate, b.subject.span, b.object.span))
+    });
+    out.dedup_by(|a, b| a.evidence == b.evidence && a.predicate == b.predicate && a.subject.span == b.subject.span && a.object.span == b.object.span);
+    out
+}
