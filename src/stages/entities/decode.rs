@@ -1,0 +1,374 @@
+//! From IOB2 token labels to PER/ORG/LOC/MISC mentions.
+//!
+//! The tagger labels words; names written with hyphens, apostrophes or particles arrive as
+//! several words, and a model trained on CoNLL often restarts (B-) or drops (O) the label
+//! at those joints. Decoding therefore (1) reads plain IOB2 spans within a sentence,
+//! (2) re-joins spans of one label that touch without whitespace or across a joiner
+//! ("Abdul" "-" "Rahim") or a lower-case particle ("Zia ul Haq", "al-Qaeda"), (3) trims a
+//! possessive "'s", (4) rewrites an all-caps dateline at the start of the article as LOC,
+//! (5) relabels demonyms as MISC and (6) extends a place by a following administrative unit.
+
+use std::ops::Range;
+
+use crate::doc::{Document, MentionSource};
+
+use super::names::{is_demonym, lexicons};
+use super::Draft;
+
+fn tok(doc: &Document, i: usize) -> &str {
+    doc.token_text(i)
+}
+
+fn ner(doc: &Document, i: usize) -> (&str, &str, f32) {
+    match &doc.tokens[i].tags {
+        Some(t) => {
+            let (p, l) = t.ner.split_once('-').unwrap_or((t.ner.as_str(), ""));
+            (p, l, t.ner_score)
+        }
+        None => ("O", "", 0.0),
+    }
+}
+
+/// No whitespace between tokens `a` and `a + 1`.
+fn glued(doc: &Document, a: usize) -> bool {
+    a + 1 < doc.tokens.len()
+        && doc.tokens[a].sentence == doc.tokens[a + 1].sentence
+        && doc.tokens[a].span.end == doc.tokens[a + 1].span.start
+}
+
+fn is_joiner(s: &str) -> bool {
+    matches!(s, "-" | "\u{2010}" | "\u{2011}" | "'" | "\u{2019}" | "\u{02BC}" | "`")
+}
+
+fn is_possessive(s: &str) -> bool {
+    matches!(s, "'s" | "\u{2019}s" | "'S" | "'" | "\u{2019}")
+}
+
+fn is_particle(s: &str) -> bool {
+    s.chars().all(|c| c.is_lowercase()) && lexicons().particles.contains(s)
+}
+
+fn capitalized(s: &str) -> bool {
+    s.chars().next().is_some_and(char::is_uppercase)
+}
+
+/// Decodes the document's entity mentions (model source, plus dateline repairs).
+pub(crate) fn decode(doc: &Document) -> Vec<Draft> {
+    let mut spans = bio_spans(doc);
+    spans = join(doc, spans);
+    for s in &mut spans {
+        trim_possessive(doc, s);
+    }
+    // A label on punctuation alone ("'s", "-") is not a name.
+    spans.retain(|s| {
+        if s.tokens.is_empty() || (s.tokens.len() == 1 && is_possessive(tok(doc, s.tokens.start))) {
+            return false;
+        }
+        super::span_of(doc, &s.tokens).of(&doc.text).chars().any(char::is_alphanumeric)
+    });
+    dateline(doc, &mut spans);
+    for s in &mut spans {
+        if s.tokens.len() == 1 && matches!(s.label.as_str(), "ORG" | "LOC" | "PER") && is_demonym(tok(doc, s.tokens.start)) {
+            s.label = "MISC".into();
+        }
+        if s.label == "LOC" {
+            extend_admin_unit(doc, s);
+        }
+    }
+    // Extensions may run into a neighbour: join same-label overlaps, else keep the first.
+    spans.sort_by_key(|s| (s.tokens.start, std::cmp::Reverse(s.tokens.end)));
+    let mut out: Vec<Draft> = Vec::with_capacity(spans.len());
+    for s in spans {
+        match out.last_mut() {
+            Some(p) if p.tokens.end > s.tokens.start => {
+                if p.label == s.label && s.tokens.end > p.tokens.end {
+                    let (label, source) = (p.label.clone(), p.source);
+                    *p = draft(doc, p.tokens.start..s.tokens.end, &label, source);
+                }
+            }
+            _ => out.push(s),
+        }
+    }
+    out
+}
+
+fn draft(doc: &Document, tokens: Range<usize>, label: &str, source: MentionSource) -> Draft {
+    let scores: Vec<f32> = tokens.clone().filter(|&i| ner(doc, i).0 != "O").map(|i| ner(doc, i).2).collect();
+    let score = if scores.is_empty() { 0.0 } else { scores.iter().sum::<f32>() / scores.len() as f32 };
+    Draft { tokens, label: label.to_string(), score, source, value: None, forced_id: None }
+}
+
+/// Plain IOB2 spans; an I- after O or after another label starts a span (BIO repair is
+/// upstream, but decoding stays total on any input).
+fn bio_spans(doc: &Document) -> Vec<Draft> {
+    let mut out = Vec::new();
+    let mut cur: Option<(usize, String)> = None;
+    let n = doc.tokens.len();
+    for i in 0..=n {
+        let (p, l) = if i < n { let (p, l, _) = ner(doc, i); (p.to_string(), l.to_string()) } else { ("O".into(), String::new()) };
+        let new_sentence = i < n && i > 0 && doc.tokens[i].sentence != doc.tokens[i - 1].sentence;
+        let continues = p == "I" && !new_sentence && cur.as_ref().is_some_and(|(_, cl)| *cl == l);
+        if !continues {
+            if let Some((s, cl)) = cur.take() {
+                out.push(draft(doc, s..i, &cl, MentionSource::Model));
+            }
+            if (p == "B" || p == "I") && !l.is_empty() {
+                cur = Some((i, l));
+            }
+        }
+    }
+    out
+}
+
+/// Re-joins name pieces (see module doc).
+fn join(doc: &Document, spans: Vec<Draft>) -> Vec<Draft> {
+    let mut out: Vec<Draft> = Vec::new();
+    for s in spans {
+        if let Some(prev) = out.last_mut() {
+            let (a, b) = (prev.tokens.end, s.tokens.start);
+            let same_sentence = doc.tokens[a - 1].sentence == doc.tokens[b].sentence;
+            let gap: Vec<&str> = (a..b).map(|i| tok(doc, i)).collect();
+            let all_glued = (a - 1..b).all(|i| glued(doc, i));
+            let gap_ok = gap.iter().all(|t| is_joiner(t) || is_particle(t));
+            let mergeable = same_sentence
+                && prev.label == s.label
+                && b >= a
+                && (
+                    // touching without whitespace: a B- restart on "-Rahim"
+                    (gap.is_empty() && all_glued)
+                    // joiners/particles glued on both sides: "Abdul" "-" "Rahim", "Tehrik" "-" "i" "-"
+                    // "Taliban". Two places or organisations joined by a bare hyphen are usually
+                    // two ("US-China talks"), so outside persons the gap must hold a particle or
+                    // the model must have continued the label (I-).
+                    || (!gap.is_empty() && gap.len() <= 3 && gap_ok && all_glued
+                        && (prev.label == "PER" || gap.iter().any(|t| is_particle(t)) || ner(doc, b).0 == "I"))
+                    // a spaced particle: "Zia" "ul" "Haq", "Zia" "ul" "-" "Haq", "Abu Bakr" "al" "Baghdadi"
+                    || (!gap.is_empty() && gap.len() <= 2 && gap_ok && is_particle(gap[0]))
+                );
+            if mergeable {
+                let merged = prev.tokens.start..s.tokens.end;
+                let label = prev.label.clone();
+                *prev = draft(doc, merged, &label, MentionSource::Model);
+                continue;
+            }
+        }
+        out.push(s);
+    }
+    for s in &mut out {
+        extend_particles(doc, s);
+    }
+    out
+}
+
+/// Takes in a glued particle prefix ("al-" + "Qaeda") and glued hyphen/apostrophe tails
+/// ("Hizb" + "-ut-Tahrir", "O" + "'" + "Brien") that the model left outside.
+fn extend_particles(doc: &Document, s: &mut Draft) {
+    let mut start = s.tokens.start;
+    // "al" "-" [Qaeda]
+    if start >= 2 && is_joiner(tok(doc, start - 1)) && glued(doc, start - 2) && glued(doc, start - 1)
+        && is_particle(&tok(doc, start - 2).to_lowercase()) && ner(doc, start - 2).0 == "O"
+    {
+        start -= 2;
+    }
+    let mut end = s.tokens.end;
+    // [Hizb] "-" "ut" "-" "Tahrir": take joiner + word while glued and the word is a
+    // capitalized name or a particle; apostrophe + word unless it is a possessive "s".
+    while end + 1 < doc.tokens.len() && is_joiner(tok(doc, end)) && glued(doc, end - 1) && glued(doc, end) && ner(doc, end + 1).0 != "B" {
+        let next = tok(doc, end + 1);
+        let apostrophe = tok(doc, end) != "-";
+        let ok = if apostrophe { next.chars().all(char::is_alphabetic) && next != "s" } else { capitalized(next) || is_particle(next) };
+        if !ok || !next.chars().any(char::is_alphabetic) {
+            break;
+        }
+        end += 2;
+    }
+    // A trailing particle must be followed by a name: "ul" alone at the end is not a name.
+    while end > s.tokens.start + 1 && is_particle(tok(doc, end - 1)) {
+        end -= 1;
+        if end > s.tokens.start + 1 && is_joiner(tok(doc, end - 1)) {
+            end -= 1;
+        }
+    }
+    if start != s.tokens.start || end != s.tokens.end {
+        let label = s.label.clone();
+        *s = draft(doc, start..end, &label, MentionSource::Model);
+    }
+}
+
+fn trim_possessive(doc: &Document, s: &mut Draft) {
+    while s.tokens.len() > 1 && is_possessive(tok(doc, s.tokens.end - 1)) {
+        s.tokens.end -= 1;
+    }
+}
+
+/// "KABUL, Afghanistan —" / "NEW DELHI (Reuters) -": an all-caps place at the very start of
+/// the article, followed by a comma or an agency credit. Models trained on mixed-case text
+/// often label it ORG or miss it; the shape is unambiguous, so it becomes LOC.
+fn dateline(doc: &Document, spans: &mut Vec<Draft>) {
+    // The article's first token, and the first token of any of the next few sentences that
+    // opens a line (a headline or byline may come first).
+    let mut starts = vec![0];
+    for sent in doc.sentences.iter().skip(1).take(3) {
+        let before = doc.text.get(..sent.span.start).unwrap_or("").trim_end_matches([' ', '\t', '\r']);
+        if before.ends_with('\n') && !sent.tokens.is_empty() {
+            starts.push(sent.tokens.start);
+        }
+    }
+    for s0 in starts {
+        dateline_at(doc, spans, s0);
+    }
+}
+
+fn dateline_at(doc: &Document, spans: &mut Vec<Draft>, s0: usize) {
+    let n = doc.tokens.len();
+    if s0 + 3 > n {
+        return;
+    }
+    let mut k = s0;
+    while k < n.min(s0 + 5) && {
+        let t = tok(doc, k);
+        t.chars().filter(|c| c.is_alphabetic()).count() >= 2
+            && t.chars().all(|c| c.is_uppercase() || c == '.' || c == '-' || c == '\'')
+    } {
+        k += 1;
+    }
+    if k == s0 || k >= n || doc.tokens[k].sentence != doc.tokens[s0].sentence {
+        return;
+    }
+    let after = tok(doc, k);
+    let same0 = |i: usize| doc.tokens[i].sentence == doc.tokens[s0].sentence;
+    let closes = |t: &str| matches!(t, "\u{2014}" | "\u{2013}" | "-" | "--" | "(" | ":");
+    let region: Option<Range<usize>> = if after == "," {
+        // The dash or agency credit must follow within a few words: "KABUL, Afghanistan —",
+        // "KABUL, Dec. 11 (Reuters) -". The region is the capitalized run after the comma,
+        // unless it is a date.
+        let Some(close) = (k + 1..(k + 10).min(n)).take_while(|&j| same0(j)).find(|&j| closes(tok(doc, j))) else {
+            return;
+        };
+        let mut j = k + 1;
+        while j < close && capitalized(tok(doc, j)) && super::rules::month_num(tok(doc, j)).is_none() {
+            j += 1;
+        }
+        (j > k + 1).then_some(k + 1..j)
+    } else if closes(after) && after != ":" && !glued(doc, k - 1) {
+        // "WASHINGTON — ...", "NEW DELHI (Reuters) -", but not "US-China".
+        None
+    } else {
+        return;
+    };
+    let agreed = spans.iter().any(|s| s.tokens == (s0..k) && s.label == "LOC");
+    if !agreed {
+        spans.retain(|s| s.tokens.end <= s0 || s.tokens.start >= k);
+        let mut d = draft(doc, s0..k, "LOC", MentionSource::Rule);
+        d.score = d.score.max(0.9);
+        spans.push(d);
+    }
+    if let Some(r) = region {
+        if !spans.iter().any(|s| s.tokens.start < r.end && r.start < s.tokens.end) {
+            let mut d = draft(doc, r, "LOC", MentionSource::Rule);
+            d.score = d.score.max(0.9);
+            spans.push(d);
+        }
+    }
+}
+
+/// "Kandahar" + "province": the province is a different place from the city.
+fn extend_admin_unit(doc: &Document, s: &mut Draft) {
+    let end = s.tokens.end;
+    if end < doc.tokens.len()
+        && doc.tokens[end].sentence == doc.tokens[end - 1].sentence
+        && ner(doc, end).0 == "O"
+        && lexicons().admin_units.contains(&tok(doc, end).to_lowercase())
+    {
+        s.tokens.end = end + 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testdoc::doc;
+    use super::*;
+
+    fn texts(spec: &str) -> Vec<(String, String)> {
+        let d = doc(spec);
+        decode(&d).iter().map(|m| (super::super::span_of(&d, &m.tokens).of(&d.text).to_string(), m.label.clone())).collect()
+    }
+    fn pair(t: &str, l: &str) -> (String, String) {
+        (t.to_string(), l.to_string())
+    }
+
+    #[test]
+    fn hyphenated_name_is_not_split() {
+        // The model restarts the label after the hyphen and leaves the hyphen O.
+        assert_eq!(texts("Abdul/B-PER ~-/O ~Rahim/B-PER spoke"), vec![pair("Abdul-Rahim", "PER")]);
+        // Or labels the tail as a new span glued to the first.
+        assert_eq!(texts("Abdul/B-PER ~-Rahim/B-PER spoke"), vec![pair("Abdul-Rahim", "PER")]);
+        // Two different people separated by a spaced dash stay two.
+        assert_eq!(texts("Karimi/PER - Ahmadi/B-PER met"), vec![pair("Karimi", "PER"), pair("Ahmadi", "PER")]);
+    }
+
+    #[test]
+    fn particles_join_names() {
+        assert_eq!(texts("Zia/PER ul Haq/B-PER said"), vec![pair("Zia ul Haq", "PER")]);
+        assert_eq!(texts("the al ~- ~Qaeda/ORG affiliate"), vec![pair("al-Qaeda", "ORG")]);
+        assert_eq!(texts("Hizb/ORG ~- ~ut ~- ~Tahrir ~- ~led rally"), vec![pair("Hizb-ut-Tahrir", "ORG")]);
+        assert_eq!(texts("Abu/PER Bakr/PER al Baghdadi/B-PER"), vec![pair("Abu Bakr al Baghdadi", "PER")]);
+    }
+
+    #[test]
+    fn apostrophes_inside_names_and_possessives() {
+        assert_eq!(texts("Sean/PER O/PER ~' ~Brien met"), vec![pair("Sean O'Brien", "PER")]);
+        assert_eq!(texts("Karimi/PER ~'s/PER nephew"), vec![pair("Karimi", "PER")]);
+        assert_eq!(texts("Karimi/PER ~' ~s nephew"), vec![pair("Karimi", "PER")]);
+    }
+
+    #[test]
+    fn all_caps_dateline_becomes_loc() {
+        assert_eq!(
+            texts("KABUL/ORG , Afghanistan/LOC — Officials said"),
+            vec![pair("KABUL", "LOC"), pair("Afghanistan", "LOC")]
+        );
+        assert_eq!(texts("NEW/B-ORG DELHI ( Reuters/ORG ) -"), vec![pair("NEW DELHI", "LOC"), pair("Reuters", "ORG")]);
+        // Region missed by the model is added; agreement keeps the model's own span.
+        let d = doc("PESHAWAR/LOC , Pakistan —");
+        let m = decode(&d);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].source, MentionSource::Model);
+        assert_eq!(m[1].source, MentionSource::Rule);
+        // Not a dateline: ordinary sentence opening with an acronym.
+        assert_eq!(texts("NATO/ORG said on Monday"), vec![pair("NATO", "ORG")]);
+        assert_eq!(texts("WASHINGTON/ORG — The"), vec![pair("WASHINGTON", "LOC")]);
+        assert_eq!(texts("US/LOC ~- ~China/LOC talks"), vec![pair("US", "LOC"), pair("China", "LOC")]);
+        assert_eq!(texts("US/LOC , UK/LOC and France/LOC agreed"), vec![pair("US", "LOC"), pair("UK", "LOC"), pair("France", "LOC")]);
+        // A date between the place and the agency credit is not part of the place.
+        assert_eq!(texts("KABUL , Dec. 11 ( Reuters/ORG ) -"), vec![pair("KABUL", "LOC"), pair("Reuters", "ORG")]);
+    }
+
+    #[test]
+    fn dateline_after_a_headline_line() {
+        let mut d = doc("Attack/O in/O north || KUNDUZ/ORG , Afghanistan/LOC — Officials said");
+        // Put the second sentence on its own line, as a body under a headline.
+        let nl = d.sentences[1].span.start - 1;
+        d.text.replace_range(nl..nl + 1, "\n");
+        let got: Vec<(String, String)> = decode(&d).iter().map(|m| (super::super::span_of(&d, &m.tokens).of(&d.text).to_string(), m.label.clone())).collect();
+        assert_eq!(got, vec![pair("KUNDUZ", "LOC"), pair("Afghanistan", "LOC")]);
+        // The same words in mid-paragraph are left to the model.
+        assert_eq!(texts("Attack in north . KUNDUZ/ORG , Afghanistan/LOC — Officials"), vec![pair("KUNDUZ", "ORG"), pair("Afghanistan", "LOC")]);
+    }
+
+    #[test]
+    fn demonyms_are_misc_and_provinces_are_not_cities() {
+        assert_eq!(texts("Afghan/ORG officials"), vec![pair("Afghan", "MISC")]);
+        assert_eq!(texts("in Kandahar/LOC province and Kandahar/LOC city"), vec![pair("Kandahar province", "LOC"), pair("Kandahar", "LOC")]);
+    }
+
+    #[test]
+    fn punctuation_alone_is_not_a_mention() {
+        assert_eq!(texts("said ~'s/B-PER ~-/B-ORG then"), vec![]);
+    }
+
+    #[test]
+    fn sentence_boundary_ends_a_span() {
+        assert_eq!(texts("to Kabul/LOC || Herat/I-LOC is"), vec![pair("Kabul", "LOC"), pair("Herat", "LOC")]);
+    }
+}

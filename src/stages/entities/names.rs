@@ -1,0 +1,316 @@
+//! Name normalization shared by the within-article chains and the corpus step.
+//!
+//! A name is folded (NFKD, diacritics dropped, lower case, apostrophes removed, hyphens and
+//! other punctuation turned into spaces), its leading honorifics/titles are dropped, and the
+//! remaining words form the chain key. Two names are treated as spelling variants of each
+//! other when their [`NameSig`]s are equal: the words are joined (so "Abdul Rahim",
+//! "Abdul-Rahim" and "Abdurrahim" look alike after Arabic "-ul" + sun-letter assimilation),
+//! doubled letters are collapsed, vowels after the first letter are removed (the consonant
+//! skeleton) and the number of vowel groups is kept, so "Qasimi"/"Qasemi" and
+//! "Muhammad"/"Mohamed" agree while "Karim"/"Karimi" do not.
+
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+use unicode_normalization::char::is_combining_mark;
+use unicode_normalization::UnicodeNormalization;
+
+pub(crate) const TITLES_TXT: &str = include_str!("../../../data/lexicons/titles.txt");
+pub(crate) const DEMONYMS_TXT: &str = include_str!("../../../data/lexicons/demonyms.txt");
+pub(crate) const PARTICLES_TXT: &str = include_str!("../../../data/lexicons/particles.txt");
+pub(crate) const ADMIN_TXT: &str = include_str!("../../../data/lexicons/admin_units.txt");
+
+/// Word lists from `data/lexicons/`, parsed once.
+pub struct Lexicons {
+    /// Titles as word sequences (folded), longest first so "prime minister" beats "prime".
+    pub titles: Vec<Vec<String>>,
+    pub title_words: BTreeSet<String>,
+    pub demonyms: BTreeSet<String>,
+    pub particles: BTreeSet<String>,
+    pub admin_units: BTreeSet<String>,
+}
+
+fn lines(txt: &str) -> impl Iterator<Item = &str> {
+    txt.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+pub fn lexicons() -> &'static Lexicons {
+    static LEX: OnceLock<Lexicons> = OnceLock::new();
+    LEX.get_or_init(|| {
+        let mut titles: Vec<Vec<String>> =
+            lines(TITLES_TXT).map(|l| l.split_whitespace().map(fold).collect()).collect();
+        titles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+        let title_words = titles.iter().flatten().cloned().collect();
+        Lexicons {
+            titles,
+            title_words,
+            demonyms: lines(DEMONYMS_TXT).map(fold).collect(),
+            particles: lines(PARTICLES_TXT).map(fold).collect(),
+            admin_units: lines(ADMIN_TXT).map(fold).collect(),
+        }
+    })
+}
+
+fn is_apostrophe(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{02BF}' | '\u{02BE}' | '`' | '\u{00B4}')
+}
+
+/// Folds text for comparison: NFKD without combining marks, lower case, apostrophes and
+/// periods removed, every other non-alphanumeric run turned into one space.
+pub fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pending_space = false;
+    for c in s.nfkd() {
+        if is_combining_mark(c) || is_apostrophe(c) || c == '.' {
+            continue;
+        }
+        if c.is_alphanumeric() {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            pending_space = true;
+        }
+    }
+    out
+}
+
+/// Removes a trailing possessive ("Karimi's", "Moses'") from a surface form.
+pub fn strip_possessive(s: &str) -> &str {
+    for suf in ["'s", "\u{2019}s", "'S", "\u{2019}S"] {
+        if let Some(x) = s.strip_suffix(suf) {
+            return x.trim_end();
+        }
+    }
+    s.strip_suffix('\'').or_else(|| s.strip_suffix('\u{2019}')).map(str::trim_end).unwrap_or(s)
+}
+
+/// The folded words of a name with leading titles dropped (never all of them) and, for
+/// non-person names, a leading "the".
+pub fn name_words(surface: &str, label: &str) -> Vec<String> {
+    let mut words: Vec<String> =
+        fold(strip_possessive(surface)).split(' ').filter(|w| !w.is_empty()).map(String::from).collect();
+    if label != "PER" && words.len() > 1 && words[0] == "the" {
+        words.remove(0);
+    }
+    // "Afghans" and "Afghan" are one group.
+    if label == "MISC" && words.len() == 1 {
+        let lex = lexicons();
+        if let Some(sing) = words[0].strip_suffix('s') {
+            if !lex.demonyms.contains(&words[0]) && lex.demonyms.contains(sing) {
+                words[0] = sing.to_string();
+            }
+        }
+    }
+    let n = leading_title_len(&words);
+    if n > 0 && n < words.len() {
+        words.drain(..n);
+    }
+    words
+}
+
+/// How many leading words of `words` are titles ("gen", "prime minister", "mullah").
+pub(crate) fn leading_title_len(words: &[String]) -> usize {
+    let lex = lexicons();
+    let mut i = 0;
+    'outer: while i < words.len() {
+        for t in &lex.titles {
+            if words.len() >= i + t.len() && words[i..i + t.len()] == t[..] {
+                i += t.len();
+                continue 'outer;
+            }
+        }
+        break;
+    }
+    i
+}
+
+const SUN: &[u8] = b"tdrzsnl";
+
+/// Joins name words into one string, assimilating the Arabic article before sun letters
+/// ("abdul rahim" -> "abdurahim", "al rahman" -> "arahman") so that joined spellings
+/// ("Abdurrahim") compare equal after doubled letters collapse.
+pub fn joined(words: &[String]) -> String {
+    let mut out = String::new();
+    for (i, w) in words.iter().enumerate() {
+        let next_sun = words.get(i + 1).and_then(|n| n.bytes().next()).is_some_and(|b| SUN.contains(&b));
+        let w = assimilate_inner(w);
+        let article = matches!(w.as_str(), "al" | "el" | "ul")
+            || (w.len() == 5 && w.starts_with("abd") && w.ends_with('l') && w.as_bytes()[3] != b'l');
+        if article && next_sun {
+            out.push_str(&w[..w.len() - 1]);
+        } else {
+            out.push_str(&w);
+        }
+    }
+    out
+}
+
+/// "abdulrahim" -> "abdurahim": the same assimilation inside one written-together word.
+fn assimilate_inner(w: &str) -> String {
+    let b = w.as_bytes();
+    if b.len() > 6 && w.starts_with("abd") && matches!(b[3], b'a' | b'e' | b'u') && b[4] == b'l' && SUN.contains(&b[5]) && b[5] != b'l' {
+        let mut s = String::with_capacity(w.len());
+        s.push_str(&w[..4]);
+        s.push_str(&w[5..]);
+        return s;
+    }
+    w.to_string()
+}
+
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u')
+}
+
+/// Spelling-variant signature of a name: consonant skeleton of the joined words plus the
+/// number of vowel groups. Equal signatures (and equal labels) mean "same name".
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NameSig {
+    pub skeleton: String,
+    pub vowel_groups: u16,
+}
+
+impl NameSig {
+    /// `person`: initial vowels of person names compare by class ("Osama"/"Usama"), not
+    /// those of places, where "Iran" and "Oran" differ.
+    pub fn of_words(words: &[String], person: bool) -> NameSig {
+        Self::of_joined(&joined(words), person)
+    }
+    pub fn of_joined(j: &str, person: bool) -> NameSig {
+        let mut skeleton = String::with_capacity(j.len());
+        let mut vowel_groups = 0u16;
+        let mut prev: Option<char> = None;
+        let mut in_vowels = false;
+        for (i, c) in j.chars().enumerate() {
+            let v = is_vowel(c);
+            if v {
+                if !in_vowels {
+                    vowel_groups += 1;
+                }
+                in_vowels = true;
+            } else {
+                in_vowels = false;
+            }
+            if i == 0 {
+                // Initial vowels vary in transliterated person names only within a class:
+                // o~u ("Osama"/"Usama", "Omar"/"Umar"), e~i ("Ebrahim"/"Ibrahim"); "Amir"
+                // and "Omar" stay apart.
+                skeleton.push(match c {
+                    'o' | 'u' if person => 'u',
+                    'e' | 'i' if person => 'i',
+                    _ => c,
+                });
+            } else if !v && prev != Some(c) {
+                skeleton.push(c);
+            }
+            prev = Some(c);
+        }
+        NameSig { skeleton, vowel_groups }
+    }
+}
+
+/// True when `word` (as written) is a nationality/group adjective ("Afghan", "Pakistanis").
+pub fn is_demonym(word: &str) -> bool {
+    let f = fold(word);
+    let lex = lexicons();
+    lex.demonyms.contains(&f) || f.strip_suffix('s').is_some_and(|s| lex.demonyms.contains(s))
+}
+
+const ACRONYM_STOP: &[&str] = &["of", "the", "and", "for", "in", "on", "to", "at", "de", "du", "des", "la", "le", "et", "&"];
+
+/// Whether `acr` (as written, e.g. "NAF", "TTP") abbreviates the name `expansion`.
+/// Initials are taken from words split at spaces and hyphens, with or without function words.
+pub fn is_acronym_of(acr: &str, expansion: &str) -> bool {
+    let a: String = acr.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    if a.chars().count() < 2 {
+        return false;
+    }
+    let words: Vec<String> = fold(expansion).split(' ').filter(|w| !w.is_empty()).map(String::from).collect();
+    let all: String = words.iter().filter_map(|w| w.chars().next()).collect();
+    let lex = lexicons();
+    let content: String = words
+        .iter()
+        .filter(|w| !ACRONYM_STOP.contains(&w.as_str()) && !lex.particles.contains(*w))
+        .filter_map(|w| w.chars().next())
+        .collect();
+    a == all || a == content
+}
+
+/// A written token looks like an acronym: 2-8 characters, letters mostly upper case.
+pub fn looks_like_acronym(s: &str) -> bool {
+    let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
+    let n = s.chars().filter(|c| c.is_alphanumeric()).count();
+    (2..=8).contains(&n) && letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase()) && !s.contains(' ')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn w(s: &str) -> Vec<String> {
+        name_words(s, "PER")
+    }
+    fn sig(s: &str) -> NameSig {
+        NameSig::of_words(&w(s), true)
+    }
+
+    #[test]
+    fn fold_drops_diacritics_case_and_apostrophes() {
+        assert_eq!(fold("Qāsimī"), "qasimi");
+        assert_eq!(fold("ABDUL-RAHIM"), "abdul rahim");
+        assert_eq!(fold("Ma'ruf  al–Haq"), "maruf al haq");
+        assert_eq!(fold("U.S."), "us");
+    }
+
+    #[test]
+    fn titles_and_possessives_are_dropped() {
+        assert_eq!(w("Gen. Abdul Rahim Qasimi's"), vec!["abdul", "rahim", "qasimi"]);
+        assert_eq!(w("Mullah Karimi"), vec!["karimi"]);
+        assert_eq!(w("Prime Minister Nawaz Khalil"), vec!["nawaz", "khalil"]);
+        // A title alone stays: it is all there is.
+        assert_eq!(w("General"), vec!["general"]);
+        assert_eq!(name_words("the Taliban", "ORG"), vec!["taliban"]);
+        assert_eq!(name_words("Afghans", "MISC"), vec!["afghan"]);
+    }
+
+    #[test]
+    fn transliteration_variants_share_a_signature() {
+        assert_eq!(sig("Abdul-Rahim"), sig("Abdul Rahim"));
+        assert_eq!(sig("Abdul Rahim"), sig("Abdurrahim"));
+        assert_eq!(sig("Abdulrahim"), sig("Abdurrahim"));
+        assert_eq!(sig("Qasimi"), sig("Qasemi"));
+        assert_eq!(sig("Muhammad"), sig("Mohammad"));
+        assert_eq!(sig("Mohammad"), sig("Mohamed"));
+        assert_eq!(sig("Osama"), sig("Usama"));
+        assert_eq!(sig("Ebrahim"), sig("Ibrahim"));
+        assert_eq!(sig("HASSAN"), sig("Hasan"));
+    }
+
+    #[test]
+    fn different_names_keep_different_signatures() {
+        assert_ne!(sig("Karim"), sig("Karimi"));
+        assert_ne!(sig("Qasimi"), sig("Kasimi"));
+        assert_ne!(sig("Rahim"), sig("Rahman"));
+        assert_ne!(sig("Omar Khan"), sig("Amir Khan"));
+        let place = |s: &str| NameSig::of_words(&name_words(s, "LOC"), false);
+        assert_ne!(place("Iran"), place("Oran"));
+        assert_ne!(place("Iran"), place("Iraq"));
+    }
+
+    #[test]
+    fn acronyms_match_initials() {
+        assert!(is_acronym_of("NAF", "Northern Alliance Front"));
+        assert!(is_acronym_of("TTP", "Tehrik-i-Taliban Pakistan"));
+        assert!(is_acronym_of("UNAMA", "United Nations Assistance Mission in Afghanistan"));
+        assert!(!is_acronym_of("NAF", "National Army Force Command"));
+        assert!(looks_like_acronym("NAF") && !looks_like_acronym("Naf") && !looks_like_acronym("A"));
+    }
+
+    #[test]
+    fn demonyms_include_plurals() {
+        assert!(is_demonym("Afghan") && is_demonym("Pakistanis") && is_demonym("AMERICAN"));
+        assert!(!is_demonym("Afghanistan"));
+    }
+}
