@@ -205,6 +205,7 @@ pub fn conflicts_spec() -> TableSpec {
             col("subject_entity_id", "/subject_entity_id", Str),
             col("subject_name", "/subject_name", Str),
             col("predicate", "/predicate", Str),
+            col("object", "/object", Str),
             col("sides", "/sides", Json),
         ],
     }

@@ -88,6 +88,19 @@ pub struct Tagger {
     unk: u32,
     fingerprint: String,
     dir: PathBuf,
+    /// What the encoder has run so far: for throughput and roofline reports.
+    pub stats: TagStats,
+}
+
+/// Work done by the encoder, summed over calls.
+#[derive(Debug, Clone, Copy, Default, serde::Serialize)]
+pub struct TagStats {
+    pub windows: u64,
+    /// Word pieces fed to the encoder, `[CLS]`/`[SEP]` included (overlapping windows count a
+    /// piece once per window).
+    pub pieces: u64,
+    /// Positions computed, padding included (`rows x cols` per batch).
+    pub positions: u64,
 }
 
 /// A document's words as the model sees them.
@@ -177,6 +190,7 @@ impl Tagger {
             unk,
             fingerprint,
             dir: dir.to_path_buf(),
+            stats: TagStats::default(),
         })
     }
 
@@ -248,6 +262,12 @@ impl Tagger {
             .par_iter()
             .map(|batch| run_batch(engines, &prepared, batch, cls, sep))
             .collect::<Result<_, _>>()?;
+        for batch in &batches {
+            let len = |&(d, w): &(usize, usize)| prepared[d].windows[w].pieces.len() as u64 + 2;
+            self.stats.windows += batch.len() as u64;
+            self.stats.pieces += batch.iter().map(len).sum::<u64>();
+            self.stats.positions += batch.len() as u64 * batch.iter().map(len).max().unwrap_or(0);
+        }
         let mut out: Vec<Vec<Option<WordLabels>>> =
             prepared.iter().map(|p| vec![None; p.pieces.len()]).collect();
         for (d, word, l) in outputs.into_iter().flatten() {

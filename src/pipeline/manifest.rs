@@ -63,6 +63,8 @@ pub struct Manifest {
 pub struct ModelInfo {
     pub path: String,
     pub fingerprint: String,
+    /// Encoder work: windows, word pieces and padded positions run.
+    pub work: crate::model::TagStats,
 }
 
 impl Manifest {
@@ -95,6 +97,7 @@ impl Manifest {
             model: ModelInfo {
                 path: tagger.model_dir().display().to_string(),
                 fingerprint: tagger.fingerprint().to_string(),
+                work: tagger.stats,
             },
             stages: stages
                 .fingerprints()
