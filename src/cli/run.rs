@@ -1,6 +1,7 @@
 //! `claimgraph run INPUT... -o OUT_DIR`.
 
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
@@ -68,6 +69,51 @@ fn field_names(specs: &[String]) -> anyhow::Result<FieldNames> {
     Ok(f)
 }
 
+/// Counts the records up front when that is cheap: every input is an uncompressed JSONL or
+/// CSV/TSV file (lines; CSV rows with embedded newlines make this an overestimate) or a folder
+/// of text files. Anything else (stdin, compressed input) gives no total, and no ETA.
+fn count_records(inputs: &[PathBuf]) -> Option<u64> {
+    fn lines(p: &Path) -> Option<u64> {
+        let mut f = std::fs::File::open(p).ok()?;
+        let mut buf = vec![0u8; 1 << 20];
+        let (mut n, mut last) = (0u64, b'\n');
+        loop {
+            let k = f.read(&mut buf).ok()?;
+            if k == 0 {
+                break;
+            }
+            n += memchr::memchr_iter(b'\n', &buf[..k]).count() as u64;
+            last = buf[k - 1];
+        }
+        Some(n + u64::from(last != b'\n'))
+    }
+    fn files(dir: &Path) -> Option<u64> {
+        let mut n = 0;
+        for e in std::fs::read_dir(dir).ok()? {
+            let p = e.ok()?.path();
+            if p.is_dir() {
+                n += files(&p)?;
+            } else if matches!(p.extension().and_then(|x| x.to_str()), Some("txt" | "md")) {
+                n += 1;
+            } else {
+                return None;
+            }
+        }
+        Some(n)
+    }
+    let mut total = 0;
+    for p in inputs {
+        let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
+        total += match ext {
+            "jsonl" | "ndjson" | "json" => lines(p)?,
+            "csv" | "tsv" => lines(p)?.saturating_sub(1),
+            _ if p.is_dir() => files(p)?,
+            _ => return None,
+        };
+    }
+    Some(total)
+}
+
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let read = ReadOptions { fields: field_names(&args.fields)?, max_text_bytes: args.max_text_bytes };
     args.model.init_threads()?;
@@ -75,6 +121,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let dir = args.model.model_dir();
     let mut tagger = Tagger::load(&dir, &args.model.tagger_config()?)
         .with_context(|| format!("loading the model in {}", dir.display()))?;
+    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let expected_records = if show_progress { count_records(&args.inputs) } else { None };
     let cfg = RunConfig {
         inputs: args.inputs,
         out_dir: args.out,
@@ -82,7 +130,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         read,
         chunk_size: args.chunk_size,
         with_tokens: args.with_tokens,
-        progress: !args.quiet,
+        progress: show_progress,
+        expected_records,
         threads: args.model.threads(),
     };
     let summary = pipeline::run(&cfg, &mut tagger, &stages)?;

@@ -71,6 +71,8 @@ pub struct RunConfig {
     pub with_tokens: bool,
     /// Show a progress bar on stderr (when it is a terminal).
     pub progress: bool,
+    /// Records expected, when known up front (for the progress bar's ETA).
+    pub expected_records: Option<u64>,
     pub threads: usize,
 }
 
@@ -153,6 +155,9 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
     let mut counts = Counts::default();
     let mut words: u64 = 0;
     let progress = manifest::Progress::new(cfg.progress && std::io::stderr().is_terminal());
+    if let Some(n) = cfg.expected_records {
+        progress.set_total(n);
+    }
 
     loop {
         let t = Instant::now();
