@@ -224,6 +224,18 @@ def write_card(out_dir: str) -> None:
                   "case feature (see the project's shared notes)."]
     lines += [
         "",
+        "## Precision at inference (measured through the Rust path, `claimgraph eval conll`)",
+        "",
+        "| precision | test NER F1 | POS acc | chunk F1 |",
+        "|---|---|---|---|",
+        "| float32 | 88.17 | 95.16 | 89.69 |",
+        "| bfloat16 | 88.15 | 95.15 | 89.69 |",
+        "",
+        "bfloat16 keeps NER F1 within 0.02 of float32 and tags about twice as fast on this 2-core AMD EPYC",
+        "(AVX512-BF16), so it is the **default** (`--precision auto`: bf16 on CUDA or a CPU with AVX512-BF16/AMX,",
+        "float32 elsewhere, where bf16 would be emulated). `--precision f32` restores float32. The weights are",
+        "stored in float16 either way.",
+        "",
         "## Reproduce",
         "",
         "```",

@@ -469,8 +469,8 @@ mod tagger {
         }
     }
 
-    /// The shipped model's scores on CoNLL-2003 test through the Rust path, as a regression
-    /// floor (the measured figures are in models/claimgraph-tagger/MODEL.md).
+    /// The shipped model's scores on CoNLL-2003 test through the Rust path, at the default
+    /// precision, against the card's float32 figures (models/claimgraph-tagger/MODEL.md).
     #[test]
     fn conll_test_scores_hold() {
         let Some(test) = conll_test_split() else { return };
@@ -482,7 +482,9 @@ mod tagger {
         .unwrap();
         let f1 = r["ner"]["f1"].as_f64().unwrap();
         let shipped = metrics["test"]["ner"]["f1"].as_f64().unwrap();
-        assert!((f1 - shipped).abs() < 0.005, "Rust NER F1 {f1} vs the card's {shipped}");
+        // The default precision (bf16 where the CPU has it) must stay within 0.3 F1 points of
+        // the float32 figure on the card: the condition for shipping it as the default.
+        assert!((f1 - shipped).abs() <= 0.003, "Rust NER F1 {f1} vs the card's {shipped}");
         assert!(r["pos"]["accuracy"].as_f64().unwrap() > 0.90);
         assert!(r["chunk"]["f1"].as_f64().unwrap() > 0.88);
         for t in ["PER", "ORG", "LOC", "MISC"] {
@@ -494,7 +496,7 @@ mod tagger {
     #[test]
     fn rust_and_python_evaluations_agree() {
         let Some(test) = conll_test_split() else { return };
-        let rust = run_ok(&["eval", "conll", test.to_str().unwrap(), "--json", "--threads", "1"]);
+        let rust = run_ok(&["eval", "conll", test.to_str().unwrap(), "--json", "--threads", "1", "--precision", "f32"]);
         let rust: serde_json::Value = serde_json::from_slice(&rust.stdout).unwrap();
         let py = std::process::Command::new(python())
             .arg(repo().join("scripts/eval_tagger.py"))
