@@ -488,10 +488,55 @@ fn harmonize_labels(doc: &Document, spans: &mut [Draft]) {
         .filter(|s| s.label == "PER" && s.tokens.len() >= 2)
         .filter_map(|s| text_of(s).rsplit(' ').next().map(String::from))
         .collect();
+    let firsts: std::collections::BTreeSet<String> = spans
+        .iter()
+        .filter(|s| s.label == "ORG" && s.tokens.len() >= 2)
+        .filter_map(|s| text_of(s).split(' ').next().map(String::from))
+        .collect();
+    // Organisation evidence for a one-word name the model called a person or place: the
+    // first word of a longer organisation name in the article ("Brennan" beside "Brennan
+    // Aerospace", "Helvetra" beside "Helvetra AG"), or company context ("the firm X",
+    // "shares of X", "X shares"). Such a mention votes ORG with extra weight.
+    let mut cued = vec![false; spans.len()];
+    for (k, s) in spans.iter_mut().enumerate() {
+        if s.tokens.len() != 1 || s.span.is_some() || s.source != MentionSource::Model || !matches!(s.label.as_str(), "PER" | "LOC" | "MISC") {
+            continue;
+        }
+        let i = s.tokens.start;
+        let t = text_of(s);
+        if surnames.contains(&t) || is_demonym(tok(doc, i)) {
+            continue;
+        }
+        let same = |j: usize| j < doc.tokens.len() && doc.tokens[j].sentence == doc.tokens[i].sentence;
+        let prev = |k: usize| (i >= k && same(i - k)).then(|| tok(doc, i - k).to_lowercase());
+        let next = |k: usize| same(i + k).then(|| tok(doc, i + k).to_lowercase());
+        let company_word = |w: &str| {
+            matches!(w, "firm" | "company" | "airline" | "carrier" | "bank" | "insurer" | "conglomerate" | "manufacturer" | "maker" | "lender" | "newspaper" | "broadcaster" | "startup" | "retailer" | "operator" | "supplier" | "contractor")
+        };
+        // "Mr. Karimi": a title makes a person whatever else the article says.
+        if prev(1).is_some_and(|w| lexicons().title_words.contains(&super::names::fold(&w))) {
+            continue;
+        }
+        let cue = (firsts.contains(&t) && s.label != "LOC")
+            || prev(1).is_some_and(|w| company_word(&w))
+            // "the AeroAndino plane": a MISC name before an aircraft word is the airline.
+            || (s.label == "MISC" && next(1).is_some_and(|w| matches!(w.as_str(), "plane" | "aircraft" | "jet" | "airliner" | "flight" | "flights" | "fleet")))
+            || (prev(1).as_deref() == Some("of") && prev(2).is_some_and(|w| w == "shares" || w == "stake"))
+            || next(1).is_some_and(|w| matches!(w.as_str(), "shares" | "stock" | "stake"))
+            || (next(1).is_some_and(|w| w == "'s" || w == "\u{2019}s")
+                && next(2).is_some_and(|w| {
+                    matches!(w.as_str(), "shares" | "board" | "shareholders" | "subsidiary" | "headquarters" | "chief" | "ceo" | "executive" | "founder" | "chairman" | "chairwoman" | "employees" | "fleet")
+                }));
+        if cue {
+            s.label = "ORG".into();
+            cued[k] = true;
+        }
+    }
     let mut votes: BTreeMap<String, BTreeMap<String, f32>> = BTreeMap::new();
-    for s in spans.iter() {
+    for (k, s) in spans.iter().enumerate() {
         if s.source == MentionSource::Model && s.label != "MISC" {
-            *votes.entry(text_of(s)).or_default().entry(s.label.clone()).or_default() += s.score.max(0.01);
+            let w = if cued[k] { 2.0 } else { s.score.max(0.01) };
+            *votes.entry(text_of(s)).or_default().entry(s.label.clone()).or_default() += w;
         }
     }
     for s in spans.iter_mut() {
@@ -638,6 +683,27 @@ mod tests {
             texts("Zarlex/ORG rose . || Zarlex/ORG fell . || Zarlex/PER said"),
             vec![pair("Zarlex", "ORG"), pair("Zarlex", "ORG"), pair("Zarlex", "ORG")]
         );
+    }
+
+    #[test]
+    fn company_evidence_makes_a_one_word_name_an_organisation() {
+        assert_eq!(
+            texts("Brennan/PER said . || Brennan/ORG Aerospace/ORG built it ."),
+            vec![pair("Brennan", "ORG"), pair("Brennan Aerospace", "ORG")]
+        );
+        assert_eq!(
+            texts("Swiss/MISC firm Zarlex/PER will pay . || Zarlex/PER said . || Zarlex/PER agreed"),
+            vec![pair("Swiss", "MISC"), pair("Zarlex", "ORG"), pair("Zarlex", "ORG"), pair("Zarlex", "ORG")]
+        );
+        // A person's surname is not a company, nor a name after a title, nor a place.
+        assert_eq!(texts("Nasir/PER Karimi/PER said . || Karimi/PER shares"), vec![pair("Nasir Karimi", "PER"), pair("Karimi", "PER")]);
+        assert_eq!(texts("Karimi/ORG Group/ORG grew . || Mr. Karimi/PER built it"), vec![pair("Karimi Group", "ORG"), pair("Karimi", "PER")]);
+        assert_eq!(
+            texts("the Afghanistan/ORG Chamber/ORG of/ORG Commerce/ORG said . || jobs in Afghanistan/LOC"),
+            vec![pair("Afghanistan Chamber of Commerce", "ORG"), pair("Afghanistan", "LOC")]
+        );
+        assert_eq!(texts("But Zarlex/PER ~'s chief executive"), vec![pair("Zarlex", "ORG")]);
+        assert_eq!(texts("the AeroZed/MISC plane"), vec![pair("AeroZed", "ORG")]);
     }
 
     #[test]
