@@ -386,6 +386,17 @@ fn join_across_labels(doc: &Document, spans: Vec<Draft>) -> Vec<Draft> {
     out
 }
 
+/// Words that make a capitalized name an organisation ("State Customs Service").
+fn is_org_word(w: &str) -> bool {
+    matches!(
+        w,
+        "group" | "service" | "services" | "ministry" | "bank" | "company" | "times" | "news" | "party" | "alliance" | "front" | "council"
+            | "committee" | "commission" | "agency" | "authority" | "office" | "department" | "airlines" | "airways" | "corporation"
+            | "institute" | "university" | "court" | "army" | "police" | "force" | "forces" | "movement" | "association" | "union"
+            | "federation" | "foundation" | "fund" | "board" | "bureau" | "post" | "herald" | "tribune" | "daily" | "wire" | "press"
+    )
+}
+
 fn looks_all_caps(t: &str) -> bool {
     t.chars().filter(|c| c.is_alphabetic()).count() >= 2 && t.chars().all(|c| !c.is_lowercase())
 }
@@ -483,6 +494,36 @@ fn split_compound(doc: &Document, s: &mut Draft) {
 fn harmonize_labels(doc: &Document, spans: &mut [Draft]) {
     use std::collections::BTreeMap;
     let text_of = |s: &Draft| super::names::fold(super::names::strip_possessive(s.span.unwrap_or_else(|| super::span_of(doc, &s.tokens)).of(&doc.text)));
+    // Person evidence for a name the model called an organisation or place: an age in
+    // apposition ("Toktogulov, 54,") or a relative or lawyer ("Toktogulov's lawyer",
+    // "Karimi's nephew"). Only names of plain capitalized words, none an organisation word.
+    let mut per_cued = vec![false; spans.len()];
+    for (k, s) in spans.iter_mut().enumerate() {
+        if s.span.is_some() || s.source != MentionSource::Model || !matches!(s.label.as_str(), "ORG" | "LOC") || s.tokens.len() > 3 {
+            continue;
+        }
+        let plain = s.tokens.clone().all(|i| {
+            let t = tok(doc, i);
+            capitalized(t) && t.chars().all(char::is_alphabetic) && !looks_all_caps(t) && !is_org_word(&t.to_lowercase())
+        });
+        if !plain {
+            continue;
+        }
+        let e = s.tokens.end;
+        let same = |j: usize| j < doc.tokens.len() && doc.tokens[j].sentence == doc.tokens[e - 1].sentence;
+        let at = |j: usize| same(j).then(|| tok(doc, j).to_lowercase());
+        let age = at(e).as_deref() == Some(",")
+            && at(e + 1).is_some_and(|w| w.len() <= 2 && w.chars().all(|c| c.is_ascii_digit()))
+            && at(e + 2).as_deref() == Some(",");
+        let kin = at(e).is_some_and(|w| w == "'s" || w == "\u{2019}s")
+            && at(e + 1).is_some_and(|w| {
+                matches!(w.as_str(), "lawyer" | "attorney" | "wife" | "husband" | "son" | "daughter" | "brother" | "sister" | "father" | "mother" | "nephew" | "niece" | "uncle" | "cousin" | "widow" | "brother-in-law" | "son-in-law" | "relatives")
+            });
+        if age || kin {
+            s.label = "PER".into();
+            per_cued[k] = true;
+        }
+    }
     let surnames: std::collections::BTreeSet<String> = spans
         .iter()
         .filter(|s| s.label == "PER" && s.tokens.len() >= 2)
@@ -535,7 +576,8 @@ fn harmonize_labels(doc: &Document, spans: &mut [Draft]) {
     let mut votes: BTreeMap<String, BTreeMap<String, f32>> = BTreeMap::new();
     for (k, s) in spans.iter().enumerate() {
         if s.source == MentionSource::Model && s.label != "MISC" {
-            let w = if cued[k] { 2.0 } else { s.score.max(0.01) };
+            // Evidence outweighs any number of unsupported model labels.
+            let w = if cued[k] || per_cued[k] { 100.0 } else { s.score.max(0.01) };
             *votes.entry(text_of(s)).or_default().entry(s.label.clone()).or_default() += w;
         }
     }
@@ -704,6 +746,23 @@ mod tests {
         );
         assert_eq!(texts("But Zarlex/PER ~'s chief executive"), vec![pair("Zarlex", "ORG")]);
         assert_eq!(texts("the AeroZed/MISC plane"), vec![pair("AeroZed", "ORG")]);
+    }
+
+    #[test]
+    fn person_evidence_makes_a_name_a_person() {
+        assert_eq!(
+            texts("detained Bakyt/ORG Toktogulov/ORG , 54 , on Tuesday . || Toktogulov/ORG ~'s lawyer said"),
+            vec![pair("Bakyt Toktogulov", "PER"), pair("Toktogulov", "PER")]
+        );
+        assert_eq!(texts("Toktogulov/ORG ~'s lawyer said"), vec![pair("Toktogulov", "PER")]);
+        // One piece of evidence outweighs several bare model labels.
+        assert_eq!(
+            texts("Toktogulov/ORG left . || Toktogulov/ORG ran . || Toktogulov/ORG hid . || Toktogulov/ORG ~'s lawyer said"),
+            vec![pair("Toktogulov", "PER"), pair("Toktogulov", "PER"), pair("Toktogulov", "PER"), pair("Toktogulov", "PER")]
+        );
+        // Organisation words keep an organisation.
+        assert_eq!(texts("the State/ORG Customs/ORG Service/ORG ~'s lawyer"), vec![pair("State Customs Service", "ORG")]);
+        assert_eq!(texts("Kabul/LOC ~'s mayor"), vec![pair("Kabul", "LOC")]);
     }
 
     #[test]
