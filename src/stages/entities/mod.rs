@@ -30,7 +30,7 @@ pub use ruler::EntityRuler;
 
 /// Bumped whenever the logic changes what this stage outputs, so caches keyed by
 /// [`fingerprint`] are invalidated.
-pub const VERSION: &str = "entities-1";
+pub const VERSION: &str = "entities-2";
 
 /// Errors of this stage (only loading a ruler can fail; extraction never does).
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +76,18 @@ pub(crate) struct Draft {
     pub value: Option<String>,
     /// Canonical entity forced by a ruler entry's "id".
     pub forced_id: Option<String>,
+    /// Text span when it is narrower than the tokens' ("Dubai" inside the token
+    /// "Dubai-based").
+    pub span: Option<Span>,
+    /// A word outside the span that tells this entity apart from a namesake, added to its
+    /// chain key ("province" after "Ghazni": the province, not the city).
+    pub qualifier: Option<String>,
+}
+
+impl Draft {
+    pub(crate) fn new(tokens: Range<usize>, label: &str, score: f32, source: MentionSource) -> Draft {
+        Draft { tokens, label: label.to_string(), score, source, value: None, forced_id: None, span: None, qualifier: None }
+    }
 }
 
 /// True for labels that name values, which get no chain or entity.
@@ -95,13 +107,13 @@ pub fn extract(doc: &mut Document, cfg: &EntityConfig) {
         drafts = overlay(drafts, r.find(doc), true);
     }
     drafts.sort_by(|a, b| {
-        let (sa, sb) = (span_of(doc, &a.tokens), span_of(doc, &b.tokens));
+        let (sa, sb) = (a.span.unwrap_or_else(|| span_of(doc, &a.tokens)), b.span.unwrap_or_else(|| span_of(doc, &b.tokens)));
         (sa.start, sa.end).cmp(&(sb.start, sb.end)).then_with(|| a.label.cmp(&b.label))
     });
     doc.mentions = drafts
         .iter()
         .map(|d| Mention {
-            span: span_of(doc, &d.tokens),
+            span: d.span.unwrap_or_else(|| span_of(doc, &d.tokens)),
             label: d.label.clone(),
             score: d.score,
             sentence: doc.tokens[d.tokens.start].sentence,
@@ -111,8 +123,9 @@ pub fn extract(doc: &mut Document, cfg: &EntityConfig) {
             chain: None,
         })
         .collect();
+    let qualifiers: Vec<Option<String>> = drafts.iter().map(|d| d.qualifier.clone()).collect();
     let forced: Vec<Option<String>> = drafts.into_iter().map(|d| d.forced_id).collect();
-    doc.chains = chains::build(doc, &forced);
+    doc.chains = chains::build(doc, &forced, &qualifiers);
 }
 
 /// Byte span covered by a token range (never empty ranges: callers guarantee that).

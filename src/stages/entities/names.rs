@@ -5,7 +5,7 @@
 //! remaining words form the chain key. Two names are treated as spelling variants of each
 //! other when their [`NameSig`]s are equal: the words are joined (so "Abdul Rahim",
 //! "Abdul-Rahim" and "Abdurrahim" look alike after Arabic "-ul" + sun-letter assimilation),
-//! doubled letters are collapsed, vowels after the first letter are removed (the consonant
+//! "q" is read as "k", a "w" between vowels as a vowel, doubled letters are collapsed, vowels after the first letter are removed (the consonant
 //! skeleton) and the number of vowel groups is kept, so "Qasimi"/"Qasemi" and
 //! "Muhammad"/"Mohamed" agree while "Karim"/"Karimi" do not.
 
@@ -104,6 +104,11 @@ pub fn name_words(surface: &str, label: &str) -> Vec<String> {
             }
         }
     }
+    if label == "ORG" {
+        while words.len() > 1 && is_legal_form(&words[words.len() - 1]) {
+            words.pop();
+        }
+    }
     let n = leading_title_len(&words);
     if n > 0 && n < words.len() {
         words.drain(..n);
@@ -183,8 +188,11 @@ impl NameSig {
         let mut vowel_groups = 0u16;
         let mut prev: Option<char> = None;
         let mut in_vowels = false;
-        for (i, c) in j.chars().enumerate() {
-            let v = is_vowel(c);
+        // "q" and "k" transliterate one Arabic/Persian letter: "Qarimi"/"Karimi".
+        let chars: Vec<char> = j.chars().map(|c| if c == 'q' { 'k' } else { c }).collect();
+        for (i, &c) in chars.iter().enumerate() {
+            // A "w" between vowels is a spelling of the vowel: "Dawood"/"Daud", "Dawud".
+            let v = is_vowel(c) || (c == 'w' && i > 0 && is_vowel(chars[i - 1]) && chars.get(i + 1).is_some_and(|&n| is_vowel(n)));
             if v {
                 if !in_vowels {
                     vowel_groups += 1;
@@ -239,6 +247,45 @@ pub fn is_acronym_of(acr: &str, expansion: &str) -> bool {
 }
 
 /// A written token looks like an acronym: 2-8 characters, letters mostly upper case.
+/// Whether `acr`, written in parentheses right after `expansion`, can stand for it although
+/// it is not its initials: a short form built from the first letters of words ("COMCO" for
+/// "Swiss Competition Commission"). Its first letter must start a content word of the
+/// expansion and all its letters must appear in order from there.
+pub fn is_defined_acronym_of(acr: &str, expansion: &str) -> bool {
+    if is_acronym_of(acr, expansion) {
+        return true;
+    }
+    let a: Vec<char> = acr.chars().filter(|c| c.is_alphabetic()).flat_map(char::to_lowercase).collect();
+    if a.len() < 3 {
+        return false;
+    }
+    let folded = fold(expansion);
+    let words: Vec<&str> = folded.split(' ').filter(|w| !w.is_empty()).collect();
+    let lex = lexicons();
+    for (k, w) in words.iter().enumerate() {
+        if ACRONYM_STOP.contains(w) || lex.particles.contains(*w) || !w.starts_with(a[0]) {
+            continue;
+        }
+        let rest: Vec<char> = words[k..].join("").chars().collect();
+        let mut j = 1;
+        for &c in &rest[1..] {
+            if j < a.len() && c == a[j] {
+                j += 1;
+            }
+        }
+        if j == a.len() {
+            return true;
+        }
+    }
+    false
+}
+
+/// Legal-form words at the end of a company name, dropped before keying ("Helvetra AG" is
+/// "Helvetra").
+fn is_legal_form(w: &str) -> bool {
+    matches!(w, "ag" | "inc" | "ltd" | "llc" | "corp" | "corporation" | "co" | "gmbh" | "plc" | "sa" | "nv" | "bv" | "limited" | "spa" | "sarl" | "pjsc" | "pvt" | "lp" | "llp" | "kg" | "oy" | "ab" | "as")
+}
+
 pub fn looks_like_acronym(s: &str) -> bool {
     let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
     let n = s.chars().filter(|c| c.is_alphanumeric()).count();
@@ -286,12 +333,15 @@ mod tests {
         assert_eq!(sig("Osama"), sig("Usama"));
         assert_eq!(sig("Ebrahim"), sig("Ibrahim"));
         assert_eq!(sig("HASSAN"), sig("Hasan"));
+        // One Arabic letter written "q" or "k"; "w" between vowels written or not.
+        assert_eq!(sig("Qarimi"), sig("Karimi"));
+        assert_eq!(sig("Dawood"), sig("Daud"));
     }
 
     #[test]
     fn different_names_keep_different_signatures() {
         assert_ne!(sig("Karim"), sig("Karimi"));
-        assert_ne!(sig("Qasimi"), sig("Kasimi"));
+        assert_ne!(sig("Qasimi"), sig("Hasimi"));
         assert_ne!(sig("Rahim"), sig("Rahman"));
         assert_ne!(sig("Omar Khan"), sig("Amir Khan"));
         let place = |s: &str| NameSig::of_words(&name_words(s, "LOC"), false);

@@ -132,6 +132,8 @@ impl EntityRuler {
             source: MentionSource::Ruler,
             value: None,
             forced_id: e.id.clone(),
+            span: None,
+            qualifier: None,
         };
         let n = doc.tokens.len();
         for i in 0..n {

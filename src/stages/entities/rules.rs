@@ -53,7 +53,7 @@ fn rules() -> &'static [Rule] {
         let mut v = vec![
             // MONEY: "$1.2 million", "US$500", "€20bn", "1.5 million dollars", "500 afghanis".
             Rule { re: r(format!(r"(?:US|U\.S\.\s?)?([$€£¥])\s?{NUM}{SCALE}")), label: "MONEY", value: money_symbol, needs_cd: false, strict: true, not_before_plural: false },
-            Rule { re: r(format!(r"\b{NUM}{SCALE}\s+(?:(U\.S\.|US|American|Pakistani|Indian|Afghan)\s+)?(dollars?|euros?|pounds?|afghanis?|rupees?|yen|yuan|riyals?|dirhams?)\b")), label: "MONEY", value: money_word, needs_cd: false, strict: true, not_before_plural: false },
+            Rule { re: r(format!(r"\b{NUM}{SCALE}\s+(?:(U\.S\.|US|American|Pakistani|Indian|Afghan)\s+)?(dollars?|euros?|pounds?|afghanis?|rupees?|yen|yuan|riyals?|dirhams?|soles|sol|pesos?|francs?|lira|liras|rubles?|roubles?|dinars?|shillings?|rand|naira|taka|baht|won|ringgit|rupiah|somoni|tenge|manat|hryvnias?|reais|real|zlotys?|krona|kronor|krone|kroner)\b")), label: "MONEY", value: money_word, needs_cd: false, strict: true, not_before_plural: false },
             // PERCENT
             Rule { re: r(format!(r"\b{NUM}\s*(?:%|percent\b|per\s+cent\b)")), label: "PERCENT", value: percent, needs_cd: false, strict: true, not_before_plural: false },
             // DATE, absolute
@@ -71,6 +71,12 @@ fn rules() -> &'static [Rule] {
             Rule { re: r(r"\b(today|yesterday|tomorrow)\b".into()), label: "DATE", value: date_deictic, needs_cd: false, strict: false, not_before_plural: false },
             Rule { re: r(r"\b(?:(earlier|later)\s+)?(last|next|this|past)\s+(year|month|week)\b".into()), label: "DATE", value: date_relative, needs_cd: false, strict: false, not_before_plural: false },
             Rule { re: r(format!(r"\b(\d+|a|an|{NUMWORD})\s+(days?|weeks?|months?|years?)\s+ago\b")), label: "DATE", value: date_ago, needs_cd: false, strict: false, not_before_plural: false },
+            // DATE, durations and parts of a year: "two days earlier", "11 years", "30 days",
+            // "the first quarter of 2026". Value: an ISO 8601 duration ("P2D") or period.
+            Rule { re: r(format!(r"\b(\d+|{NUMWORD}(?:-{NUMWORD})?)\s+(days?|weeks?|months?|years?|decades?)(?:\s+(earlier|later|before|after|previously|prior))?\b")), label: "DATE", value: duration, needs_cd: true, strict: false, not_before_plural: false },
+            Rule { re: r(r"\b(?:the\s+)?(first|second|third|fourth|last|final)\s+(quarter|half)\s+of\s+(\d{4})\b".into()), label: "DATE", value: year_part, needs_cd: false, strict: true, not_before_plural: false },
+            // TIME, durations under a day: "four minutes", "two hours".
+            Rule { re: r(format!(r"\b(\d+|{NUMWORD}(?:-{NUMWORD})?)\s+(seconds?|minutes?|hours?)\b")), label: "TIME", value: duration, needs_cd: true, strict: false, not_before_plural: false },
             // TIME
             Rule { re: r(r"\b(\d{1,2})(?::(\d{2}))?\s*(a\.m\.?|p\.m\.?|am\b|pm\b)(?:\s+local\s+time\b)?".into()), label: "TIME", value: time_ampm, needs_cd: false, strict: true, not_before_plural: false },
             Rule { re: r(r"\b(\d{1,2}):(\d{2})\b(?:\s+local\s+time\b)?".into()), label: "TIME", value: time_24, needs_cd: false, strict: true, not_before_plural: false },
@@ -106,6 +112,12 @@ pub(crate) fn find(doc: &Document) -> Vec<Draft> {
             if doc.tokens[tokens.start].sentence != doc.tokens[tokens.end - 1].sentence {
                 continue;
             }
+            // "the only one", "no one", "each one": a pronoun, not a count.
+            if rule.needs_cd && rule.label == "CARDINAL" && m.as_str().eq_ignore_ascii_case("one") && tokens.start > 0
+                && matches!(doc.token_text(tokens.start - 1).to_ascii_lowercase().as_str(), "the" | "only" | "no" | "any" | "each" | "every" | "this" | "that" | "which" | "another" | "someone" | "anyone")
+            {
+                continue;
+            }
             if rule.not_before_plural
                 && doc.tokens.get(tokens.end).and_then(|t| t.tags.as_ref()).is_some_and(|t| t.pos == "NNS" || t.pos == "NNPS")
             {
@@ -115,14 +127,9 @@ pub(crate) fn find(doc: &Document) -> Vec<Draft> {
             if rule.strict && value.is_none() {
                 continue;
             }
-            out.push(Draft {
-                tokens,
-                label: rule.label.to_string(),
-                score: 1.0,
-                source: MentionSource::Rule,
-                value,
-                forced_id: None,
-            });
+            let mut d = Draft::new(tokens, rule.label, 1.0, MentionSource::Rule);
+            d.value = value;
+            out.push(d);
         }
     }
     out
@@ -228,6 +235,20 @@ fn money_code(sym: &str, qualifier: Option<&str>) -> &'static str {
         "afghani" => "AFN",
         "riyal" => "SAR",
         "dirham" => "AED",
+        "sole" | "sol" => "PEN",
+        "ruble" | "rouble" => "RUB",
+        "lira" => "TRY",
+        "somoni" => "TJS",
+        "tenge" => "KZT",
+        "baht" => "THB",
+        "naira" => "NGN",
+        "rand" => "ZAR",
+        "won" => "KRW",
+        "ringgit" => "MYR",
+        "rupiah" => "IDR",
+        "taka" => "BDT",
+        "hryvnia" => "UAH",
+        "zloty" => "PLN",
         "rupee" if q == "pakistani" => "PKR",
         "rupee" => "INR",
         _ => "XXX",
@@ -361,6 +382,38 @@ fn date_ago(c: &Captures, a: Option<NaiveDate>) -> Option<String> {
     }
 }
 
+/// ISO 8601 duration of "<n> <unit>" ("P2D", "P11Y", "PT4M"), whatever word follows.
+fn duration(c: &Captures, _: Option<NaiveDate>) -> Option<String> {
+    let n: u64 = match c[1].parse() { Ok(n) => n, Err(_) => parse_number_words(&c[1])? };
+    let unit = c[2].to_ascii_lowercase();
+    let (t, u, n) = match unit.trim_end_matches('s') {
+        "second" => ("T", 'S', n),
+        "minute" => ("T", 'M', n),
+        "hour" => ("T", 'H', n),
+        "day" => ("", 'D', n),
+        "week" => ("", 'W', n),
+        "month" => ("", 'M', n),
+        "decade" => ("", 'Y', n * 10),
+        _ => ("", 'Y', n),
+    };
+    Some(format!("P{t}{n}{u}"))
+}
+
+/// "the first quarter of 2026" -> "2026-Q1", "the second half of 2025" -> "2025-H2".
+fn year_part(c: &Captures, _: Option<NaiveDate>) -> Option<String> {
+    let which = c[1].to_ascii_lowercase();
+    let half = c[2].eq_ignore_ascii_case("half");
+    let k = match which.as_str() {
+        "first" => 1,
+        "second" => 2,
+        "third" if !half => 3,
+        "fourth" if !half => 4,
+        "last" | "final" => if half { 2 } else { 4 },
+        _ => return None,
+    };
+    Some(format!("{}-{}{k}", &c[3], if half { 'H' } else { 'Q' }))
+}
+
 fn time_ampm(c: &Captures, _: Option<NaiveDate>) -> Option<String> {
     let h: u32 = c[1].parse().ok()?;
     let m: u32 = c.get(2).map_or(Some(0), |m| m.as_str().parse().ok())?;
@@ -462,6 +515,18 @@ mod tests {
         // Part of a word is not a number; a number inside a name mention is not a value.
         assert_eq!(values("the A12 road", None), vec![]);
         assert_eq!(values("Resolution/MISC 1373/MISC passed", None), vec![]);
+    }
+
+    #[test]
+    fn durations_and_parts_of_years() {
+        assert_eq!(values("warned two days earlier .", None), vec![v("two days earlier", "DATE", Some("P2D"))]);
+        assert_eq!(values("flown for 11 years ,", None), vec![v("11 years", "DATE", Some("P11Y"))]);
+        assert_eq!(values("within 30 days ,", None), vec![v("30 days", "DATE", Some("P30D"))]);
+        assert_eq!(values("four minutes after", None), vec![v("four minutes", "TIME", Some("PT4M"))]);
+        assert_eq!(values("in the first quarter of 2026 ,", None), vec![v("the first quarter of 2026", "DATE", Some("2026-Q1"))]);
+        assert_eq!(values("pay 50,000 soles each", None), vec![v("50,000 soles", "MONEY", Some("PEN 50000"))]);
+        // "one" as a pronoun is no count.
+        assert_eq!(values("the only one that", None), vec![]);
     }
 
     #[test]
