@@ -44,7 +44,9 @@ enum SlotKind {
     Pronoun(usize),
     /// An event noun phrase, with its normalized value; `words` prefix the relation phrase
     /// for "@toll" phrases ("death toll").
-    Event { value: String, prefix: Option<String> },
+    /// `place` is the mention the event is anchored to (its named victim, else its place): the
+    /// argument's mention, so that the relation links to that entity.
+    Event { value: String, prefix: Option<String>, place: Option<usize> },
     /// "no group": a universal negation; the value is the phrase.
     NoneQuant(String),
 }
@@ -66,6 +68,7 @@ impl Slot {
                 let value = mm.value.clone().unwrap_or_else(|| v.text(mm.span).to_string());
                 Argument { span: mm.span, mention: Some(*m), value: Some(value) }
             }
+            SlotKind::Event { value, place: Some(m), .. } => Argument { span: v.doc.mentions[*m].span, mention: Some(*m), value: Some(value.clone()) },
             SlotKind::Event { value, .. } => Argument { span, mention: None, value: Some(value.clone()) },
             SlotKind::NoneQuant(value) => Argument { span, mention: None, value: Some(value.clone()) },
         }
@@ -92,12 +95,15 @@ fn statement_of(statements: &[Statement], span: Span) -> Option<usize> {
 /// attack" or "killing 11" can refer back (or, before any, forward to the article's first).
 #[derive(Debug, Clone, Default)]
 struct EventCtx {
-    last: Option<String>,
-    first_in_doc: Option<String>,
+    last: Option<Ev>,
+    first_in_doc: Option<Ev>,
 }
 
+/// An event's value ("attack in Kabul") and the mention it is anchored to.
+type Ev = (String, Option<usize>);
+
 impl EventCtx {
-    fn current(&self) -> Option<String> {
+    fn current(&self) -> Option<Ev> {
         self.last.clone().or_else(|| self.first_in_doc.clone())
     }
 }
@@ -113,11 +119,14 @@ fn in_dateline(v: &DocView<'_>, m: usize) -> bool {
 }
 
 /// Value of an event noun phrase ending at token `head`: its class, and where it happened
-/// ("attack in Kabul") so that counts from different outlets about the same event meet.
-/// The place: one right after the noun ("the bombing in Kabul", "the assault on the Nahrin
-/// headquarters"), else one in the sentence, else the previous event of the same class, else
-/// the article's first place that is not its dateline.
-fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<usize>, last: Option<&str>) -> String {
+/// ("attack in Kabul") so that counts from different outlets about the same event meet; with
+/// the mention the event is anchored to (see [`SlotKind::Event`]).
+/// The anchor: a named victim ("the killing of X"), else a place right after the noun ("the
+/// bombing in Kabul", "the assault on the Nahrin headquarters") or inside its noun phrase
+/// ("the Kabul mosque attack"), else one after a locative preposition in the sentence, else
+/// any in the sentence, else the previous event of the same class, else the article's first
+/// place that is not its dateline.
+fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<usize>, last: Option<&Ev>) -> Ev {
     let place_text = |m: usize| -> String {
         let mm = &v.doc.mentions[m];
         match mm.chain.and_then(|c| v.doc.chains.get(c)) {
@@ -126,25 +135,45 @@ fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<
         }
     };
     let is_place = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "LOC" | "GPE");
+    let at = |m: usize| (format!("{class} in {}", place_text(m)), Some(m));
     let mut k = head + 1;
-    if k < sent.end && matches!(v.words[k].as_str(), "in" | "at" | "near" | "on") {
+    // "the killing of X", "the attack on X": the named victim.
+    if k + 1 < sent.end && matches!(v.words[k].as_str(), "of" | "on" | "against") {
+        if let Some(m) = v.entity_at(k + 1).filter(|&m| v.doc.mentions[m].label == "PER") {
+            return (format!("{class} on {}", place_text(m)), Some(m));
+        }
+    }
+    if k < sent.end && matches!(v.words[k].as_str(), "in" | "at" | "near" | "on" | "outside") {
         k += 1;
         while k < sent.end && v.pos[k] == "DT" {
             k += 1;
         }
         if let Some(m) = v.entity_at(k).filter(|&m| is_place(m)) {
-            return format!("{class} in {}", place_text(m));
+            return at(m);
         }
     }
-    if let Some(m) = sent.clone().find_map(|t| v.entity_at(t).filter(|&m| is_place(m) && !in_dateline(v, m))) {
-        return format!("{class} in {}", place_text(m));
+    // "the Ghazni mosque attack", "Friday's Kabul bombing".
+    let mut j = head;
+    while j > sent.start && (v.is_noun(j - 1) || v.pos[j - 1].starts_with("JJ") || v.mention_at[j - 1].is_some()) {
+        j -= 1;
+        if let Some(m) = v.mention_at[j].filter(|&m| is_place(m) && !in_dateline(v, m)) {
+            return at(m);
+        }
     }
-    if let Some(l) = last.filter(|l| l.split(" in ").next() == Some(class)) {
-        return l.to_string();
+    let locative = |m: usize| {
+        let s = v.doc.mentions[m].tokens.start;
+        s > sent.start && matches!(v.words[s - 1].as_str(), "in" | "near" | "at" | "outside" | "from")
+    };
+    let cands: Vec<usize> = sent.clone().filter_map(|t| v.mention_at[t].filter(|&m| v.doc.mentions[m].tokens.start == t && is_place(m) && !in_dateline(v, m))).collect();
+    if let Some(&m) = cands.iter().find(|&&m| locative(m)).or(cands.first()) {
+        return at(m);
+    }
+    if let Some(l) = last.filter(|l| l.0.split(" in ").next() == Some(class)) {
+        return l.clone();
     }
     match (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m)) {
-        Some(m) => format!("{class} in {}", place_text(m)),
-        None => class.to_string(),
+        Some(m) => at(m),
+        None => (class.to_string(), None),
     }
 }
 
@@ -167,21 +196,27 @@ fn event_at<'d>(v: &DocView<'d>, t: usize, floor: usize) -> Option<(&'d str, usi
     Some((class.as_str(), a))
 }
 
-/// The first event the article mentions, for counts that come before it. An article that
-/// reports casualties or a claim without ever naming the event by a noun ("militants stormed
-/// the headquarters, killing 11") is taken to report an attack at its first place.
-fn first_event(v: &DocView<'_>) -> Option<String> {
-    named_first_event(v).or_else(|| {
-        let is_place = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "LOC" | "GPE");
-        (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m)).map(|m| {
-            let r = v.sentence_tokens(v.doc.mentions[m].sentence);
-            event_value(v, "attack", v.doc.mentions[m].tokens.start, r, None)
-        })
-    })
+/// The first event the article mentions, for counts that come before it: one named by a noun
+/// in its first two sentences, else the one at the first sentence's place (an article that
+/// opens "militants stormed the headquarters, killing 11" reports an attack there), else the
+/// first named anywhere, else one at its first place.
+fn first_event(v: &DocView<'_>) -> Option<Ev> {
+    let is_place = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "LOC" | "GPE");
+    let at_place = |m: usize| {
+        let r = v.sentence_tokens(v.doc.mentions[m].sentence);
+        event_value(v, "attack", v.doc.mentions[m].tokens.start, r, None)
+    };
+    if let Some(e) = named_first_event(v, 2) {
+        return Some(e);
+    }
+    if let Some(m) = (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m) && v.doc.mentions[m].sentence == 0) {
+        return Some(at_place(m));
+    }
+    named_first_event(v, usize::MAX).or_else(|| (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m)).map(at_place))
 }
 
-fn named_first_event(v: &DocView<'_>) -> Option<String> {
-    for s in 0..v.doc.sentences.len() {
+fn named_first_event(v: &DocView<'_>, sentences: usize) -> Option<Ev> {
+    for s in 0..v.doc.sentences.len().min(sentences) {
         let r = v.sentence_tokens(s);
         for t in r.clone() {
             if let Some((class, _)) = event_at(v, t, r.start) {
@@ -253,7 +288,7 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
                     while k < r.end && k < t + 14 && !v.is_verb(k) && !v.is_punct(k) {
                         if named.is_none() {
                             if let Some((c2, _)) = event_at(v, k, r.start).filter(|(c2, _)| !c2.starts_with('@')) {
-                                named = Some(event_value(v, c2, k, r.clone(), ev.last.as_deref()));
+                                named = Some(event_value(v, c2, k, r.clone(), ev.last.as_ref()));
                             }
                         }
                         k += 1;
@@ -262,15 +297,15 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
                         b = k;
                     }
                 }
-                if let Some(value) = named.or_else(|| ev.current()) {
-                    ev.last = Some(value.clone());
-                    out.push(Slot { a, b, kind: SlotKind::Event { value, prefix: Some(prefix) } });
+                if let Some((value, place)) = named.or_else(|| ev.current()) {
+                    ev.last = Some((value.clone(), place));
+                    out.push(Slot { a, b, kind: SlotKind::Event { value, prefix: Some(prefix), place } });
                 }
                 t = b.max(t + 1);
                 continue;
             }
-            let value = event_value(v, class, t, r.clone(), ev.last.as_deref());
-            ev.last = Some(value.clone());
+            let (value, place) = event_value(v, class, t, r.clone(), ev.last.as_ref());
+            ev.last = Some((value.clone(), place));
             // "the bombing in Kabul": the place is part of the event argument.
             let mut b = t + 1;
             if b + 1 < r.end && matches!(v.words[b].as_str(), "in" | "at" | "near") {
@@ -284,7 +319,7 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
                     }
                 }
             }
-            out.push(Slot { a, b, kind: SlotKind::Event { value, prefix: None } });
+            out.push(Slot { a, b, kind: SlotKind::Event { value, prefix: None, place } });
             t = b;
             continue;
         }
@@ -547,10 +582,10 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
             // No object slot: "X claimed responsibility in a statement" is about the event the
             // article is reporting.
             if !matched && !matches!(x.kind, SlotKind::Value(_) | SlotKind::Event { .. }) {
-                let Some(evv) = event_before.clone().or_else(|| ev.current()) else { continue };
+                let Some((evv, place)) = event_before.clone().or_else(|| ev.current()) else { continue };
                 let from = skipped;
                 let stop = sl.iter().find(|y| y.a >= from).map_or(send, |y| y.a).min(from + cfg.max_relation_gap);
-                let implicit = Slot { a: x.a, b: x.b, kind: SlotKind::Event { value: evv, prefix: None } };
+                let implicit = Slot { a: x.a, b: x.b, kind: SlotKind::Event { value: evv, prefix: None, place } };
                 for e in (from + 1..=stop).rev() {
                     let Some(ph) = phrase(v, from, e, x, &implicit) else { continue };
                     if ph.passive {
@@ -577,7 +612,10 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
             let event_slot = |k: usize| -> Slot {
                 match sl[..j].iter().rev().find(|e| matches!(e.kind, SlotKind::Event { prefix: None, .. }) && e.b <= k) {
                     Some(e) => e.clone(),
-                    None => Slot { a: k, b: k, kind: SlotKind::Event { value: event_before.clone().or_else(|| ev.current()).unwrap_or_default(), prefix: None } },
+                    None => {
+                        let (value, place) = event_before.clone().or_else(|| ev.current()).unwrap_or_default();
+                        Slot { a: k, b: k, kind: SlotKind::Event { value, prefix: None, place } }
+                    }
                 }
             };
             // Active, the verb right before the count.
@@ -643,9 +681,18 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
             (pred, "family".to_string(), Argument { span: v.doc.mentions[other].span, mention: Some(other), value: None })
         } else {
             let Some(entry) = v.lex.titles.get(&r.head) else { continue };
-            match r.other {
+            match r.other.filter(|&o| v.doc.mentions[o].label == "ORG") {
                 Some(o) => (entry.predicate.clone(), entry.rtype.clone(), Argument { span: v.doc.mentions[o].span, mention: Some(o), value: None }),
-                None => ("has_title".to_string(), "role".to_string(), Argument { span: r.phrase, mention: None, value: Some(v.text(r.phrase).to_lowercase()) }),
+                // A title alone, or of a place ("the police chief of Kabul province",
+                // "Afghanistan's interior minister"): a role whose value is the title.
+                None => {
+                    // A bare capitalized title before the name ("Commander X") is an honorific.
+                    let bare = r.evidence.start == r.phrase.start && r.modifiers.is_empty() && r.other.is_none() && v.text(r.phrase).chars().next().is_some_and(char::is_uppercase);
+                    if bare && !r.head.contains(' ') {
+                        continue;
+                    }
+                    ("has_title".to_string(), "role".to_string(), Argument { span: r.phrase, mention: None, value: Some(v.text(r.phrase).to_lowercase()) })
+                }
             }
         };
         let st = statement_of(statements, r.evidence);

@@ -272,7 +272,24 @@ impl<'d> DocView<'d> {
                 other = Some(m);
             }
         }
-        let first = (a..hs).find(|&k| !matches!(self.pos[k], "DT" | "PRP$") && self.entity_at(k).is_none() && self.pos[k] != "POS").unwrap_or(hs);
+        // "the company's chief executive", "its founder", "the founder of the freight company":
+        // the organization named last before the phrase.
+        if other.is_none() && !family {
+            let org_word = |k: usize| self.is_noun(k) && self.lex.org_nouns.contains(&self.words[k]) && self.mention_at[k].is_none();
+            let mut refers = (a..hs).any(|k| (self.words[k] == "its" && self.pos[k] == "PRP$") || (org_word(k) && k + 1 < hs && self.pos[k + 1] == "POS"));
+            if !refers && he + 1 < b && matches!(self.words[he].as_str(), "of" | "at" | "for") && matches!(self.pos[he + 1], "DT" | "PRP$") {
+                let mut k = he + 2;
+                while k < b && (self.pos[k].starts_with("JJ") || self.is_noun(k)) && self.mention_at[k].is_none() && !org_word(k) {
+                    k += 1;
+                }
+                refers = k < b && org_word(k) && !(k + 1 < b && self.is_noun(k + 1));
+            }
+            if refers {
+                let sent = self.sentence_of(a);
+                other = self.doc.mentions.iter().enumerate().rev().find(|(_, m)| m.label == "ORG" && m.tokens.end <= a && sent.saturating_sub(m.sentence) <= 3).map(|(i, _)| i);
+            }
+        }
+        let first = (a..hs).find(|&k| !matches!(self.pos[k], "DT" | "PRP$") && self.entity_at(k).is_none() && self.pos[k] != "POS" && !(self.lex.org_nouns.contains(&self.words[k]) && k + 1 < hs && self.pos[k + 1] == "POS")).unwrap_or(hs);
         Some(RolePhrase { head: key, family, modifiers, other, phrase: self.span_of(first, he) })
     }
 
