@@ -148,7 +148,8 @@ fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<
         while k < sent.end && v.pos[k] == "DT" {
             k += 1;
         }
-        if let Some(m) = v.entity_at(k).filter(|&m| is_place(m)) {
+        // Right after "the bombing in", a name is a place even when tagged otherwise.
+        if let Some(m) = v.entity_at(k).filter(|&m| is_place(m) || matches!(v.doc.mentions[m].label.as_str(), "PER" | "MISC")) {
             return at(m);
         }
     }
@@ -171,8 +172,14 @@ fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<
     if let Some(l) = last.filter(|l| l.0.split(" in ").next() == Some(class)) {
         return l.clone();
     }
-    match (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m)) {
-        Some(m) => at(m),
+    // The article's first place where something happened ("in Kabul"), else its first place.
+    let in_doc = |m: usize| {
+        let mm = &v.doc.mentions[m];
+        mm.tokens.start > 0 && matches!(v.words[mm.tokens.start - 1].as_str(), "in" | "near" | "at" | "outside")
+    };
+    let places: Vec<usize> = (0..v.doc.mentions.len()).filter(|&m| is_place(m) && !in_dateline(v, m)).collect();
+    match places.iter().find(|&&m| in_doc(m)).or(places.first()) {
+        Some(&m) => at(m),
         None => (class.to_string(), None),
     }
 }
@@ -206,7 +213,7 @@ fn first_event(v: &DocView<'_>) -> Option<Ev> {
         let r = v.sentence_tokens(v.doc.mentions[m].sentence);
         event_value(v, "attack", v.doc.mentions[m].tokens.start, r, None)
     };
-    if let Some(e) = named_first_event(v, 2) {
+    if let Some(e) = named_first_event(v, 1) {
         return Some(e);
     }
     if let Some(m) = (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m) && v.doc.mentions[m].sentence == 0) {
@@ -370,7 +377,23 @@ fn phrase(v: &DocView<'_>, a: usize, b: usize, subj: &Slot, obj: &Slot) -> Optio
     }
     let mut p = Phrase { words: Vec::new(), be_at: None, negated: false, hedged: false, passive: false };
     let mut k = start;
+    // A reduced relative: "Karimi Group, founded by X".
+    if k + 1 < end && v.words[k] == "," && v.pos[k + 1] == "VBN" && v.words[end - 1] == "by" {
+        p.passive = true;
+        p.be_at = Some(0);
+        k += 1;
+    }
+    let is_time = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "DATE" | "TIME");
     while k < end {
+        // A time phrase inside the relation phrase: "was founded in 1998 by", "on Sunday ordered".
+        if let Some(m) = v.mention_at[k].filter(|&m| is_time(m)) {
+            k = v.doc.mentions[m].tokens.end.max(k + 1);
+            continue;
+        }
+        if v.pos[k] == "IN" && k + 1 < end && v.mention_at[k + 1].is_some_and(is_time) {
+            k += 1;
+            continue;
+        }
         let w = v.words[k].as_str();
         let lemma = v.lemmas[k].as_str();
         // A quote opening mid-clause ("said the group \"had nothing to do with ...\"").
@@ -438,9 +461,16 @@ fn deny_flip(statement: Option<&Statement>, v: &DocView<'_>) -> bool {
 /// armed group that emerged last year, claimed ..."): the token where its predicate starts.
 fn skip_appositive(v: &DocView<'_>, subj_start: usize, p: usize, end: usize) -> usize {
     let mut q = p;
-    // The subject is itself the appositive: "The governor, Ishaq Rahmani, condemned ...".
-    if q + 1 < end && v.words[q] == "," && v.is_verb(q + 1) && subj_start > 0 && v.words[subj_start - 1] == "," {
-        return q + 1;
+    // The subject is itself the appositive: "The governor, Ishaq Rahmani, condemned ...",
+    // also past a time phrase ("..., Ishaq Rahmani, on Sunday ordered ...").
+    if q + 1 < end && v.words[q] == "," && subj_start > 0 && v.words[subj_start - 1] == "," {
+        let mut k = q + 1;
+        if k + 1 < end && v.pos[k] == "IN" && v.mention_at[k + 1].is_some_and(|m| matches!(v.doc.mentions[m].label.as_str(), "DATE" | "TIME")) {
+            k = v.doc.mentions[v.mention_at[k + 1].unwrap_or_default()].tokens.end;
+        }
+        if k < end && v.is_verb(k) {
+            return k;
+        }
     }
     if q < end && v.words[q] == "(" {
         match (q + 1..end.min(q + 12)).find(|&k| v.words[k] == ")") {
@@ -450,7 +480,10 @@ fn skip_appositive(v: &DocView<'_>, subj_start: usize, p: usize, end: usize) -> 
     }
     if q + 1 < end && v.words[q] == "," && !v.is_verb(q + 1) {
         let close = (q + 1..end.min(q + 30)).find(|&k| v.words[k] == ",");
-        if let Some(c) = close {
+        // An appositive has no verb of its own: "LIMA, Peru — A plane crashed ..., killing
+        // 46" is a dateline and a clause, not an appositive.
+        let clause = |c: usize| (q + 1..c).any(|k| matches!(v.pos[k], "VBD" | "VBZ" | "VBP" | "MD") || matches!(v.words[k].as_str(), "—" | "–" | "--"));
+        if let Some(c) = close.filter(|&c| !clause(c)) {
             if c + 1 < end && (v.is_verb(c + 1) || matches!(v.pos[c + 1], "RB" | "MD")) {
                 return c + 1;
             }
@@ -631,13 +664,15 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
                 k -= 1;
             }
             let mut done = false;
-            if k < verb_end {
-                let subj = event_slot(k);
-                if let Some(ph) = phrase(v, k, y.a, &subj, y).filter(|p| !p.passive) {
+            // The shortest verb group that is a count pattern: "which officials say killed 21".
+            for st in (k..verb_end).rev() {
+                let subj = event_slot(st);
+                if let Some(ph) = phrase(v, st, y.a, &subj, y).filter(|p| !p.passive) {
                     if let Some(pat) = v.lex.relations.get(&ph.words.join(" ")).filter(|p| p.count) {
                         if matches!(&subj.kind, SlotKind::Event { value, .. } if !value.is_empty()) {
                             push(&subj, &subj, y, y.b, &ph, pat, &mut out);
                             done = true;
+                            break;
                         }
                     }
                 }
@@ -681,6 +716,10 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
             (pred, "family".to_string(), Argument { span: v.doc.mentions[other].span, mention: Some(other), value: None })
         } else {
             let Some(entry) = v.lex.titles.get(&r.head) else { continue };
+            // "the head of the agency, Commander X": a title of another person.
+            if r.other.is_some_and(|o| v.doc.mentions[o].label == "PER") {
+                continue;
+            }
             match r.other.filter(|&o| v.doc.mentions[o].label == "ORG") {
                 Some(o) => (entry.predicate.clone(), entry.rtype.clone(), Argument { span: v.doc.mentions[o].span, mention: Some(o), value: None }),
                 // A title alone, or of a place ("the police chief of Kabul province",

@@ -286,7 +286,18 @@ impl<'d> DocView<'d> {
             }
             if refers {
                 let sent = self.sentence_of(a);
-                other = self.doc.mentions.iter().enumerate().rev().find(|(_, m)| m.label == "ORG" && m.tokens.end <= a && sent.saturating_sub(m.sentence) <= 3).map(|(i, _)| i);
+                // The organization the article is about: the most often named one so far
+                // (not an outlet cited in passing), the nearest on a tie.
+                let key = |m: &crate::doc::Mention| m.chain.map_or_else(|| self.text(m.span).to_lowercase(), |c| c.to_string());
+                let orgs: Vec<usize> = (0..self.doc.mentions.len()).filter(|&i| self.doc.mentions[i].label == "ORG" && self.doc.mentions[i].tokens.end <= a).collect();
+                let count = |i: usize| orgs.iter().filter(|&&j| key(&self.doc.mentions[j]) == key(&self.doc.mentions[i])).count();
+                other = orgs.iter().copied().max_by_key(|&i| (count(i), i)).filter(|&i| sent.saturating_sub(self.doc.mentions[i].sentence) <= 6 || count(i) > 1);
+            }
+        }
+        // "his nephew": the man named last.
+        if other.is_none() && family {
+            if let Some(k) = (a..hs).find(|&k| self.pos[k] == "PRP$" && matches!(self.words[k].as_str(), "his" | "her")) {
+                other = self.resolve_pronoun(k, None);
             }
         }
         let first = (a..hs).find(|&k| !matches!(self.pos[k], "DT" | "PRP$") && self.entity_at(k).is_none() && self.pos[k] != "POS" && !(self.lex.org_nouns.contains(&self.words[k]) && k + 1 < hs && self.pos[k + 1] == "POS")).unwrap_or(hs);
@@ -309,6 +320,7 @@ impl<'d> DocView<'d> {
                 let k = a - 1;
                 let in_np = self.is_noun(k)
                     || self.pos[k].starts_with("JJ")
+                    || (matches!(self.pos[k], "VBG" | "VBN") && (self.is_noun(k + 1) || self.pos[k + 1].starts_with("JJ")))
                     || matches!(self.pos[k], "POS" | "HYPH" | "DT" | "PRP$")
                     || self.entity_at(k).is_some();
                 if !in_np || self.entity_at(k).is_some_and(|o| doc.mentions[o].label == "PER" && self.words.get(k + 1).map(String::as_str) != Some("'s")) {
@@ -327,11 +339,13 @@ impl<'d> DocView<'d> {
                     }
                 }
             }
-            // 1b. Title, comma, name: "the provincial police spokesman, Mohammad Basharat".
-            if ms >= sr.start + 2 && self.words[ms - 1] == "," && (me >= sr.end || matches!(self.words[me].as_str(), "," | "." | ";")) {
-                let end = ms - 1;
+            // 1b. Title, comma, name: "the provincial police spokesman, Mohammad Basharat",
+            //     also past an honorific ("the head of the agency, Commander X").
+            let lead = if ms >= sr.start + 3 && self.words[ms - 2] == "," && self.is_noun(ms - 1) && self.lex.titles.contains_key(&self.words[ms - 1]) && self.mention_at[ms - 1].is_none() { ms - 1 } else { ms };
+            if lead >= sr.start + 2 && self.words[lead - 1] == "," && (me >= sr.end || matches!(self.words[me].as_str(), "," | "." | ";")) {
+                let end = lead - 1;
                 let mut a = end;
-                while a > sr.start && (self.is_noun(a - 1) || self.pos[a - 1].starts_with("JJ") || matches!(self.pos[a - 1], "POS" | "HYPH" | "DT" | "PRP$") || self.entity_at(a - 1).is_some_and(|o| doc.mentions[o].label != "PER" || self.words.get(a).map(String::as_str) == Some("'s"))) {
+                while a > sr.start && (self.is_noun(a - 1) || self.pos[a - 1].starts_with("JJ") || (a >= 2 && matches!(self.pos[a - 1], "VBG" | "VBN") && a < end) || matches!(self.pos[a - 1], "POS" | "HYPH" | "DT" | "PRP$") || self.entity_at(a - 1).is_some_and(|o| doc.mentions[o].label != "PER" || self.words.get(a).map(String::as_str) == Some("'s"))) {
                     a -= 1;
                     if matches!(self.pos[a], "DT" | "PRP$") {
                         break;
@@ -357,8 +371,9 @@ impl<'d> DocView<'d> {
                 }
             }
             // 3. Copula: "Khalil is the acting interior minister", "Omar was Ali's uncle".
-            if me < sr.end && self.lemmas[me] == "be" && self.is_verb(me) {
-                let start = me + 1;
+            let cop = if me + 1 < sr.end && self.words[me] == "," && ms > sr.start && self.words[ms - 1] == "," { me + 1 } else { me };
+            if cop < sr.end && self.lemmas[cop] == "be" && self.is_verb(cop) {
+                let start = cop + 1;
                 let mut end = start;
                 while end < sr.end && !matches!(self.words[end].as_str(), "," | "." | ";" | ":") && !self.is_verb(end) && !matches!(self.pos[end], "WP" | "WDT" | "CC") {
                     end += 1;
