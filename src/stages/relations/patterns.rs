@@ -62,7 +62,8 @@ impl Slot {
     fn argument(&self, v: &DocView<'_>) -> Argument {
         let span = v.span_of(self.a, self.b);
         match &self.kind {
-            SlotKind::Entity(m) | SlotKind::Pronoun(m) => Argument { span, mention: Some(*m), value: None },
+            SlotKind::Entity(m) => Argument { span: v.doc.mentions[*m].span, mention: Some(*m), value: None },
+            SlotKind::Pronoun(m) => Argument { span, mention: Some(*m), value: None },
             SlotKind::Value(m) => {
                 let mm = &v.doc.mentions[*m];
                 let value = mm.value.clone().unwrap_or_else(|| v.text(mm.span).to_string());
@@ -126,7 +127,7 @@ fn in_dateline(v: &DocView<'_>, m: usize) -> bool {
 /// ("the Kabul mosque attack"), else one after a locative preposition in the sentence, else
 /// any in the sentence, else the previous event of the same class, else the article's first
 /// place that is not its dateline.
-fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<usize>, last: Option<&Ev>) -> Ev {
+fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<usize>, last: Option<&Ev>, anaphor: Option<&Ev>) -> Ev {
     let place_text = |m: usize| -> String {
         let mm = &v.doc.mentions[m];
         match mm.chain.and_then(|c| v.doc.chains.get(c)) {
@@ -159,6 +160,12 @@ fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<
         j -= 1;
         if let Some(m) = v.mention_at[j].filter(|&m| is_place(m) && !in_dateline(v, m)) {
             return at(m);
+        }
+    }
+    // A bare "the attack" / "the bombing" refers back to the event the article is reporting.
+    if head > sent.start && v.pos[head - 1] == "DT" && v.words[head - 1] == "the" {
+        if let Some(l) = anaphor {
+            return l.clone();
         }
     }
     let locative = |m: usize| {
@@ -211,7 +218,7 @@ fn first_event(v: &DocView<'_>) -> Option<Ev> {
     let is_place = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "LOC" | "GPE");
     let at_place = |m: usize| {
         let r = v.sentence_tokens(v.doc.mentions[m].sentence);
-        event_value(v, "attack", v.doc.mentions[m].tokens.start, r, None)
+        event_value(v, "attack", v.doc.mentions[m].tokens.start, r, None, None)
     };
     if let Some(e) = named_first_event(v, 1) {
         return Some(e);
@@ -228,7 +235,7 @@ fn named_first_event(v: &DocView<'_>, sentences: usize) -> Option<Ev> {
         for t in r.clone() {
             if let Some((class, _)) = event_at(v, t, r.start) {
                 if !class.starts_with('@') {
-                    return Some(event_value(v, class, t, r, None));
+                    return Some(event_value(v, class, t, r, None, None));
                 }
             }
         }
@@ -238,13 +245,23 @@ fn named_first_event(v: &DocView<'_>, sentences: usize) -> Option<Ev> {
 
 fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx) -> Vec<Slot> {
     let r = v.sentence_tokens(s);
-    let mut out = Vec::new();
+    let mut out: Vec<Slot> = Vec::new();
     let mut t = r.start;
     while t < r.end {
         if let Some(m) = v.mention_at[t] {
             let mm = &v.doc.mentions[m];
             let end = mm.tokens.end.min(r.end).max(t + 1);
             if super::view::is_entity_label(&mm.label) {
+                // "the United Nations mission in Afghanistan": the place belongs to the
+                // organization's noun phrase, which stands as one argument.
+                if let Some(prev) = out.last_mut().filter(|p| matches!(p.kind, SlotKind::Entity(o) if v.doc.mentions[o].label == "ORG")) {
+                    let gap = prev.b..t;
+                    if gap.len() >= 2 && gap.len() <= 3 && (prev.b..t - 1).all(|k| matches!(v.pos[k], "NN" | "NNS")) && matches!(v.words[t - 1].as_str(), "in" | "to" | "for") && matches!(mm.label.as_str(), "LOC" | "GPE") {
+                        prev.b = end;
+                        t = end;
+                        continue;
+                    }
+                }
                 out.push(Slot { a: t, b: end, kind: SlotKind::Entity(m) });
             } else if matches!(mm.label.as_str(), "CARDINAL" | "MONEY" | "PERCENT" | "QUANTITY") {
                 out.push(Slot { a: t, b: end, kind: SlotKind::Value(m) });
@@ -295,7 +312,7 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
                     while k < r.end && k < t + 14 && !v.is_verb(k) && !v.is_punct(k) {
                         if named.is_none() {
                             if let Some((c2, _)) = event_at(v, k, r.start).filter(|(c2, _)| !c2.starts_with('@')) {
-                                named = Some(event_value(v, c2, k, r.clone(), ev.last.as_ref()));
+                                named = Some(event_value(v, c2, k, r.clone(), ev.last.as_ref(), ev.current().as_ref()));
                             }
                         }
                         k += 1;
@@ -311,7 +328,7 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
                 t = b.max(t + 1);
                 continue;
             }
-            let (value, place) = event_value(v, class, t, r.clone(), ev.last.as_ref());
+            let (value, place) = event_value(v, class, t, r.clone(), ev.last.as_ref(), ev.current().as_ref());
             ev.last = Some((value.clone(), place));
             // "the bombing in Kabul": the place is part of the event argument.
             let mut b = t + 1;
@@ -693,7 +710,9 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
             if q == p || (q < send && matches!(v.pos[q], "DT" | "CD" | "PRP" | "NN" | "NNS" | "NNP")) || (q < send && v.words[q] == "by") {
                 continue;
             }
-            let subj = event_slot(y.a);
+            // "23 people died in a crash near Arequipa": the event named right after.
+            let after = (q + 1 < send && matches!(v.words[q].as_str(), "in" | "during")).then(|| sl.iter().find(|e| e.a == q + 1 && matches!(e.kind, SlotKind::Event { prefix: None, .. }))).flatten();
+            let subj = after.cloned().unwrap_or_else(|| event_slot(y.a));
             let Some(mut ph) = phrase(v, p, q, y, y) else { continue };
             if !ph.passive && !matches!(v.pos[q - 1], "VBN" | "VBD") {
                 continue;
@@ -717,10 +736,12 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
         } else {
             let Some(entry) = v.lex.titles.get(&r.head) else { continue };
             // "the head of the agency, Commander X": a title of another person.
-            if r.other.is_some_and(|o| v.doc.mentions[o].label == "PER") {
+            // ("Acme's chief executive X" with Acme tagged as a person still counts.)
+            let possessor = |o: usize| v.doc.mentions[o].tokens.end < v.len() && v.words[v.doc.mentions[o].tokens.end] == "'s";
+            if r.other.is_some_and(|o| v.doc.mentions[o].label == "PER" && !possessor(o)) {
                 continue;
             }
-            match r.other.filter(|&o| v.doc.mentions[o].label == "ORG") {
+            match r.other.filter(|&o| v.doc.mentions[o].label == "ORG" || (v.doc.mentions[o].label == "PER" && possessor(o))) {
                 Some(o) => (entry.predicate.clone(), entry.rtype.clone(), Argument { span: v.doc.mentions[o].span, mention: Some(o), value: None }),
                 // A title alone, or of a place ("the police chief of Kabul province",
                 // "Afghanistan's interior minister"): a role whose value is the title.

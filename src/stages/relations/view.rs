@@ -289,8 +289,9 @@ impl<'d> DocView<'d> {
                 // The organization the article is about: the most often named one so far
                 // (not an outlet cited in passing), the nearest on a tie.
                 let key = |m: &crate::doc::Mention| m.chain.map_or_else(|| self.text(m.span).to_lowercase(), |c| c.to_string());
-                let orgs: Vec<usize> = (0..self.doc.mentions.len()).filter(|&i| self.doc.mentions[i].label == "ORG" && self.doc.mentions[i].tokens.end <= a).collect();
-                let count = |i: usize| orgs.iter().filter(|&&j| key(&self.doc.mentions[j]) == key(&self.doc.mentions[i])).count();
+                let all: Vec<usize> = (0..self.doc.mentions.len()).filter(|&i| self.doc.mentions[i].label == "ORG").collect();
+                let orgs: Vec<usize> = all.iter().copied().filter(|&i| self.doc.mentions[i].tokens.end <= a).collect();
+                let count = |i: usize| all.iter().filter(|&&j| key(&self.doc.mentions[j]) == key(&self.doc.mentions[i])).count();
                 other = orgs.iter().copied().max_by_key(|&i| (count(i), i)).filter(|&i| sent.saturating_sub(self.doc.mentions[i].sentence) <= 6 || count(i) > 1);
             }
         }
@@ -378,7 +379,10 @@ impl<'d> DocView<'d> {
                 while end < sr.end && !matches!(self.words[end].as_str(), "," | "." | ";" | ":") && !self.is_verb(end) && !matches!(self.pos[end], "WP" | "WDT" | "CC") {
                     end += 1;
                 }
-                if end > start && end - start <= 10 && matches!(self.pos[start], "DT" | "NNP" | "PRP$" | "JJ" | "NN") {
+                // "is the father of its chief executive": the phrase is about the first title,
+                // which a role phrase (reading the last one) would miss.
+                let two = (start..end).find(|&k| self.words[k] == "of").is_some_and(|o| self.find_title(start, o).is_some() && self.find_title(o + 1, end).is_some());
+                if !two && end > start && end - start <= 10 && matches!(self.pos[start], "DT" | "NNP" | "PRP$" | "JJ" | "NN") {
                     if let Some(RolePhrase { head, family, modifiers, other, phrase }) = self.role_phrase(start, end) {
                         out.push(Role { person: mi, head, family, modifiers, other, phrase, evidence: self.span_of(ms, end), sentence: m.sentence });
                     }
