@@ -499,7 +499,11 @@ fn skip_appositive(v: &DocView<'_>, subj_start: usize, p: usize, end: usize) -> 
         let close = (q + 1..end.min(q + 30)).find(|&k| v.words[k] == ",");
         // An appositive has no verb of its own: "LIMA, Peru — A plane crashed ..., killing
         // 46" is a dateline and a clause, not an appositive.
-        let clause = |c: usize| (q + 1..c).any(|k| matches!(v.pos[k], "VBD" | "VBZ" | "VBP" | "MD") || matches!(v.words[k].as_str(), "—" | "–" | "--"));
+        // (A relative clause inside it is fine: "an armed group that appeared in 2020".)
+        let clause = |c: usize| {
+            let rel = (q + 1..c).find(|&k| matches!(v.pos[k], "WDT" | "WP") || v.words[k] == "that").unwrap_or(c);
+            (q + 1..rel).any(|k| matches!(v.pos[k], "VBD" | "VBZ" | "VBP" | "MD")) || (q + 1..c).any(|k| matches!(v.words[k].as_str(), "—" | "–" | "--"))
+        };
         if let Some(c) = close.filter(|&c| !clause(c)) {
             if c + 1 < end && (v.is_verb(c + 1) || matches!(v.pos[c + 1], "RB" | "MD")) {
                 return c + 1;
