@@ -54,11 +54,11 @@ impl ModelArgs {
             .max(1)
     }
 
-    /// Sizes rayon and libtorch so the two never oversubscribe the cores: per-document stages
-    /// and the forward pass take turns, each with all `threads`.
+    /// Sizes rayon and libtorch so the two never oversubscribe the cores: `threads` rayon
+    /// workers, and as many tagger engines with one libtorch thread each (on CUDA, one engine).
     pub fn init_threads(&self) -> anyhow::Result<()> {
         let n = self.threads();
-        tch::set_num_threads(n as i32);
+        tch::set_num_threads(1);
         tch::set_num_interop_threads(1);
         rayon::ThreadPoolBuilder::new().num_threads(n).build_global().ok();
         Ok(())
@@ -75,7 +75,7 @@ impl ModelArgs {
             }
             _ => tch::Device::cuda_if_available(),
         };
-        Ok(TaggerConfig { batch_size: self.batch_size, device, precision: self.precision })
+        Ok(TaggerConfig { batch_size: self.batch_size, device, precision: self.precision, workers: self.threads() })
     }
 
     pub fn model_dir(&self) -> PathBuf {

@@ -13,6 +13,7 @@
 //!    most central; NER and chunk sequences are repaired to valid IOB2.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use rayon::prelude::*;
 use serde::Deserialize;
@@ -51,11 +52,16 @@ pub struct TaggerConfig {
     pub device: tch::Device,
     /// Default f32.
     pub precision: Precision,
+    /// Engines run side by side, each with its own copy of the weights and one libtorch
+    /// thread (set by the caller). Two 1-thread workers match one 2-thread engine on an idle
+    /// machine, and do not stall when another process takes a core (an OpenMP team does, at
+    /// every barrier). Default 1; on CUDA always 1.
+    pub workers: usize,
 }
 
 impl Default for TaggerConfig {
     fn default() -> Self {
-        TaggerConfig { batch_size: 8, device: tch::Device::Cpu, precision: Precision::F32 }
+        TaggerConfig { batch_size: 8, device: tch::Device::Cpu, precision: Precision::F32, workers: 1 }
     }
 }
 
@@ -71,7 +77,8 @@ pub struct WordLabels {
 }
 
 pub struct Tagger {
-    engine: Box<dyn Engine>,
+    /// One per worker; a batch locks whichever is free.
+    engines: Vec<Mutex<Box<dyn Engine>>>,
     tokenizer: Tokenizer,
     pub labels: Labels,
     spec: TaggerSpec,
@@ -123,8 +130,15 @@ impl Tagger {
             });
         }
         let tok_path = dir.join("tokenizer.json");
-        let tokenizer = Tokenizer::from_file(&tok_path)
+        let mut tokenizer = Tokenizer::from_file(&tok_path)
             .map_err(|e| ModelError::Format { path: tok_path.clone(), reason: e.to_string() })?;
+        // A whole article is encoded at once and windowed here, so the tokenizer must neither
+        // truncate nor pad: the base model's tokenizer.json truncates at 128 pieces, which
+        // silently turned every later word into [UNK].
+        tokenizer
+            .with_truncation(None)
+            .map_err(|e| ModelError::Format { path: tok_path.clone(), reason: e.to_string() })?;
+        tokenizer.with_padding(None);
         let id = |t: &str| {
             tokenizer.token_to_id(t).ok_or_else(|| ModelError::Format {
                 path: tok_path.clone(),
@@ -134,7 +148,13 @@ impl Tagger {
         let (cls, sep, unk) = (id("[CLS]")? as i64, id("[SEP]")? as i64, id("[UNK]")?);
 
         let heads = [("ner", labels.ner.len()), ("pos", labels.pos.len()), ("chunk", labels.chunk.len())];
-        let engine = TchEngine::load(dir, &heads, cfg.device, cfg.precision)?;
+        let workers = if cfg.device.is_cuda() { 1 } else { cfg.workers.max(1) };
+        let mut engines: Vec<Mutex<Box<dyn Engine>>> = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let e = TchEngine::load(dir, &heads, cfg.device, cfg.precision)?;
+            engines.push(Mutex::new(Box::new(e)));
+        }
+        let describe = engines[0].lock().map(|e| e.describe()).unwrap_or_default();
 
         // Fingerprint: everything in the folder that changes outputs, plus the precision.
         let mut h = Sha256::new();
@@ -143,11 +163,11 @@ impl Tagger {
         }
         h.update(&labels_bytes);
         h.update(&spec_bytes);
-        h.update(engine.describe().as_bytes());
+        h.update(describe.as_bytes());
         let fingerprint = format!("{:x}", h.finalize())[..16].to_string();
 
         Ok(Tagger {
-            engine: Box::new(engine),
+            engines,
             tokenizer,
             labels,
             spec,
@@ -220,55 +240,18 @@ impl Tagger {
             .collect();
         jobs.sort_by_key(|&(d, w)| (prepared[d].windows[w].pieces.len(), d, w));
 
+        let batches: Vec<&[(usize, usize)]> = jobs.chunks(self.batch_size).collect();
+        let (cls, sep, engines) = (self.cls, self.sep, &self.engines);
+        // Batches run in parallel, each on whichever engine is free; results are placed by
+        // (document, word), so they do not depend on which engine ran what, or when.
+        let outputs: Vec<Vec<(usize, usize, WordLabels)>> = batches
+            .par_iter()
+            .map(|batch| run_batch(engines, &prepared, batch, cls, sep))
+            .collect::<Result<_, _>>()?;
         let mut out: Vec<Vec<Option<WordLabels>>> =
             prepared.iter().map(|p| vec![None; p.pieces.len()]).collect();
-        for batch in jobs.chunks(self.batch_size) {
-            let cols = 2 + batch.iter().map(|&(d, w)| prepared[d].windows[w].pieces.len()).max().unwrap_or(0);
-            let mut pb = PieceBatch {
-                rows: batch.len(),
-                cols,
-                input_ids: vec![0; batch.len() * cols],
-                type_ids: vec![0; batch.len() * cols],
-                mask: vec![0; batch.len() * cols],
-            };
-            // Column of each owned word's first piece, per row.
-            let mut firsts: Vec<Vec<(usize, usize)>> = Vec::with_capacity(batch.len());
-            for (row, &(d, w)) in batch.iter().enumerate() {
-                let p = &prepared[d];
-                let base = row * cols;
-                let mut col = 0;
-                let mut put = |id: i64, ty: i64, col: &mut usize| {
-                    pb.input_ids[base + *col] = id;
-                    pb.type_ids[base + *col] = ty;
-                    pb.mask[base + *col] = 1;
-                    *col += 1;
-                };
-                put(self.cls, 0, &mut col);
-                let mut owned = Vec::new();
-                for word in p.windows[w].words.clone() {
-                    if p.owner[word] == w {
-                        owned.push((word, col));
-                    }
-                    let ty = p.upper[word] as i64;
-                    for &id in &p.pieces[word] {
-                        put(id as i64, ty, &mut col);
-                    }
-                }
-                put(self.sep, 0, &mut col);
-                firsts.push(owned);
-            }
-            let heads = self.engine.forward(&pb)?;
-            if heads.len() != 3 {
-                return Err(ModelError::Forward(format!("expected 3 heads, got {}", heads.len())));
-            }
-            for (row, &(d, _)) in batch.iter().enumerate() {
-                for &(word, col) in &firsts[row] {
-                    let (ner, ner_p) = argmax(heads[0].at(cols, row, col));
-                    let (pos, pos_p) = argmax(heads[1].at(cols, row, col));
-                    let (chunk, chunk_p) = argmax(heads[2].at(cols, row, col));
-                    out[d][word] = Some(WordLabels { ner, ner_p, pos, pos_p, chunk, chunk_p });
-                }
-            }
+        for (d, word, l) in outputs.into_iter().flatten() {
+            out[d][word] = Some(l);
         }
         let mut result = Vec::with_capacity(out.len());
         for words in out {
@@ -301,6 +284,80 @@ impl Tagger {
         }
         Ok(())
     }
+}
+
+/// Builds one padded batch of windows, runs it on a free engine, and returns the labels of
+/// the words each window owns as `(document, word, labels)`.
+fn run_batch(
+    engines: &[Mutex<Box<dyn Engine>>],
+    prepared: &[Prepared],
+    batch: &[(usize, usize)],
+    cls: i64,
+    sep: i64,
+) -> Result<Vec<(usize, usize, WordLabels)>, ModelError> {
+    let cols = 2 + batch.iter().map(|&(d, w)| prepared[d].windows[w].pieces.len()).max().unwrap_or(0);
+    let mut pb = PieceBatch {
+        rows: batch.len(),
+        cols,
+        input_ids: vec![0; batch.len() * cols],
+        type_ids: vec![0; batch.len() * cols],
+        mask: vec![0; batch.len() * cols],
+    };
+    // Column of each owned word's first piece, per row.
+    let mut firsts: Vec<Vec<(usize, usize)>> = Vec::with_capacity(batch.len());
+    for (row, &(d, w)) in batch.iter().enumerate() {
+        let p = &prepared[d];
+        let base = row * cols;
+        let mut col = 0;
+        let mut put = |id: i64, ty: i64, col: &mut usize| {
+            pb.input_ids[base + *col] = id;
+            pb.type_ids[base + *col] = ty;
+            pb.mask[base + *col] = 1;
+            *col += 1;
+        };
+        put(cls, 0, &mut col);
+        let mut owned = Vec::new();
+        for word in p.windows[w].words.clone() {
+            if p.owner[word] == w {
+                owned.push((word, col));
+            }
+            let ty = p.upper[word] as i64;
+            for &id in &p.pieces[word] {
+                put(id as i64, ty, &mut col);
+            }
+        }
+        put(sep, 0, &mut col);
+        firsts.push(owned);
+    }
+    let heads = {
+        let mut engine = lock_free_engine(engines);
+        engine.forward(&pb)?
+    };
+    if heads.len() != 3 {
+        return Err(ModelError::Forward(format!("expected 3 heads, got {}", heads.len())));
+    }
+    let mut out = Vec::new();
+    for (row, &(d, _)) in batch.iter().enumerate() {
+        for &(word, col) in &firsts[row] {
+            let (ner, ner_p) = argmax(heads[0].at(cols, row, col));
+            let (pos, pos_p) = argmax(heads[1].at(cols, row, col));
+            let (chunk, chunk_p) = argmax(heads[2].at(cols, row, col));
+            out.push((d, word, WordLabels { ner, ner_p, pos, pos_p, chunk, chunk_p }));
+        }
+    }
+    Ok(out)
+}
+
+/// Takes the first engine nobody is using; with as many engines as rayon threads one is
+/// always free, so this only blocks when the caller runs on a larger pool.
+fn lock_free_engine(engines: &[Mutex<Box<dyn Engine>>]) -> std::sync::MutexGuard<'_, Box<dyn Engine>> {
+    for e in engines {
+        if let Ok(g) = e.try_lock() {
+            return g;
+        }
+    }
+    // All busy (or one poisoned by a panic elsewhere): wait for the first.
+    engines[0].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn argmax(p: &[f32]) -> (usize, f32) {

@@ -56,7 +56,7 @@ pub(crate) fn build(mut map: Map<String, Value>, origin: Origin, opts: &ReadOpti
 pub(crate) fn check_text(text: &str, opts: &ReadOptions) -> Result<(), String> {
     if text.len() > opts.max_text_bytes {
         return Err(format!(
-            "text is {} bytes, more than the limit of {} (max_text_bytes)",
+            "text is {} bytes, more than the limit of {} (see --max-text-bytes)",
             text.len(),
             opts.max_text_bytes
         ));

@@ -90,7 +90,7 @@ impl<R: BufRead> Iterator for JsonlRecords<R> {
                         self.origin(),
                         None,
                         format!(
-                            "line is {len} bytes, longer than the {cap} bytes allowed for a text limit of {} (max_text_bytes)",
+                            "line is {len} bytes, longer than the {cap} bytes allowed for a text limit of {} (see --max-text-bytes)",
                             self.opts.max_text_bytes
                         ),
                     ));

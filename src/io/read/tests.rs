@@ -199,7 +199,7 @@ fn text_over_the_limit() {
     o.max_text_bytes = 40;
     let long = format!(r#"{{"id":"big","text":"{}"}}"#, "The spokesman said. ".repeat(3));
     let recs = one_jsonl(&[&long, r#"{"id":"ok","text":"Short report."}"#], &o);
-    assert_eq!(the_rejection(&recs).reason, "text is 60 bytes, more than the limit of 40 (max_text_bytes)");
+    assert_eq!(the_rejection(&recs).reason, "text is 60 bytes, more than the limit of 40 (see --max-text-bytes)");
 }
 
 #[test]
@@ -356,7 +356,7 @@ fn text_file_over_limit_reports_full_size() {
     let mut o = opts();
     o.max_text_bytes = 100;
     let (recs, _) = run(&[p], &o);
-    assert_eq!(the_rejection(&recs).reason, "text is 800 bytes, more than the limit of 100 (max_text_bytes)");
+    assert_eq!(the_rejection(&recs).reason, "text is 800 bytes, more than the limit of 100 (see --max-text-bytes)");
 }
 
 #[test]

@@ -38,7 +38,7 @@ pub(crate) fn read_text<R: Read>(
         return reject(
             origin,
             Some(id),
-            format!("text is {total} bytes, more than the limit of {limit} (max_text_bytes)"),
+            format!("text is {total} bytes, more than the limit of {limit} (see --max-text-bytes)"),
         );
     }
     let text = match String::from_utf8(bytes) {

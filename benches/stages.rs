@@ -1,0 +1,100 @@
+//! Benchmarks of the CPU stages around the model, on the bundled sample articles, and of the
+//! cross-document entity step at growing corpus sizes (it must stay near-linear).
+//!
+//! `cargo bench --bench stages` (the tagger's speed is measured by `scripts/bench_tagger`,
+//! side by side with the Python pipeline).
+
+use std::hint::black_box;
+
+use claimgraph::aggregate::entities::EntityIndex;
+use claimgraph::doc::{Chain, Document, Mention, MentionSource, Span};
+use claimgraph::stages::segment;
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+fn sample_texts() -> Vec<String> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/data/sample/articles.jsonl");
+    std::fs::read_to_string(path)
+        .expect("data/sample/articles.jsonl")
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["text"].as_str().unwrap().to_string())
+        .collect()
+}
+
+fn bench_segment(c: &mut Criterion) {
+    let texts = sample_texts();
+    let bytes: usize = texts.iter().map(String::len).sum();
+    let mut g = c.benchmark_group("segment");
+    g.throughput(Throughput::Bytes(bytes as u64));
+    g.bench_function("sample articles", |b| {
+        b.iter(|| {
+            for t in &texts {
+                let mut d = Document::new("d", t.clone());
+                segment::segment(&mut d);
+                black_box(d.tokens.len());
+            }
+        })
+    });
+    g.finish();
+}
+
+/// `docs` synthetic documents of 5 person chains each (full name + surname), names drawn from
+/// a pool with transliteration variants and 20,000 family names.
+fn corpus(docs: usize) -> Vec<Document> {
+    let first = ["Abdul Rahim", "Abdurrahim", "Mohammad", "Muhammad", "Ahmad", "Javed", "Gul", "Nasir"];
+    let last = ["Qasimi", "Qasemi", "Karimi", "Ahmadzai", "Popal", "Noori", "Nuri", "Safi"];
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..docs)
+        .map(|d| {
+            let mut doc = Document::new(format!("d{d}"), "");
+            for _ in 0..5 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let surname = format!("{}{}", last[(x % 8) as usize], (x >> 16) % 20_000);
+                let full = format!("{} {surname}", first[((x >> 8) % 8) as usize]);
+                let key = format!("PER:{}", full.to_lowercase());
+                let mut ms = Vec::new();
+                for form in [full, surname] {
+                    let s = doc.text.len();
+                    doc.text.push_str(&form);
+                    doc.text.push(' ');
+                    ms.push(doc.mentions.len());
+                    doc.mentions.push(Mention {
+                        span: Span::new(s, s + form.len()),
+                        label: "PER".into(),
+                        score: 1.0,
+                        sentence: 0,
+                        tokens: 0..1,
+                        source: MentionSource::Model,
+                        value: None,
+                        chain: Some(doc.chains.len()),
+                    });
+                }
+                doc.chains.push(Chain { label: "PER".into(), representative: ms[0], mentions: ms, key, alt_keys: vec![] });
+            }
+            doc
+        })
+        .collect()
+}
+
+fn bench_entity_index(c: &mut Criterion) {
+    let mut g = c.benchmark_group("entity_index");
+    g.sample_size(10);
+    for docs in [10_000usize, 100_000] {
+        let corpus = corpus(docs);
+        g.throughput(Throughput::Elements((docs * 10) as u64)); // mentions
+        g.bench_with_input(BenchmarkId::from_parameter(docs), &corpus, |b, corpus| {
+            b.iter(|| {
+                let mut ix = EntityIndex::new();
+                for d in corpus {
+                    ix.add(d);
+                }
+                black_box(ix.finish().entities().len())
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_segment, bench_entity_index);
+criterion_main!(benches);
