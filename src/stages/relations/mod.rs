@@ -311,6 +311,19 @@ mod tests {
     }
 
     #[test]
+    fn premodified_names_reduced_relatives_and_implicit_inquiries() {
+        let d = run("[ORG Orbis Freight], founded#VBN by [MISC Herat-born] businessman [PER Nasir Omari], was sold. [ORG Kestrel Group], the freight business built#VBN by the [MISC Afghan-born] entrepreneur [PER Omar Aziz], grew.");
+        let t = triples(&d);
+        assert!(t.contains(&("Nasir Omari".into(), "founder_of".into(), "Orbis Freight".into())), "{t:?}");
+        assert!(t.contains(&("Omar Aziz".into(), "founder_of".into(), "Kestrel Group".into())), "{t:?} / {}", testdoc::dump(&d));
+        assert!(!t.iter().any(|(s, _, _)| s.ends_with("-born")), "{t:?}");
+        let d = run("A bomb exploded in [LOC Kunduz] on Friday. The [ORG Aviation Commission] would lead#VB the inquiry#NN with help from abroad.");
+        let inv = find(&d, "investigate");
+        assert_eq!(arg(&d, &inv.subject), "Aviation Commission");
+        assert_eq!(inv.object.mention.map(|m| d.slice(d.mentions[m].span)), Some("Kunduz"));
+    }
+
+    #[test]
     fn group_noun_subject_and_denial_phrases() {
         let d = run("The [ORG Eastern Hills Front] was blamed for the bombing in [LOC Kunduz]. The group denied any role in the attack. A spokesman said the group \"had nothing to do with the attack in [LOC Kunduz].\"");
         let claims: Vec<&Relation> = d.relations.iter().filter(|r| r.predicate == "claim_responsibility_for").collect();

@@ -246,6 +246,7 @@ fn named_first_event(v: &DocView<'_>, sentences: usize) -> Option<Ev> {
 fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx) -> Vec<Slot> {
     let r = v.sentence_tokens(s);
     let mut out: Vec<Slot> = Vec::new();
+    let mut premod_start: Option<usize> = None;
     let mut t = r.start;
     while t < r.end {
         if let Some(m) = v.mention_at[t] {
@@ -262,7 +263,19 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
                         continue;
                     }
                 }
-                out.push(Slot { a: t, b: end, kind: SlotKind::Entity(m) });
+                // "Herat-born businessman Haji Nasir Karimi", "Swiss firm Helvetra": a demonym
+                // or place modifying a name is not an argument of its own.
+                let mut k = end;
+                while k < r.end && k < end + 3 && v.mention_at[k].is_none() && matches!(v.pos[k], "NN" | "NNS" | "NNP") {
+                    k += 1;
+                }
+                let premodifier = matches!(mm.label.as_str(), "MISC" | "LOC" | "GPE") && k > end && k < r.end && v.mention_at[k].is_some_and(|n| matches!(v.doc.mentions[n].label.as_str(), "PER" | "ORG"));
+                if premodifier {
+                    // The name's slot starts at its modifiers, so that relation phrases skip them.
+                    premod_start.get_or_insert(t);
+                } else {
+                    out.push(Slot { a: premod_start.take().unwrap_or(t), b: end, kind: SlotKind::Entity(m) });
+                }
             } else if matches!(mm.label.as_str(), "CARDINAL" | "MONEY" | "PERCENT" | "QUANTITY") {
                 out.push(Slot { a: t, b: end, kind: SlotKind::Value(m) });
             }
@@ -395,10 +408,21 @@ fn phrase(v: &DocView<'_>, a: usize, b: usize, subj: &Slot, obj: &Slot) -> Optio
     let mut p = Phrase { words: Vec::new(), be_at: None, negated: false, hedged: false, passive: false };
     let mut k = start;
     // A reduced relative: "Karimi Group, founded by X".
-    if k + 1 < end && v.words[k] == "," && v.pos[k + 1] == "VBN" && v.words[end - 1] == "by" {
-        p.passive = true;
-        p.be_at = Some(0);
-        k += 1;
+    // Also past an appositive head: "Karimi Group, the freight business built by X".
+    let by_end = v.words[end - 1] == "by" || (end >= 2 && v.pos[end - 1] == "DT" && v.words[end - 2] == "by");
+    if k + 1 < end && v.words[k] == "," && by_end {
+        let mut j = k + 1;
+        if v.pos[j] == "DT" {
+            j += 1;
+            while j < end && (v.is_noun(j) || v.pos[j].starts_with("JJ")) && v.mention_at[j].is_none() {
+                j += 1;
+            }
+        }
+        if j < end && v.pos[j] == "VBN" {
+            p.passive = true;
+            p.be_at = Some(0);
+            k = j;
+        }
     }
     let is_time = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "DATE" | "TIME");
     while k < end {
@@ -646,7 +670,7 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
                         continue;
                     }
                     let Some(pat) = v.lex.relations.get(&ph.words.join(" ")) else { continue };
-                    if pat.rtype != "claim_responsibility" {
+                    if !matches!(pat.rtype.as_str(), "claim_responsibility" | "investigate") || pat.predicate == "arrest" {
                         continue;
                     }
                     // The argument is implicit: its span is the end of the relation phrase.

@@ -365,7 +365,9 @@ impl<'d> DocView<'d> {
                 while end < sr.end && !matches!(self.words[end].as_str(), "," | "." | ";" | ":" | "\"" | "“" | "”" | "(" | ")") && !self.is_verb(end) && !matches!(self.pos[end], "WP" | "WDT") {
                     end += 1;
                 }
-                if end > start && end - start <= 10 && self.entity_at(start).map_or(true, |o| doc.mentions[o].label != "PER" || self.words.get(doc.mentions[o].tokens.end).map(String::as_str) == Some("'s")) {
+                // "the CIAA, Commander Óscar Villanueva": a title of the next person, not of this one.
+                let names_person = (start..end).any(|k| self.entity_at(k).is_some_and(|o| doc.mentions[o].label == "PER" && doc.mentions[o].tokens.start > start && self.pos[doc.mentions[o].tokens.start - 1] != "IN" && self.words.get(doc.mentions[o].tokens.end).map(String::as_str) != Some("'s")));
+                if !names_person && end > start && end - start <= 10 && self.entity_at(start).map_or(true, |o| doc.mentions[o].label != "PER" || self.words.get(doc.mentions[o].tokens.end).map(String::as_str) == Some("'s")) {
                     if let Some(RolePhrase { head, family, modifiers, other, phrase }) = self.role_phrase(start, end) {
                         out.push(Role { person: mi, head, family, modifiers, other, phrase, evidence: self.span_of(ms, end), sentence: m.sentence });
                     }
