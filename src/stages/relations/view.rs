@@ -275,7 +275,11 @@ impl<'d> DocView<'d> {
         // "the company's chief executive", "its founder", "the founder of the freight company":
         // the organization named last before the phrase.
         if other.is_none() && !family {
-            let org_word = |k: usize| self.is_noun(k) && self.lex.org_nouns.contains(&self.words[k]) && self.mention_at[k].is_none();
+            // Not the public bodies every story has ("the chief of the district police").
+            let org_word = |k: usize| {
+                self.is_noun(k) && self.lex.org_nouns.contains(&self.words[k]) && self.mention_at[k].is_none()
+                    && !matches!(self.words[k].as_str(), "police" | "army" | "government" | "ministry" | "agency" | "party")
+            };
             let mut refers = (a..hs).any(|k| (self.words[k] == "its" && self.pos[k] == "PRP$") || (org_word(k) && k + 1 < hs && self.pos[k + 1] == "POS"));
             if !refers && he + 1 < b && matches!(self.words[he].as_str(), "of" | "at" | "for") && matches!(self.pos[he + 1], "DT" | "PRP$") {
                 let mut k = he + 2;
@@ -383,7 +387,11 @@ impl<'d> DocView<'d> {
                 }
                 // "is the father of its chief executive": the phrase is about the first title,
                 // which a role phrase (reading the last one) would miss.
-                let two = (start..end).find(|&k| self.words[k] == "of").is_some_and(|o| self.find_title(start, o).is_some() && self.find_title(o + 1, end).is_some());
+                // Nor "is the daughter-in-law of the company's founder": a title after an "of"
+                // that does not follow a title belongs to someone else.
+                let two = (start..end).find(|&k| self.words[k] == "of").is_some_and(|o| {
+                    self.find_title(o + 1, end).is_some() && (self.find_title(start, o).is_some() || !(o > start && self.find_title(o - 1, o).is_some()))
+                });
                 if !two && end > start && end - start <= 10 && matches!(self.pos[start], "DT" | "NNP" | "PRP$" | "JJ" | "NN") {
                     if let Some(RolePhrase { head, family, modifiers, other, phrase }) = self.role_phrase(start, end) {
                         out.push(Role { person: mi, head, family, modifiers, other, phrase, evidence: self.span_of(ms, end), sentence: m.sentence });
