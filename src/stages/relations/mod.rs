@@ -321,6 +321,11 @@ mod tests {
         let inv = find(&d, "investigate");
         assert_eq!(arg(&d, &inv.subject), "Aviation Commission");
         assert_eq!(inv.object.mention.map(|m| d.slice(d.mentions[m].span)), Some("Kunduz"));
+        // A speech verb inside the verb group makes the count reported.
+        let d = run("The minister ordered#VBD an inquiry#NN into the attack in [LOC Kunduz], which#WDT officials now say#VBP killed#VBD [CARDINAL 21] people.");
+        let k = find(&d, "kill");
+        assert_eq!(arg(&d, &k.object), "=21");
+        assert_eq!(k.modality, Modality::Reported);
     }
 
     #[test]

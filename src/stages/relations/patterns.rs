@@ -716,6 +716,13 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
                     if let Some(pat) = v.lex.relations.get(&ph.words.join(" ")).filter(|p| p.count) {
                         if matches!(&subj.kind, SlotKind::Event { value, .. } if !value.is_empty()) {
                             push(&subj, &subj, y, y.b, &ph, pat, &mut out);
+                            // "which officials now say killed 21": attributed, even with no
+                            // statement around it.
+                            if (k..st).any(|j| v.is_verb(j) && v.lex.cues.contains_key(&v.lemmas[j])) {
+                                if let Some(rel) = out.last_mut().filter(|r| r.modality == Modality::Asserted) {
+                                    rel.modality = Modality::Reported;
+                                }
+                            }
                             done = true;
                             break;
                         }
