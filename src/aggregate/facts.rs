@@ -15,9 +15,12 @@
 //! - **value**: for count predicates (`count` in `relation_verbs.tsv`, e.g. `kill`), positive
 //!   records with the same subject and predicate but different numbers ("12" vs "14" dead).
 //!
-//! Arguments that are values (an event such as "attack in Nahrin", a title, "no group") have
-//! no entity: a fact's `subject_entity_id` is then `value:<value>`, its object goes in
-//! `value`. Chain keys that `entity_of` does not know stand for themselves.
+//! An event argument ("the attack in Nahrin") is anchored to the mention of its named victim
+//! or its place, so it keys by that entity (the gold convention: casualty counts with no named
+//! attacker have the place as subject). Arguments that are plain values (a title, "no group",
+//! an event with no place) have no entity: a fact's `subject_entity_id` is then
+//! `value:<value>`, its object goes in `value`. Chain keys that `entity_of` does not know
+//! stand for themselves.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -406,7 +409,8 @@ mod tests {
         assert_eq!(acq.sources, ["Daily Ledger", "Morning Wire"]);
         assert_eq!((acq.first_published.as_deref(), acq.last_published.as_deref()), (Some("2026-03-02"), Some("2026-03-03")));
         let claim = facts.iter().find(|f| f.predicate == "claim_responsibility_for" && f.subject_entity_id == "E-fvf").expect("claim fact");
-        assert_eq!(claim.value.as_deref(), Some("attack in Kabul"));
+        // Events are anchored to their place's mention, so they key by that entity.
+        assert_eq!(claim.object_entity_id.as_deref(), Some("kabul|LOC"));
         assert_eq!((claim.support, claim.positive, claim.negative), (3, 2, 1));
         assert_eq!(claim.rtype.as_deref(), Some("claim_responsibility"));
     }
@@ -427,7 +431,7 @@ mod tests {
 
         let val: Vec<&ConflictRecord> = conflicts.iter().filter(|c| c.kind == "value").collect();
         assert_eq!(val.len(), 1, "{val:#?}");
-        assert_eq!(val[0].subject_entity_id, "value:attack in Kabul");
+        assert_eq!(val[0].subject_entity_id, "kabul|LOC");
         assert_eq!(val[0].predicate, "kill");
         let sides: Vec<(Option<&str>, Vec<&str>)> = val[0].sides.iter().map(|s| (s.value.as_deref(), s.doc_ids.iter().map(String::as_str).collect())).collect();
         assert_eq!(sides, vec![(Some("12"), vec!["a1", "a3"]), (Some("14"), vec!["a2"])]);
@@ -463,12 +467,12 @@ mod tests {
         }
         let (facts, conflicts) = idx.finish(&canon);
         let claim = facts.iter().find(|f| f.predicate == "claim_responsibility_for" && f.subject_entity_id == "E-ehf").expect("claim fact");
-        assert_eq!(claim.value.as_deref(), Some("attack in Nahrin"));
+        assert_eq!(claim.object_entity_id.as_deref(), Some("nahrin|LOC"));
         assert_eq!((claim.positive, claim.negative, claim.support), (1, 1, 2));
         let kinds: Vec<(&str, &str)> = conflicts.iter().map(|c| (c.kind.as_str(), c.subject_entity_id.as_str())).collect();
         assert!(kinds.contains(&("polarity", "E-ehf")), "{kinds:?}");
         let val = conflicts.iter().find(|c| c.kind == "value").expect("casualty conflict");
-        assert_eq!(val.subject_entity_id, "value:attack in Nahrin");
+        assert_eq!(val.subject_entity_id, "nahrin|LOC");
         let values: Vec<&str> = val.sides.iter().filter_map(|s| s.value.as_deref()).collect();
         assert_eq!(values, ["11", "14"]);
         // The universal "no other group" negation also stands against the EHF's claim.

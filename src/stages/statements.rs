@@ -557,7 +557,12 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
             // A clause does not start with a bare verb ("said in a statement released ...").
             let has_verb = (k..send).any(|x| v.is_verb(x)) && k < send && !matches!(v.pos[k], "VBN" | "VBD" | "VBG");
             let loose = matches!(v.lex.cues.get(&cue), Some(crate::stages::relations::lexicon::CueEffect::Deny)) || cue == "accuse";
-            if send > k && ((send - k >= 3 && has_verb) || (loose && send - k >= 2)) {
+            // "X happened, the ministry said, though others put it higher": the clause after
+            // the conjunction is the outlet's, the one before the speaker is the statement.
+            let conj_after = c + 2 < send && v.words[c + 1] == "," && matches!(v.words[c + 2].as_str(), "though" | "although" | "but" | "while" | "whereas");
+            if conj_after && sp_start > r.start + 1 && v.words[sp_start - 1] == "," {
+                push_indirect(v, &mut out, s, Some(res), &cue, cue_span, r.start, sp_start - 1, &quotes);
+            } else if send > k && ((send - k >= 3 && has_verb) || (loose && send - k >= 2)) {
                 push_indirect(v, &mut out, s, Some(res), &cue, cue_span, k, send, &quotes);
             } else if k >= send && sp_start > r.start + 1 && v.words[sp_start - 1] == "," {
                 // Clause first: "The attack was planned abroad, the minister said."
@@ -685,6 +690,14 @@ mod tests {
         assert_eq!(s.len(), 1);
         assert_eq!(speaker_text(&d, &s[0]), "Ahmed Khalil");
         assert_eq!(d.slice(s[0].speaker.as_ref().unwrap().span), "the acting interior minister");
+    }
+
+    #[test]
+    fn clause_first_statement_followed_by_a_conjunction() {
+        let (d, st) = run("Fourteen people were killed in the blast, the [ORG Interior Ministry] said, though hospital staff put the toll higher.");
+        assert_eq!(st.len(), 1, "{st:?}");
+        assert!(d.slice(st[0].content).starts_with("Fourteen people were killed"), "{}", d.slice(st[0].content));
+        assert_eq!(speaker_text(&d, &st[0]), "Interior Ministry");
     }
 
     #[test]

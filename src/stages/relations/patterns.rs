@@ -44,7 +44,9 @@ enum SlotKind {
     Pronoun(usize),
     /// An event noun phrase, with its normalized value; `words` prefix the relation phrase
     /// for "@toll" phrases ("death toll").
-    Event { value: String, prefix: Option<String> },
+    /// `place` is the mention the event is anchored to (its named victim, else its place): the
+    /// argument's mention, so that the relation links to that entity.
+    Event { value: String, prefix: Option<String>, place: Option<usize> },
     /// "no group": a universal negation; the value is the phrase.
     NoneQuant(String),
 }
@@ -60,12 +62,14 @@ impl Slot {
     fn argument(&self, v: &DocView<'_>) -> Argument {
         let span = v.span_of(self.a, self.b);
         match &self.kind {
-            SlotKind::Entity(m) | SlotKind::Pronoun(m) => Argument { span, mention: Some(*m), value: None },
+            SlotKind::Entity(m) => Argument { span: v.doc.mentions[*m].span, mention: Some(*m), value: None },
+            SlotKind::Pronoun(m) => Argument { span, mention: Some(*m), value: None },
             SlotKind::Value(m) => {
                 let mm = &v.doc.mentions[*m];
                 let value = mm.value.clone().unwrap_or_else(|| v.text(mm.span).to_string());
                 Argument { span: mm.span, mention: Some(*m), value: Some(value) }
             }
+            SlotKind::Event { value, place: Some(m), .. } => Argument { span: v.doc.mentions[*m].span, mention: Some(*m), value: Some(value.clone()) },
             SlotKind::Event { value, .. } => Argument { span, mention: None, value: Some(value.clone()) },
             SlotKind::NoneQuant(value) => Argument { span, mention: None, value: Some(value.clone()) },
         }
@@ -92,12 +96,15 @@ fn statement_of(statements: &[Statement], span: Span) -> Option<usize> {
 /// attack" or "killing 11" can refer back (or, before any, forward to the article's first).
 #[derive(Debug, Clone, Default)]
 struct EventCtx {
-    last: Option<String>,
-    first_in_doc: Option<String>,
+    last: Option<Ev>,
+    first_in_doc: Option<Ev>,
 }
 
+/// An event's value ("attack in Kabul") and the mention it is anchored to.
+type Ev = (String, Option<usize>);
+
 impl EventCtx {
-    fn current(&self) -> Option<String> {
+    fn current(&self) -> Option<Ev> {
         self.last.clone().or_else(|| self.first_in_doc.clone())
     }
 }
@@ -113,11 +120,14 @@ fn in_dateline(v: &DocView<'_>, m: usize) -> bool {
 }
 
 /// Value of an event noun phrase ending at token `head`: its class, and where it happened
-/// ("attack in Kabul") so that counts from different outlets about the same event meet.
-/// The place: one right after the noun ("the bombing in Kabul", "the assault on the Nahrin
-/// headquarters"), else one in the sentence, else the previous event of the same class, else
-/// the article's first place that is not its dateline.
-fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<usize>, last: Option<&str>) -> String {
+/// ("attack in Kabul") so that counts from different outlets about the same event meet; with
+/// the mention the event is anchored to (see [`SlotKind::Event`]).
+/// The anchor: a named victim ("the killing of X"), else a place right after the noun ("the
+/// bombing in Kabul", "the assault on the Nahrin headquarters") or inside its noun phrase
+/// ("the Kabul mosque attack"), else one after a locative preposition in the sentence, else
+/// any in the sentence, else the previous event of the same class, else the article's first
+/// place that is not its dateline.
+fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<usize>, last: Option<&Ev>, anaphor: Option<&Ev>) -> Ev {
     let place_text = |m: usize| -> String {
         let mm = &v.doc.mentions[m];
         match mm.chain.and_then(|c| v.doc.chains.get(c)) {
@@ -126,25 +136,58 @@ fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<
         }
     };
     let is_place = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "LOC" | "GPE");
+    let at = |m: usize| (format!("{class} in {}", place_text(m)), Some(m));
     let mut k = head + 1;
-    if k < sent.end && matches!(v.words[k].as_str(), "in" | "at" | "near" | "on") {
+    // "the killing of X", "the attack on X": the named victim.
+    if k + 1 < sent.end && matches!(v.words[k].as_str(), "of" | "on" | "against") {
+        if let Some(m) = v.entity_at(k + 1).filter(|&m| v.doc.mentions[m].label == "PER") {
+            return (format!("{class} on {}", place_text(m)), Some(m));
+        }
+    }
+    if k < sent.end && matches!(v.words[k].as_str(), "in" | "at" | "near" | "on" | "outside") {
         k += 1;
         while k < sent.end && v.pos[k] == "DT" {
             k += 1;
         }
-        if let Some(m) = v.entity_at(k).filter(|&m| is_place(m)) {
-            return format!("{class} in {}", place_text(m));
+        // Right after "the bombing in", a name is a place even when tagged otherwise.
+        if let Some(m) = v.entity_at(k).filter(|&m| is_place(m) || matches!(v.doc.mentions[m].label.as_str(), "PER" | "MISC")) {
+            return at(m);
         }
     }
-    if let Some(m) = sent.clone().find_map(|t| v.entity_at(t).filter(|&m| is_place(m) && !in_dateline(v, m))) {
-        return format!("{class} in {}", place_text(m));
+    // "the Ghazni mosque attack", "Friday's Kabul bombing".
+    let mut j = head;
+    while j > sent.start && (v.is_noun(j - 1) || v.pos[j - 1].starts_with("JJ") || v.mention_at[j - 1].is_some()) {
+        j -= 1;
+        if let Some(m) = v.mention_at[j].filter(|&m| is_place(m) && !in_dateline(v, m)) {
+            return at(m);
+        }
     }
-    if let Some(l) = last.filter(|l| l.split(" in ").next() == Some(class)) {
-        return l.to_string();
+    // A bare "the attack" / "the bombing" refers back to the event the article is reporting.
+    if head > sent.start && v.pos[head - 1] == "DT" && v.words[head - 1] == "the" {
+        if let Some(l) = anaphor {
+            return l.clone();
+        }
     }
-    match (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m)) {
-        Some(m) => format!("{class} in {}", place_text(m)),
-        None => class.to_string(),
+    let locative = |m: usize| {
+        let s = v.doc.mentions[m].tokens.start;
+        s > sent.start && matches!(v.words[s - 1].as_str(), "in" | "near" | "at" | "outside" | "from")
+    };
+    let cands: Vec<usize> = sent.clone().filter_map(|t| v.mention_at[t].filter(|&m| v.doc.mentions[m].tokens.start == t && is_place(m) && !in_dateline(v, m))).collect();
+    if let Some(&m) = cands.iter().find(|&&m| locative(m)).or(cands.first()) {
+        return at(m);
+    }
+    if let Some(l) = last.filter(|l| l.0.split(" in ").next() == Some(class)) {
+        return l.clone();
+    }
+    // The article's first place where something happened ("in Kabul"), else its first place.
+    let in_doc = |m: usize| {
+        let mm = &v.doc.mentions[m];
+        mm.tokens.start > 0 && matches!(v.words[mm.tokens.start - 1].as_str(), "in" | "near" | "at" | "outside")
+    };
+    let places: Vec<usize> = (0..v.doc.mentions.len()).filter(|&m| is_place(m) && !in_dateline(v, m)).collect();
+    match places.iter().find(|&&m| in_doc(m)).or(places.first()) {
+        Some(&m) => at(m),
+        None => (class.to_string(), None),
     }
 }
 
@@ -167,26 +210,32 @@ fn event_at<'d>(v: &DocView<'d>, t: usize, floor: usize) -> Option<(&'d str, usi
     Some((class.as_str(), a))
 }
 
-/// The first event the article mentions, for counts that come before it. An article that
-/// reports casualties or a claim without ever naming the event by a noun ("militants stormed
-/// the headquarters, killing 11") is taken to report an attack at its first place.
-fn first_event(v: &DocView<'_>) -> Option<String> {
-    named_first_event(v).or_else(|| {
-        let is_place = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "LOC" | "GPE");
-        (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m)).map(|m| {
-            let r = v.sentence_tokens(v.doc.mentions[m].sentence);
-            event_value(v, "attack", v.doc.mentions[m].tokens.start, r, None)
-        })
-    })
+/// The first event the article mentions, for counts that come before it: one named by a noun
+/// in its first two sentences, else the one at the first sentence's place (an article that
+/// opens "militants stormed the headquarters, killing 11" reports an attack there), else the
+/// first named anywhere, else one at its first place.
+fn first_event(v: &DocView<'_>) -> Option<Ev> {
+    let is_place = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "LOC" | "GPE");
+    let at_place = |m: usize| {
+        let r = v.sentence_tokens(v.doc.mentions[m].sentence);
+        event_value(v, "attack", v.doc.mentions[m].tokens.start, r, None, None)
+    };
+    if let Some(e) = named_first_event(v, 1) {
+        return Some(e);
+    }
+    if let Some(m) = (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m) && v.doc.mentions[m].sentence == 0) {
+        return Some(at_place(m));
+    }
+    named_first_event(v, usize::MAX).or_else(|| (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m)).map(at_place))
 }
 
-fn named_first_event(v: &DocView<'_>) -> Option<String> {
-    for s in 0..v.doc.sentences.len() {
+fn named_first_event(v: &DocView<'_>, sentences: usize) -> Option<Ev> {
+    for s in 0..v.doc.sentences.len().min(sentences) {
         let r = v.sentence_tokens(s);
         for t in r.clone() {
             if let Some((class, _)) = event_at(v, t, r.start) {
                 if !class.starts_with('@') {
-                    return Some(event_value(v, class, t, r, None));
+                    return Some(event_value(v, class, t, r, None, None));
                 }
             }
         }
@@ -196,14 +245,37 @@ fn named_first_event(v: &DocView<'_>) -> Option<String> {
 
 fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx) -> Vec<Slot> {
     let r = v.sentence_tokens(s);
-    let mut out = Vec::new();
+    let mut out: Vec<Slot> = Vec::new();
+    let mut premod_start: Option<usize> = None;
     let mut t = r.start;
     while t < r.end {
         if let Some(m) = v.mention_at[t] {
             let mm = &v.doc.mentions[m];
             let end = mm.tokens.end.min(r.end).max(t + 1);
             if super::view::is_entity_label(&mm.label) {
-                out.push(Slot { a: t, b: end, kind: SlotKind::Entity(m) });
+                // "the United Nations mission in Afghanistan": the place belongs to the
+                // organization's noun phrase, which stands as one argument.
+                if let Some(prev) = out.last_mut().filter(|p| matches!(p.kind, SlotKind::Entity(o) if v.doc.mentions[o].label == "ORG")) {
+                    let gap = prev.b..t;
+                    if gap.len() >= 2 && gap.len() <= 3 && (prev.b..t - 1).all(|k| matches!(v.pos[k], "NN" | "NNS")) && matches!(v.words[t - 1].as_str(), "in" | "to" | "for") && matches!(mm.label.as_str(), "LOC" | "GPE") {
+                        prev.b = end;
+                        t = end;
+                        continue;
+                    }
+                }
+                // "Herat-born businessman Haji Nasir Karimi", "Swiss firm Helvetra": a demonym
+                // or place modifying a name is not an argument of its own.
+                let mut k = end;
+                while k < r.end && k < end + 3 && v.mention_at[k].is_none() && matches!(v.pos[k], "NN" | "NNS" | "NNP") {
+                    k += 1;
+                }
+                let premodifier = matches!(mm.label.as_str(), "MISC" | "LOC" | "GPE") && k > end && k < r.end && v.mention_at[k].is_some_and(|n| matches!(v.doc.mentions[n].label.as_str(), "PER" | "ORG"));
+                if premodifier {
+                    // The name's slot starts at its modifiers, so that relation phrases skip them.
+                    premod_start.get_or_insert(t);
+                } else {
+                    out.push(Slot { a: premod_start.take().unwrap_or(t), b: end, kind: SlotKind::Entity(m) });
+                }
             } else if matches!(mm.label.as_str(), "CARDINAL" | "MONEY" | "PERCENT" | "QUANTITY") {
                 out.push(Slot { a: t, b: end, kind: SlotKind::Value(m) });
             }
@@ -253,7 +325,7 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
                     while k < r.end && k < t + 14 && !v.is_verb(k) && !v.is_punct(k) {
                         if named.is_none() {
                             if let Some((c2, _)) = event_at(v, k, r.start).filter(|(c2, _)| !c2.starts_with('@')) {
-                                named = Some(event_value(v, c2, k, r.clone(), ev.last.as_deref()));
+                                named = Some(event_value(v, c2, k, r.clone(), ev.last.as_ref(), ev.current().as_ref()));
                             }
                         }
                         k += 1;
@@ -262,15 +334,15 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
                         b = k;
                     }
                 }
-                if let Some(value) = named.or_else(|| ev.current()) {
-                    ev.last = Some(value.clone());
-                    out.push(Slot { a, b, kind: SlotKind::Event { value, prefix: Some(prefix) } });
+                if let Some((value, place)) = named.or_else(|| ev.current()) {
+                    ev.last = Some((value.clone(), place));
+                    out.push(Slot { a, b, kind: SlotKind::Event { value, prefix: Some(prefix), place } });
                 }
                 t = b.max(t + 1);
                 continue;
             }
-            let value = event_value(v, class, t, r.clone(), ev.last.as_deref());
-            ev.last = Some(value.clone());
+            let (value, place) = event_value(v, class, t, r.clone(), ev.last.as_ref(), ev.current().as_ref());
+            ev.last = Some((value.clone(), place));
             // "the bombing in Kabul": the place is part of the event argument.
             let mut b = t + 1;
             if b + 1 < r.end && matches!(v.words[b].as_str(), "in" | "at" | "near") {
@@ -284,7 +356,7 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
                     }
                 }
             }
-            out.push(Slot { a, b, kind: SlotKind::Event { value, prefix: None } });
+            out.push(Slot { a, b, kind: SlotKind::Event { value, prefix: None, place } });
             t = b;
             continue;
         }
@@ -335,7 +407,34 @@ fn phrase(v: &DocView<'_>, a: usize, b: usize, subj: &Slot, obj: &Slot) -> Optio
     }
     let mut p = Phrase { words: Vec::new(), be_at: None, negated: false, hedged: false, passive: false };
     let mut k = start;
+    // A reduced relative: "Karimi Group, founded by X".
+    // Also past an appositive head: "Karimi Group, the freight business built by X".
+    let by_end = v.words[end - 1] == "by" || (end >= 2 && v.pos[end - 1] == "DT" && v.words[end - 2] == "by");
+    if k + 1 < end && v.words[k] == "," && by_end {
+        let mut j = k + 1;
+        if v.pos[j] == "DT" {
+            j += 1;
+            while j < end && (v.is_noun(j) || v.pos[j].starts_with("JJ")) && v.mention_at[j].is_none() {
+                j += 1;
+            }
+        }
+        if j < end && v.pos[j] == "VBN" {
+            p.passive = true;
+            p.be_at = Some(0);
+            k = j;
+        }
+    }
+    let is_time = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "DATE" | "TIME");
     while k < end {
+        // A time phrase inside the relation phrase: "was founded in 1998 by", "on Sunday ordered".
+        if let Some(m) = v.mention_at[k].filter(|&m| is_time(m)) {
+            k = v.doc.mentions[m].tokens.end.max(k + 1);
+            continue;
+        }
+        if v.pos[k] == "IN" && k + 1 < end && v.mention_at[k + 1].is_some_and(is_time) {
+            k += 1;
+            continue;
+        }
         let w = v.words[k].as_str();
         let lemma = v.lemmas[k].as_str();
         // A quote opening mid-clause ("said the group \"had nothing to do with ...\"").
@@ -403,9 +502,16 @@ fn deny_flip(statement: Option<&Statement>, v: &DocView<'_>) -> bool {
 /// armed group that emerged last year, claimed ..."): the token where its predicate starts.
 fn skip_appositive(v: &DocView<'_>, subj_start: usize, p: usize, end: usize) -> usize {
     let mut q = p;
-    // The subject is itself the appositive: "The governor, Ishaq Rahmani, condemned ...".
-    if q + 1 < end && v.words[q] == "," && v.is_verb(q + 1) && subj_start > 0 && v.words[subj_start - 1] == "," {
-        return q + 1;
+    // The subject is itself the appositive: "The governor, Ishaq Rahmani, condemned ...",
+    // also past a time phrase ("..., Ishaq Rahmani, on Sunday ordered ...").
+    if q + 1 < end && v.words[q] == "," && subj_start > 0 && v.words[subj_start - 1] == "," {
+        let mut k = q + 1;
+        if k + 1 < end && v.pos[k] == "IN" && v.mention_at[k + 1].is_some_and(|m| matches!(v.doc.mentions[m].label.as_str(), "DATE" | "TIME")) {
+            k = v.doc.mentions[v.mention_at[k + 1].unwrap_or_default()].tokens.end;
+        }
+        if k < end && v.is_verb(k) {
+            return k;
+        }
     }
     if q < end && v.words[q] == "(" {
         match (q + 1..end.min(q + 12)).find(|&k| v.words[k] == ")") {
@@ -415,7 +521,14 @@ fn skip_appositive(v: &DocView<'_>, subj_start: usize, p: usize, end: usize) -> 
     }
     if q + 1 < end && v.words[q] == "," && !v.is_verb(q + 1) {
         let close = (q + 1..end.min(q + 30)).find(|&k| v.words[k] == ",");
-        if let Some(c) = close {
+        // An appositive has no verb of its own: "LIMA, Peru — A plane crashed ..., killing
+        // 46" is a dateline and a clause, not an appositive.
+        // (A relative clause inside it is fine: "an armed group that appeared in 2020".)
+        let clause = |c: usize| {
+            let rel = (q + 1..c).find(|&k| matches!(v.pos[k], "WDT" | "WP") || v.words[k] == "that").unwrap_or(c);
+            (q + 1..rel).any(|k| matches!(v.pos[k], "VBD" | "VBZ" | "VBP" | "MD")) || (q + 1..c).any(|k| matches!(v.words[k].as_str(), "—" | "–" | "--"))
+        };
+        if let Some(c) = close.filter(|&c| !clause(c)) {
             if c + 1 < end && (v.is_verb(c + 1) || matches!(v.pos[c + 1], "RB" | "MD")) {
                 return c + 1;
             }
@@ -547,17 +660,17 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
             // No object slot: "X claimed responsibility in a statement" is about the event the
             // article is reporting.
             if !matched && !matches!(x.kind, SlotKind::Value(_) | SlotKind::Event { .. }) {
-                let Some(evv) = event_before.clone().or_else(|| ev.current()) else { continue };
+                let Some((evv, place)) = event_before.clone().or_else(|| ev.current()) else { continue };
                 let from = skipped;
                 let stop = sl.iter().find(|y| y.a >= from).map_or(send, |y| y.a).min(from + cfg.max_relation_gap);
-                let implicit = Slot { a: x.a, b: x.b, kind: SlotKind::Event { value: evv, prefix: None } };
+                let implicit = Slot { a: x.a, b: x.b, kind: SlotKind::Event { value: evv, prefix: None, place } };
                 for e in (from + 1..=stop).rev() {
                     let Some(ph) = phrase(v, from, e, x, &implicit) else { continue };
                     if ph.passive {
                         continue;
                     }
                     let Some(pat) = v.lex.relations.get(&ph.words.join(" ")) else { continue };
-                    if pat.rtype != "claim_responsibility" {
+                    if !matches!(pat.rtype.as_str(), "claim_responsibility" | "investigate") || pat.predicate == "arrest" {
                         continue;
                     }
                     // The argument is implicit: its span is the end of the relation phrase.
@@ -577,7 +690,10 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
             let event_slot = |k: usize| -> Slot {
                 match sl[..j].iter().rev().find(|e| matches!(e.kind, SlotKind::Event { prefix: None, .. }) && e.b <= k) {
                     Some(e) => e.clone(),
-                    None => Slot { a: k, b: k, kind: SlotKind::Event { value: event_before.clone().or_else(|| ev.current()).unwrap_or_default(), prefix: None } },
+                    None => {
+                        let (value, place) = event_before.clone().or_else(|| ev.current()).unwrap_or_default();
+                        Slot { a: k, b: k, kind: SlotKind::Event { value, prefix: None, place } }
+                    }
                 }
             };
             // Active, the verb right before the count.
@@ -593,13 +709,22 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
                 k -= 1;
             }
             let mut done = false;
-            if k < verb_end {
-                let subj = event_slot(k);
-                if let Some(ph) = phrase(v, k, y.a, &subj, y).filter(|p| !p.passive) {
+            // The shortest verb group that is a count pattern: "which officials say killed 21".
+            for st in (k..verb_end).rev() {
+                let subj = event_slot(st);
+                if let Some(ph) = phrase(v, st, y.a, &subj, y).filter(|p| !p.passive) {
                     if let Some(pat) = v.lex.relations.get(&ph.words.join(" ")).filter(|p| p.count) {
                         if matches!(&subj.kind, SlotKind::Event { value, .. } if !value.is_empty()) {
                             push(&subj, &subj, y, y.b, &ph, pat, &mut out);
+                            // "which officials now say killed 21": attributed, even with no
+                            // statement around it.
+                            if (k..st).any(|j| v.is_verb(j) && v.lex.cues.contains_key(&v.lemmas[j])) {
+                                if let Some(rel) = out.last_mut().filter(|r| r.modality == Modality::Asserted) {
+                                    rel.modality = Modality::Reported;
+                                }
+                            }
                             done = true;
+                            break;
                         }
                     }
                 }
@@ -620,7 +745,9 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
             if q == p || (q < send && matches!(v.pos[q], "DT" | "CD" | "PRP" | "NN" | "NNS" | "NNP")) || (q < send && v.words[q] == "by") {
                 continue;
             }
-            let subj = event_slot(y.a);
+            // "23 people died in a crash near Arequipa": the event named right after.
+            let after = (q + 1 < send && matches!(v.words[q].as_str(), "in" | "during")).then(|| sl.iter().find(|e| e.a == q + 1 && matches!(e.kind, SlotKind::Event { prefix: None, .. }))).flatten();
+            let subj = after.cloned().unwrap_or_else(|| event_slot(y.a));
             let Some(mut ph) = phrase(v, p, q, y, y) else { continue };
             if !ph.passive && !matches!(v.pos[q - 1], "VBN" | "VBD") {
                 continue;
@@ -643,9 +770,24 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
             (pred, "family".to_string(), Argument { span: v.doc.mentions[other].span, mention: Some(other), value: None })
         } else {
             let Some(entry) = v.lex.titles.get(&r.head) else { continue };
-            match r.other {
+            // "the head of the agency, Commander X": a title of another person.
+            // ("Acme's chief executive X" with Acme tagged as a person still counts.)
+            let possessor = |o: usize| v.doc.mentions[o].tokens.end < v.len() && v.words[v.doc.mentions[o].tokens.end] == "'s";
+            if r.other.is_some_and(|o| v.doc.mentions[o].label == "PER" && !possessor(o)) {
+                continue;
+            }
+            match r.other.filter(|&o| v.doc.mentions[o].label == "ORG" || (v.doc.mentions[o].label == "PER" && possessor(o))) {
                 Some(o) => (entry.predicate.clone(), entry.rtype.clone(), Argument { span: v.doc.mentions[o].span, mention: Some(o), value: None }),
-                None => ("has_title".to_string(), "role".to_string(), Argument { span: r.phrase, mention: None, value: Some(v.text(r.phrase).to_lowercase()) }),
+                // A title alone, or of a place ("the police chief of Kabul province",
+                // "Afghanistan's interior minister"): a role whose value is the title.
+                None => {
+                    // A bare capitalized title before the name ("Commander X") is an honorific.
+                    let bare = r.evidence.start == r.phrase.start && r.modifiers.is_empty() && r.other.is_none() && v.text(r.phrase).chars().next().is_some_and(char::is_uppercase);
+                    if bare && !r.head.contains(' ') {
+                        continue;
+                    }
+                    ("has_title".to_string(), "role".to_string(), Argument { span: r.phrase, mention: None, value: Some(v.text(r.phrase).to_lowercase()) })
+                }
             }
         };
         let st = statement_of(statements, r.evidence);
