@@ -150,6 +150,12 @@ fn truncate(s: &str, max: usize) -> String {
 fn key_of(doc: &Document, a: &Argument) -> Option<Key> {
     if let Some(m) = a.mention.and_then(|m| doc.mentions.get(m)) {
         if let Some(ch) = m.chain.and_then(|c| doc.chains.get(c)) {
+            // A surname the entities stage could not attach to one person is no entity: scope
+            // it to its article so that different people named alike never share a fact or
+            // make a false conflict across articles.
+            if ch.key.ends_with(crate::stages::entities::chains::AMBIGUOUS_SUFFIX) {
+                return Some(Key::Entity(format!("{}@{}", ch.key, doc.id)));
+            }
             return Some(Key::Entity(ch.key.clone()));
         }
         if let Some(v) = &a.value {
@@ -396,6 +402,24 @@ mod tests {
         }
         b.merge(a);
         b.finish(&canon)
+    }
+
+    /// An ambiguous surname ("Karimi" when two Karimis are in the article) is no entity: the
+    /// same unresolved key in two articles must not make one fact with support 2.
+    #[test]
+    fn ambiguous_surnames_do_not_aggregate_across_articles() {
+        let mut docs = vec![
+            doc("k1", "Daily Ledger", "2026-03-02", "[ORG Kestrel] acquired [ORG Orbis]."),
+            doc("k2", "Morning Wire", "2026-03-03", "[ORG Kestrel] acquired [ORG Orbis]."),
+        ];
+        for d in &mut docs {
+            let c = d.chains.iter().position(|c| c.key.starts_with("kestrel")).expect("a Kestrel chain");
+            d.chains[c].key = format!("PER:karimi{}", crate::stages::entities::chains::AMBIGUOUS_SUFFIX);
+        }
+        let (facts, _) = finish_all(&docs, 1);
+        let acq: Vec<_> = facts.iter().filter(|f| f.predicate == "acquire").collect();
+        assert_eq!(acq.len(), 2, "{acq:?}");
+        assert!(acq.iter().all(|f| f.support == 1 && f.subject_entity_id.ends_with(&format!("@{}", f.doc_ids[0]))));
     }
 
     #[test]
