@@ -533,9 +533,11 @@ mod gold {
             .arg(repo().join("scripts/score_gold.py"))
             .arg(out_dir.path())
             .arg(&gold)
-            .args(["--min-mention-f1", "0.78", "--min-entity-f1", "0.75", "--min-link-f1", "0.78"])
-            .args(["--min-statement-recall", "0.82", "--min-speaker-acc", "0.82"])
-            .args(["--min-relation-f1", "0.28", "--min-labelled-relation-f1", "0.22"])
+            // Measured on the whole set: mentions 0.917, PER/ORG/LOC/MISC 0.900, linking 0.939,
+            // statement recall 0.899, speaker accuracy 0.888, relations 0.520 (labelled 0.520).
+            .args(["--min-mention-f1", "0.89", "--min-entity-f1", "0.87", "--min-link-f1", "0.91"])
+            .args(["--min-statement-recall", "0.87", "--min-speaker-acc", "0.85"])
+            .args(["--min-relation-f1", "0.48", "--min-labelled-relation-f1", "0.48"])
             .output()
             .unwrap();
         assert!(
