@@ -125,29 +125,7 @@ pub fn entity_id(canonical_key: &str) -> String {
     s
 }
 
-struct Dsu(Vec<usize>);
-impl Dsu {
-    fn find(&mut self, x: usize) -> usize {
-        let mut r = x;
-        while self.0[r] != r {
-            r = self.0[r];
-        }
-        let mut y = x;
-        while self.0[y] != r {
-            let n = self.0[y];
-            self.0[y] = r;
-            y = n;
-        }
-        r
-    }
-    fn union(&mut self, a: usize, b: usize) {
-        let (ra, rb) = (self.find(a), self.find(b));
-        if ra != rb {
-            let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
-            self.0[hi] = lo;
-        }
-    }
-}
+use crate::stages::entities::chains::Dsu;
 
 /// A key split into its parts.
 struct Parsed {

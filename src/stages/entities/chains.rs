@@ -44,9 +44,11 @@ fn roles() -> &'static BTreeSet<String> {
     })
 }
 
-struct Dsu(Vec<usize>);
+/// Union-find over indices (path compression; the smaller index is the root), shared with
+/// the corpus step in `aggregate::entities`.
+pub(crate) struct Dsu(pub(crate) Vec<usize>);
 impl Dsu {
-    fn find(&mut self, x: usize) -> usize {
+    pub(crate) fn find(&mut self, x: usize) -> usize {
         let mut r = x;
         while self.0[r] != r {
             r = self.0[r];
@@ -60,7 +62,7 @@ impl Dsu {
         r
     }
     /// Unites, keeping the smaller index as root so results do not depend on call order.
-    fn union(&mut self, a: usize, b: usize) {
+    pub(crate) fn union(&mut self, a: usize, b: usize) {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra != rb {
             let (lo, hi) = if ra < rb { (ra, rb) } else { (rb, ra) };
