@@ -34,7 +34,7 @@ use crate::dataset::{self, DocRows};
 use crate::doc::Document;
 use crate::io::{self, Format, ReadOptions, Record, TableSpec, TableWriter};
 use crate::model::{ModelError, Tagger};
-use crate::stages::{self, StageSet};
+use crate::stages::StageSet;
 use manifest::{Counts, Manifest, Timings};
 pub use stage::{Annotation, Stage};
 
@@ -278,4 +278,3 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
     Ok(RunSummary { counts, out_dir: cfg.out_dir.clone(), seconds, words })
 }
 
-pub use stages::default_stages;

@@ -101,12 +101,8 @@ pub struct StageSet {
     pub after: Vec<Box<dyn Stage>>,
 }
 
-/// The default pipeline, with an optional entity ruler.
-pub fn default_stages(ruler: Option<&Path>) -> Result<StageSet, PipelineError> {
-    StageSet::new(ruler)
-}
-
 impl StageSet {
+    /// The default pipeline, with an optional entity ruler.
     pub fn new(ruler: Option<&Path>) -> Result<Self, PipelineError> {
         let ruler = match ruler {
             Some(p) => Some(entities::EntityRuler::from_path(p).map_err(|e| PipelineError::Config(e.to_string()))?),
