@@ -308,23 +308,28 @@ impl Ctx<'_> {
     }
 }
 
-/// Builds the annotation rows of one processed document.
-pub fn doc_rows(doc: &Document) -> DocRows {
+/// Builds the annotation rows of one processed document; the `sentences` rows (one JSON array
+/// per token) only when `with_tokens`, since they are the costliest and off by default.
+pub fn doc_rows(doc: &Document, with_tokens: bool) -> DocRows {
     let cx = Ctx { doc, map: CharOffsets::new(&doc.text) };
-    let sentences = doc
-        .sentences
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let (start, end) = cx.span(s.span);
-            json!({"doc_id": doc.id, "sentence": i, "start": start, "end": end,
-                   "tokens": doc.tokens[s.tokens.clone()].iter().map(|t| {
-                       let (a, b) = cx.span(t.span);
-                       let tags = t.tags.as_ref();
-                       json!([a, b, tags.map(|t| t.pos.as_str()), tags.map(|t| t.chunk.as_str()), tags.map(|t| t.ner.as_str())])
-                   }).collect::<Vec<_>>()})
-        })
-        .collect();
+    let sentences = if !with_tokens {
+        Vec::new()
+    } else {
+        doc
+            .sentences
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let (start, end) = cx.span(s.span);
+                json!({"doc_id": doc.id, "sentence": i, "start": start, "end": end,
+                       "tokens": doc.tokens[s.tokens.clone()].iter().map(|t| {
+                           let (a, b) = cx.span(t.span);
+                           let tags = t.tags.as_ref();
+                           json!([a, b, tags.map(|t| t.pos.as_str()), tags.map(|t| t.chunk.as_str()), tags.map(|t| t.ner.as_str())])
+                       }).collect::<Vec<_>>()})
+            })
+            .collect()
+    };
     let mentions = doc
         .mentions
         .iter()

@@ -189,7 +189,7 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
 
         let t = Instant::now();
         docs.par_iter_mut().for_each(|d| stages.after_tagging(d));
-        let rows: Vec<DocRows> = docs.par_iter().map(dataset::doc_rows).collect();
+        let rows: Vec<DocRows> = docs.par_iter().map(|d| dataset::doc_rows(d, cfg.with_tokens)).collect();
         timings.extract += t.elapsed().as_secs_f64();
 
         let t = Instant::now();
