@@ -26,6 +26,8 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="print the scores as one JSON object")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--decode", choices=tc.DECODERS, default=None,
+                    help="NER/chunk decoding (default: the model's tagger.json)")
     args = ap.parse_args()
 
     import torch
@@ -38,7 +40,8 @@ def main() -> int:
         print(f"eval_tagger: {e}", file=sys.stderr)
         return 2
     t0 = time.time()
-    pred = tc.predict(model, piecer, labels, docs, case_feature, batch_size=args.batch)
+    decode = args.decode or tc.tagger_spec(args.model_dir).get("decode", "argmax")
+    pred = tc.predict(model, piecer, labels, docs, case_feature, batch_size=args.batch, decode=decode)
     seconds = time.time() - t0
     scores = tc.evaluate(docs, pred)
     if args.json:

@@ -31,11 +31,22 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-MAX_PIECES = 128
+MAX_PIECES = 128  # set per model by set_max_pieces() (tagger.json "max_pieces")
 MAX_CONTENT = MAX_PIECES - 2
 MAX_PIECES_PER_WORD = 16
 STRIDE_FRACTION = 0.5
-CASE_FEATURE = "type_id_first_upper"
+# Case features carried by the token type ids, with the number of type ids each needs.
+CASE_FEATURES = {"none": 1, "type_id_first_upper": 2, "type_id_shape3": 3}
+CASE_FEATURE = "type_id_shape3"
+
+
+def set_max_pieces(n: int) -> None:
+    """Window size in pieces, [CLS] and [SEP] included (128 and 256 are the sizes used so far)."""
+    global MAX_PIECES, MAX_CONTENT
+    if n < 3 + MAX_PIECES_PER_WORD or n > 512:
+        raise ValueError(f"max_pieces {n} out of range")
+    MAX_PIECES = n
+    MAX_CONTENT = n - 2
 HEADS = ("ner", "pos", "chunk")
 
 
@@ -138,8 +149,21 @@ class WordPiecer:
             self.cache[w] = ids if ids else [self.unk]
 
 
-def case_type(word: str) -> int:
-    return 1 if word[:1].isupper() else 0
+def case_type(word: str, feature: str = CASE_FEATURE) -> int:
+    """Token type id of a word's pieces.
+
+    ``type_id_first_upper``: 1 when the first character is upper-case, else 0.
+    ``type_id_shape3``: 0 = first character not upper-case; 2 = ALL CAPS (at least two cased characters,
+    none lower-case: "NATO", "U.S.", "KABUL"); 1 = any other word starting upper-case ("Kabul", "I", "McCain").
+    """
+    if feature == "none" or not word[:1].isupper():
+        return 0
+    if feature == "type_id_first_upper":
+        return 1
+    cased = [c for c in word if c.isupper() or c.islower()]
+    if len(cased) >= 2 and not any(c.islower() for c in cased):
+        return 2
+    return 1
 
 
 # -------------------------------------------------------------------------------------------- windows
@@ -220,7 +244,7 @@ class Window:
 
 
 def make_window(doc_idx: int, words: Sequence[str], piecer: WordPiecer, start: int, end: int,
-                case_feature: bool = True) -> Window:
+                case_feature: str = CASE_FEATURE) -> Window:
     ids = [piecer.cls]
     types = [0]
     firsts: List[int] = []
@@ -228,7 +252,7 @@ def make_window(doc_idx: int, words: Sequence[str], piecer: WordPiecer, start: i
         p = piecer.pieces(w)
         firsts.append(len(ids))
         ids.extend(p)
-        types.extend([case_type(w) if case_feature else 0] * len(p))
+        types.extend([case_type(w, case_feature)] * len(p))
     ids.append(piecer.sep)
     types.append(0)
     return Window(doc_idx, start, end, ids, types, firsts)
@@ -236,7 +260,7 @@ def make_window(doc_idx: int, words: Sequence[str], piecer: WordPiecer, start: i
 
 # ---------------------------------------------------------------------------------------------- model
 
-def build_model(config_path: str, labels: Dict[str, List[str]]):
+def build_model(config_path: str, labels: Dict[str, List[str]], type_vocab: Optional[int] = None):
     import torch
     from torch import nn
     from transformers import BertConfig, BertModel
@@ -261,20 +285,34 @@ def build_model(config_path: str, labels: Dict[str, List[str]]):
     config = BertConfig.from_json_file(config_path)
     # Eager attention: identical maths on every torch build (sdpa may pick different kernels).
     config._attn_implementation = "eager"
+    if type_vocab is not None:
+        config.type_vocab_size = max(type_vocab, 2)
     return Tagger(config, {k: len(v) for k, v in labels.items()})
 
 
 def load_base_weights(model, safetensors_path: str) -> None:
     """Load the base encoder (names without the ``bert.`` prefix) into ``model.bert``."""
+    import torch
     from safetensors.torch import load_file
 
     state = load_file(safetensors_path)
     state = {k: v for k, v in state.items()
              if not k.startswith("pooler.") and not k.endswith("position_ids")}
+    key = "embeddings.token_type_embeddings.weight"
+    want = model.bert.embeddings.token_type_embeddings.weight.shape[0]
+    if key in state and state[key].shape[0] < want:
+        # Extra case types start as copies of the base model's type 1 ("upper-case" so far).
+        t = state[key]
+        state[key] = torch.cat([t] + [t[1:2].clone() for _ in range(want - t.shape[0])], 0)
     missing, unexpected = model.bert.load_state_dict(state, strict=False)
     missing = [m for m in missing if not m.endswith("position_ids")]
     if missing or unexpected:
         raise ValueError(f"base weights mismatch: missing={missing} unexpected={unexpected}")
+
+
+def tagger_spec(model_dir: str) -> dict:
+    with open(os.path.join(model_dir, "tagger.json"), encoding="utf-8") as f:
+        return json.load(f)
 
 
 def load_tagger(model_dir: str):
@@ -286,8 +324,9 @@ def load_tagger(model_dir: str):
         labels = json.load(f)
     with open(os.path.join(model_dir, "tagger.json"), encoding="utf-8") as f:
         tcfg = json.load(f)
-    if tcfg.get("max_pieces") != MAX_PIECES or tcfg.get("max_pieces_per_word") != MAX_PIECES_PER_WORD:
+    if tcfg.get("max_pieces_per_word") != MAX_PIECES_PER_WORD or tcfg.get("case_feature") not in CASE_FEATURES:
         raise ValueError(f"unsupported tagger.json: {tcfg}")
+    set_max_pieces(int(tcfg["max_pieces"]))
     model = build_model(os.path.join(model_dir, "config.json"), labels)
     state = {k: v.float() for k, v in load_file(os.path.join(model_dir, "model.safetensors")).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
@@ -296,8 +335,7 @@ def load_tagger(model_dir: str):
         raise ValueError(f"weights mismatch: missing={missing} unexpected={unexpected}")
     model.eval()
     piecer = WordPiecer(os.path.join(model_dir, "tokenizer.json"))
-    case_feature = tcfg.get("case_feature") == CASE_FEATURE
-    return model, labels, piecer, case_feature
+    return model, labels, piecer, tcfg["case_feature"]
 
 
 def collate(windows: Sequence[Window], pad_id: int):
@@ -329,9 +367,50 @@ def repair_bio(tags: Sequence[str], sentence: Sequence[int]) -> List[str]:
     return out
 
 
-def predict(model, piecer: WordPiecer, labels: Dict[str, List[str]], docs: Sequence[Document],
-            case_feature: bool = True, batch_size: int = 32) -> List[Dict[str, List[str]]]:
-    """Tag every word of every document with overlapping windows; returns repaired tags per head."""
+def viterbi_iob2(probs: Sequence[Sequence[float]], labels: Sequence[str]) -> List[int]:
+    """The most probable label sequence that is valid IOB2 (an ``I-X`` only after ``B-X`` or ``I-X``).
+
+    Scores are the sum of the log-probabilities of the chosen labels; there are no learned transition
+    scores, only the constraint. Ties go to the lower label index. Runs over a whole document (as the
+    Rust tagger does); conlleval still cuts spans at sentence boundaries.
+    """
+    n = len(labels)
+    inside = [l[2:] if l.startswith("I-") else None for l in labels]
+    allowed_prev = [[j for j in range(n) if inside[i] is None or labels[j][2:] == inside[i] and labels[j][:2] in ("B-", "I-")]
+                    for i in range(n)]
+    neg = float("-inf")
+    if not probs:
+        return []
+    lp = [[math.log(max(p, 1e-30)) for p in row] for row in probs]
+    score = [lp[0][i] if inside[i] is None else neg for i in range(n)]
+    back: List[List[int]] = []
+    for t in range(1, len(lp)):
+        new_score = [neg] * n
+        bp = [0] * n
+        for i in range(n):
+            best_j, best = -1, neg
+            for j in allowed_prev[i]:
+                if score[j] > best:
+                    best_j, best = j, score[j]
+            if best_j >= 0:
+                new_score[i] = best + lp[t][i]
+                bp[i] = best_j
+        back.append(bp)
+        score = new_score
+    i = max(range(n), key=lambda k: (score[k], -k))
+    path = [i]
+    for bp in reversed(back):
+        i = bp[i]
+        path.append(i)
+    return path[::-1]
+
+
+DECODERS = ("argmax", "viterbi")
+
+
+def word_probs(model, piecer: WordPiecer, docs: Sequence[Document], case_feature: str = CASE_FEATURE,
+               batch_size: int = 32) -> List[Dict[str, List[List[float]]]]:
+    """Per document and head, each word's label probabilities (at its first piece, in its window)."""
     import torch
 
     piecer.prime(w for d in docs for w in d.words)
@@ -345,8 +424,7 @@ def predict(model, piecer: WordPiecer, labels: Dict[str, List[str]], docs: Seque
             windows.append(make_window(di, d.words, piecer, s, e, case_feature))
         owner.append([base + k for k in assign_windows(counts, spans)])
 
-    # Argmax label ids per window and word.
-    results: List[Optional[Dict[str, List[int]]]] = [None] * len(windows)
+    results: List[Optional[Dict[str, "torch.Tensor"]]] = [None] * len(windows)
     order = sorted(range(len(windows)), key=lambda i: len(windows[i].input_ids))
     model.eval()
     with torch.inference_mode():
@@ -355,23 +433,52 @@ def predict(model, piecer: WordPiecer, labels: Dict[str, List[str]], docs: Seque
             batch = [windows[i] for i in idx]
             ids, types, mask = collate(batch, piecer.pad)
             logits = model(ids, types, mask)
-            am = {h: logits[h].argmax(-1) for h in HEADS}
+            probs = {h: logits[h].float().softmax(-1) for h in HEADS}
             for row, wi in enumerate(idx):
                 fp = torch.tensor(windows[wi].first_piece)
-                results[wi] = {h: am[h][row, fp].tolist() for h in HEADS}
+                results[wi] = {h: probs[h][row, fp] for h in HEADS}
 
-    out: List[Dict[str, List[str]]] = []
+    out: List[Dict[str, List[List[float]]]] = []
     for di, d in enumerate(docs):
-        tags: Dict[str, List[str]] = {h: [] for h in HEADS}
+        rows: Dict[str, List[List[float]]] = {h: [] for h in HEADS}
         for i in range(len(d.words)):
             w = windows[owner[di][i]]
             r = results[owner[di][i]]
             for h in HEADS:
-                tags[h].append(labels[h][r[h][i - w.start]])
+                rows[h].append(r[h][i - w.start].tolist())
+        out.append(rows)
+    return out
+
+
+def decode_tags(probs: Sequence[Dict[str, List[List[float]]]], labels: Dict[str, List[str]],
+                docs: Sequence[Document], decode: str = "argmax") -> List[Dict[str, List[str]]]:
+    """Tags from word probabilities.
+
+    ``decode="argmax"``: each word's most probable label, then IOB2 repair per sentence.
+    ``decode="viterbi"``: NER and chunk take the most probable valid IOB2 sequence per document.
+    """
+    if decode not in DECODERS:
+        raise ValueError(f"unknown decode {decode!r}")
+    out: List[Dict[str, List[str]]] = []
+    for rows, d in zip(probs, docs):
+        tags: Dict[str, List[str]] = {}
+        for h in HEADS:
+            if decode == "viterbi" and h in ("ner", "chunk"):
+                tags[h] = [labels[h][k] for k in viterbi_iob2(rows[h], labels[h])]
+            else:
+                # The first maximum, like torch.argmax on CPU and the Rust argmax.
+                tags[h] = [labels[h][max(range(len(row)), key=lambda k: (row[k], -k))] for row in rows[h]]
         tags["ner"] = repair_bio(tags["ner"], d.sentence)
         tags["chunk"] = repair_bio(tags["chunk"], d.sentence)
         out.append(tags)
     return out
+
+
+def predict(model, piecer: WordPiecer, labels: Dict[str, List[str]], docs: Sequence[Document],
+            case_feature: str = CASE_FEATURE, batch_size: int = 32,
+            decode: str = "argmax") -> List[Dict[str, List[str]]]:
+    """Tag every word of every document with overlapping windows; returns tags per head."""
+    return decode_tags(word_probs(model, piecer, docs, case_feature, batch_size), labels, docs, decode)
 
 
 # -------------------------------------------------------------------------------------------- metrics
@@ -482,6 +589,15 @@ def _self_test() -> None:
         [(0, 2, "PER"), (2, 3, "LOC"), (4, 6, "ORG")]
     # A span is cut at a sentence boundary even when the tags would continue it.
     assert spans(["O", "O", "O", "B-ORG", "I-ORG", "O"], sent) == [(3, 4, "ORG"), (4, 5, "ORG")]
+
+    # Viterbi: the same cases as the Rust unit test (src/model/tagger.rs).
+    names = ["O", "B-ORG", "B-PER", "I-ORG", "I-PER"]
+    assert viterbi_iob2([[0.05, 0.80, 0.10, 0.03, 0.02], [0.10, 0.05, 0.05, 0.35, 0.45],
+                         [0.90, 0.02, 0.02, 0.03, 0.03]], names) == [1, 3, 0]
+    assert viterbi_iob2([[0.1, 0.1, 0.2, 0.0, 0.6]], names) == [2]
+    assert viterbi_iob2([[0.1, 0.1, 0.7, 0.05, 0.05], [0.1, 0.1, 0.1, 0.1, 0.6]], names) == [2, 4]
+    assert case_type("NATO") == 2 and case_type("Kabul") == 1 and case_type("KABUL-based") == 1
+    assert case_type("NATO", "type_id_first_upper") == 1 and case_type("NATO", "none") == 0
 
     text = ("-DOCSTART- -X- -X- O\n\nRebels NNS B-NP O\nleft VBD B-VP O\nKabul NNP B-NP B-LOC\n. . O O\n\n"
             "Mr NNP B-NP O\nAbdel NNP I-NP B-PER\nRahman NNP I-NP I-PER\nspoke VBD B-VP O\n\n"

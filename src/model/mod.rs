@@ -11,7 +11,7 @@ pub mod windows;
 use std::path::PathBuf;
 
 pub use engine::{Engine, HeadProbs, PieceBatch};
-pub use tagger::{Labels, TagStats, Tagger, TaggerConfig, WordLabels};
+pub use tagger::{CaseFeature, Decode, Labels, TagStats, Tagger, TaggerConfig, WordLabels};
 pub use tch_engine::Precision;
 
 /// Errors while loading or running a model.

@@ -3,14 +3,15 @@
 //! 1. Each word is cut into word pieces by the model's `tokenizer.json` (the `tokenizers`
 //!    crate, pre-tokenized input, so pieces map back to words), at most
 //!    `max_pieces_per_word` each; a word that yields none becomes `[UNK]`.
-//! 2. The case feature: every piece of a word whose first character is upper-case gets
-//!    token-type id 1. The encoder is uncased; this gives capitalization back to it.
+//! 2. The case feature: the token-type id of a word's pieces says how the word is cased
+//!    ([`CaseFeature`]). The encoder is uncased; this gives capitalization back to it.
 //! 3. A document's words are cut into overlapping windows ([`windows`](super::windows)).
 //! 4. Windows of all documents in the call are sorted by length and batched, so padding stays
 //!    small; batches never exceed `batch_size` rows (rust-bert's own `predict` mixes up inputs
 //!    past its batch size; we do not use it).
-//! 5. Each word takes the argmax of each head at its first piece, in the window where it is
-//!    most central; NER and chunk sequences are repaired to valid IOB2.
+//! 5. Each word takes the probabilities of each head at its first piece, in the window where
+//!    it is most central. Part of speech is the argmax; NER and chunk are either the argmax
+//!    repaired to valid IOB2, or the most probable valid IOB2 sequence ([`Decode`]).
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -41,6 +42,80 @@ pub struct TaggerSpec {
     pub max_pieces_per_word: usize,
     pub case_feature: String,
     pub stride_fraction: f64,
+    /// Absent in older models: argmax.
+    #[serde(default)]
+    pub decode: Decode,
+}
+
+/// How NER and chunk labels are read off the heads' probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decode {
+    /// Each word's most probable label, then IOB2 repair.
+    #[default]
+    Argmax,
+    /// The most probable label sequence that is valid IOB2, per document (no learned
+    /// transition scores: the constraint alone). +0.9 valid NER F1 over argmax on the first
+    /// shipped tagger.
+    Viterbi,
+}
+
+impl std::str::FromStr for Decode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "argmax" => Ok(Decode::Argmax),
+            "viterbi" => Ok(Decode::Viterbi),
+            other => Err(format!("unknown decoding '{other}' (expected argmax or viterbi)")),
+        }
+    }
+}
+
+/// What the token-type id of a word's pieces says about its case (`tagger.json`
+/// `case_feature`; `scripts/tagger_common.py::case_type` is the reference).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseFeature {
+    /// Type 0 everywhere.
+    None,
+    /// 1 when the first character is upper-case.
+    FirstUpper,
+    /// 0: first character not upper-case; 2: ALL CAPS (at least two cased characters, none
+    /// lower-case: "NATO", "U.S."); 1: any other word that starts upper-case.
+    Shape3,
+}
+
+impl CaseFeature {
+    fn parse(s: &str) -> Option<Self> {
+        match s {
+            "none" => Some(CaseFeature::None),
+            "type_id_first_upper" => Some(CaseFeature::FirstUpper),
+            "type_id_shape3" => Some(CaseFeature::Shape3),
+            _ => None,
+        }
+    }
+
+    pub fn type_id(self, word: &str) -> u8 {
+        if self == CaseFeature::None || !word.chars().next().is_some_and(char::is_uppercase) {
+            return 0;
+        }
+        if self == CaseFeature::FirstUpper {
+            return 1;
+        }
+        let mut cased = 0;
+        for c in word.chars() {
+            if c.is_lowercase() {
+                return 1;
+            }
+            if c.is_uppercase() {
+                cased += 1;
+            }
+        }
+        if cased >= 2 {
+            2
+        } else {
+            1
+        }
+    }
 }
 
 /// How to run the tagger. These change speed, not results (except `precision`, which is part
@@ -57,11 +132,13 @@ pub struct TaggerConfig {
     /// machine, and do not stall when another process takes a core (an OpenMP team does, at
     /// every barrier). Default 1; on CUDA always 1.
     pub workers: usize,
+    /// Overrides the model's own `decode` (for measuring one against the other).
+    pub decode: Option<Decode>,
 }
 
 impl Default for TaggerConfig {
     fn default() -> Self {
-        TaggerConfig { batch_size: 8, device: tch::Device::Cpu, precision: Precision::F32, workers: 1 }
+        TaggerConfig { batch_size: 8, device: tch::Device::Cpu, precision: Precision::F32, workers: 1, decode: None }
     }
 }
 
@@ -82,6 +159,7 @@ pub struct Tagger {
     tokenizer: Tokenizer,
     pub labels: Labels,
     spec: TaggerSpec,
+    case: CaseFeature,
     batch_size: usize,
     cls: i64,
     sep: i64,
@@ -106,7 +184,8 @@ pub struct TagStats {
 /// A document's words as the model sees them.
 struct Prepared {
     pieces: Vec<Vec<u32>>,
-    upper: Vec<bool>,
+    /// Token-type id of each word's pieces (the case feature).
+    case: Vec<u8>,
     windows: Vec<Window>,
     owner: Vec<usize>,
 }
@@ -129,13 +208,16 @@ impl Tagger {
         let labels: Labels = parse_json(&labels_path, &labels_bytes)?;
         let spec_path = dir.join("tagger.json");
         let spec_bytes = read(&spec_path)?;
-        let spec: TaggerSpec = parse_json(&spec_path, &spec_bytes)?;
-        if spec.case_feature != "type_id_first_upper" {
+        let mut spec: TaggerSpec = parse_json(&spec_path, &spec_bytes)?;
+        if let Some(d) = cfg.decode {
+            spec.decode = d;
+        }
+        let Some(case) = CaseFeature::parse(&spec.case_feature) else {
             return Err(ModelError::Format {
                 path: spec_path,
                 reason: format!("unsupported case_feature '{}'", spec.case_feature),
             });
-        }
+        };
         if spec.max_pieces < 3 + spec.max_pieces_per_word {
             return Err(ModelError::Format {
                 path: spec_path,
@@ -177,6 +259,7 @@ impl Tagger {
         h.update(&labels_bytes);
         h.update(&spec_bytes);
         h.update(describe.as_bytes());
+        h.update(format!("{:?}", spec.decode).as_bytes());
         let fingerprint = format!("{:x}", h.finalize())[..16].to_string();
 
         Ok(Tagger {
@@ -184,6 +267,7 @@ impl Tagger {
             tokenizer,
             labels,
             spec,
+            case,
             batch_size: cfg.batch_size.max(1),
             cls,
             sep,
@@ -207,7 +291,13 @@ impl Tagger {
 
 /// Pieces, case flags and windows of one document. A free function over the tokenizer and spec
 /// (both `Sync`) so documents are prepared in parallel while the engine (not `Sync`) waits.
-fn prepare(tokenizer: &Tokenizer, spec: &TaggerSpec, unk: u32, words: &[&str]) -> Result<Prepared, ModelError> {
+fn prepare(
+    tokenizer: &Tokenizer,
+    spec: &TaggerSpec,
+    case: CaseFeature,
+    unk: u32,
+    words: &[&str],
+) -> Result<Prepared, ModelError> {
         let n = words.len();
         let mut pieces: Vec<Vec<u32>> = vec![Vec::new(); n];
         if n > 0 {
@@ -228,13 +318,13 @@ fn prepare(tokenizer: &Tokenizer, spec: &TaggerSpec, unk: u32, words: &[&str]) -
                 p.push(unk);
             }
         }
-        let upper = words.iter().map(|w| w.chars().next().is_some_and(char::is_uppercase)).collect();
+        let case = words.iter().map(|w| case.type_id(w)).collect();
         let counts: Vec<usize> = pieces.iter().map(Vec::len).collect();
         let capacity = spec.max_pieces - 2;
         let stride = ((capacity as f64) * spec.stride_fraction).round().max(1.0) as usize;
         let windows = windows::plan(&counts, capacity, stride);
         let owner = windows::assign(&counts, &windows);
-        Ok(Prepared { pieces, upper, windows, owner })
+        Ok(Prepared { pieces, case, windows, owner })
 }
 
 impl Tagger {
@@ -242,8 +332,8 @@ impl Tagger {
     pub fn tag_words(&mut self, docs: &[Vec<&str>]) -> Result<Vec<Vec<WordLabels>>, ModelError> {
         let prepared: Vec<Prepared> =
             {
-            let (tokenizer, spec, unk) = (&self.tokenizer, &self.spec, self.unk);
-            docs.par_iter().map(|w| prepare(tokenizer, spec, unk, w)).collect::<Result<_, _>>()?
+            let (tokenizer, spec, case, unk) = (&self.tokenizer, &self.spec, self.case, self.unk);
+            docs.par_iter().map(|w| prepare(tokenizer, spec, case, unk, w)).collect::<Result<_, _>>()?
         };
 
         // Every window of every document, shortest first, so a batch pads little.
@@ -258,7 +348,7 @@ impl Tagger {
         let (cls, sep, engines) = (self.cls, self.sep, &self.engines);
         // Batches run in parallel, each on whichever engine is free; results are placed by
         // (document, word), so they do not depend on which engine ran what, or when.
-        let outputs: Vec<Vec<(usize, usize, WordLabels)>> = batches
+        let outputs: Vec<Vec<(usize, usize, WordOut)>> = batches
             .par_iter()
             .map(|batch| run_batch(engines, &prepared, batch, cls, sep))
             .collect::<Result<_, _>>()?;
@@ -268,17 +358,28 @@ impl Tagger {
             self.stats.pieces += batch.iter().map(len).sum::<u64>();
             self.stats.positions += batch.len() as u64 * batch.iter().map(len).max().unwrap_or(0);
         }
-        let mut out: Vec<Vec<Option<WordLabels>>> =
-            prepared.iter().map(|p| vec![None; p.pieces.len()]).collect();
+        let mut out: Vec<Vec<Option<WordOut>>> =
+            prepared.iter().map(|p| (0..p.pieces.len()).map(|_| None).collect()).collect();
         for (d, word, l) in outputs.into_iter().flatten() {
             out[d][word] = Some(l);
         }
         let mut result = Vec::with_capacity(out.len());
         for words in out {
-            let mut labels: Vec<WordLabels> = words
+            let words: Vec<WordOut> = words
                 .into_iter()
                 .map(|w| w.ok_or_else(|| ModelError::Forward("a word received no label".into())))
                 .collect::<Result<_, _>>()?;
+            let mut labels: Vec<WordLabels> = words.iter().map(|w| w.labels).collect();
+            if self.spec.decode == Decode::Viterbi {
+                let ner: Vec<&[f32]> = words.iter().map(|w| w.ner.as_slice()).collect();
+                for (l, (k, p)) in labels.iter_mut().zip(viterbi_iob2(&self.labels.ner, &ner)) {
+                    (l.ner, l.ner_p) = (k, p);
+                }
+                let chunk: Vec<&[f32]> = words.iter().map(|w| w.chunk.as_slice()).collect();
+                for (l, (k, p)) in labels.iter_mut().zip(viterbi_iob2(&self.labels.chunk, &chunk)) {
+                    (l.chunk, l.chunk_p) = (k, p);
+                }
+            }
             repair_iob(&self.labels.ner, &mut labels, |l| &mut l.ner);
             repair_iob(&self.labels.chunk, &mut labels, |l| &mut l.chunk);
             result.push(labels);
@@ -306,6 +407,13 @@ impl Tagger {
     }
 }
 
+/// One word's argmax labels, with the NER and chunk probabilities sequence decoding needs.
+struct WordOut {
+    labels: WordLabels,
+    ner: Vec<f32>,
+    chunk: Vec<f32>,
+}
+
 /// Builds one padded batch of windows, runs it on a free engine, and returns the labels of
 /// the words each window owns as `(document, word, labels)`.
 fn run_batch(
@@ -314,7 +422,7 @@ fn run_batch(
     batch: &[(usize, usize)],
     cls: i64,
     sep: i64,
-) -> Result<Vec<(usize, usize, WordLabels)>, ModelError> {
+) -> Result<Vec<(usize, usize, WordOut)>, ModelError> {
     let cols = 2 + batch.iter().map(|&(d, w)| prepared[d].windows[w].pieces.len()).max().unwrap_or(0);
     let mut pb = PieceBatch {
         rows: batch.len(),
@@ -341,7 +449,7 @@ fn run_batch(
             if p.owner[word] == w {
                 owned.push((word, col));
             }
-            let ty = p.upper[word] as i64;
+            let ty = p.case[word] as i64;
             for &id in &p.pieces[word] {
                 put(id as i64, ty, &mut col);
             }
@@ -359,10 +467,19 @@ fn run_batch(
     let mut out = Vec::new();
     for (row, &(d, _)) in batch.iter().enumerate() {
         for &(word, col) in &firsts[row] {
-            let (ner, ner_p) = argmax(heads[0].at(cols, row, col));
+            let (ner_probs, chunk_probs) = (heads[0].at(cols, row, col), heads[2].at(cols, row, col));
+            let (ner, ner_p) = argmax(ner_probs);
             let (pos, pos_p) = argmax(heads[1].at(cols, row, col));
-            let (chunk, chunk_p) = argmax(heads[2].at(cols, row, col));
-            out.push((d, word, WordLabels { ner, ner_p, pos, pos_p, chunk, chunk_p }));
+            let (chunk, chunk_p) = argmax(chunk_probs);
+            out.push((
+                d,
+                word,
+                WordOut {
+                    labels: WordLabels { ner, ner_p, pos, pos_p, chunk, chunk_p },
+                    ner: ner_probs.to_vec(),
+                    chunk: chunk_probs.to_vec(),
+                },
+            ));
         }
     }
     Ok(out)
@@ -388,6 +505,61 @@ fn argmax(p: &[f32]) -> (usize, f32) {
         }
     }
     best
+}
+
+/// The most probable label sequence that is valid IOB2 (an `I-X` only after `B-X` or `I-X`,
+/// never first), scored by the sum of log-probabilities; returns each word's label and its
+/// probability. Ties go to the lower label index. Mirrors `tagger_common.viterbi_iob2`.
+fn viterbi_iob2(names: &[String], probs: &[&[f32]]) -> Vec<(usize, f32)> {
+    let n = names.len();
+    if probs.is_empty() || n == 0 {
+        return Vec::new();
+    }
+    let inside: Vec<Option<&str>> = names.iter().map(|l| l.strip_prefix("I-")).collect();
+    // allowed[i]: the labels that may precede label i.
+    let allowed: Vec<Vec<usize>> = (0..n)
+        .map(|i| match inside[i] {
+            None => (0..n).collect(),
+            Some(t) => (0..n)
+                .filter(|&j| names[j].strip_prefix("B-").or(inside[j]) == Some(t))
+                .collect(),
+        })
+        .collect();
+    let lp = |p: f32| (p as f64).max(1e-30).ln();
+    let mut score: Vec<f64> =
+        (0..n).map(|i| if inside[i].is_none() { lp(probs[0][i]) } else { f64::NEG_INFINITY }).collect();
+    let mut back: Vec<Vec<usize>> = Vec::with_capacity(probs.len());
+    for row in &probs[1..] {
+        let mut next = vec![f64::NEG_INFINITY; n];
+        let mut bp = vec![0usize; n];
+        for i in 0..n {
+            let mut best = (usize::MAX, f64::NEG_INFINITY);
+            for &j in &allowed[i] {
+                if score[j] > best.1 {
+                    best = (j, score[j]);
+                }
+            }
+            if best.0 != usize::MAX {
+                next[i] = best.1 + lp(row[i]);
+                bp[i] = best.0;
+            }
+        }
+        back.push(bp);
+        score = next;
+    }
+    let mut i = 0;
+    for k in 1..n {
+        if score[k] > score[i] {
+            i = k;
+        }
+    }
+    let mut path = vec![i];
+    for bp in back.iter().rev() {
+        i = bp[i];
+        path.push(i);
+    }
+    path.reverse();
+    path.iter().zip(probs).map(|(&k, p)| (k, p[k])).collect()
 }
 
 /// Makes a label sequence valid IOB2: an `I-X` that does not continue an `X` becomes `B-X`.
@@ -421,6 +593,40 @@ mod tests {
 
     fn wl(ner: usize) -> WordLabels {
         WordLabels { ner, ner_p: 1.0, pos: 0, pos_p: 1.0, chunk: 0, chunk_p: 1.0 }
+    }
+
+    fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn viterbi_prefers_a_valid_sequence_to_the_argmax() {
+        let n = names(&["O", "B-ORG", "B-PER", "I-ORG", "I-PER"]);
+        // Word 2's argmax is I-PER after B-ORG (invalid); the best valid path keeps the ORG.
+        let p: Vec<Vec<f32>> = vec![
+            vec![0.05, 0.80, 0.10, 0.03, 0.02],
+            vec![0.10, 0.05, 0.05, 0.35, 0.45],
+            vec![0.90, 0.02, 0.02, 0.03, 0.03],
+        ];
+        let rows: Vec<&[f32]> = p.iter().map(Vec::as_slice).collect();
+        let path: Vec<usize> = viterbi_iob2(&n, &rows).into_iter().map(|(k, _)| k).collect();
+        assert_eq!(path, vec![1, 3, 0]);
+        // An I-X can never come first.
+        let first: Vec<f32> = vec![0.1, 0.1, 0.2, 0.0, 0.6];
+        assert_eq!(viterbi_iob2(&n, &[first.as_slice()])[0].0, 2);
+        // Where the argmax is already valid, Viterbi returns it, with its probabilities.
+        let q: Vec<Vec<f32>> = vec![vec![0.1, 0.1, 0.7, 0.05, 0.05], vec![0.1, 0.1, 0.1, 0.1, 0.6]];
+        let rows: Vec<&[f32]> = q.iter().map(Vec::as_slice).collect();
+        assert_eq!(viterbi_iob2(&n, &rows), vec![(2, 0.7), (4, 0.6)]);
+    }
+
+    #[test]
+    fn case_feature_shapes() {
+        let f = |w: &str| CaseFeature::Shape3.type_id(w);
+        assert_eq!((f("kabul"), f("Kabul"), f("NATO"), f("U.S."), f("I"), f("A")), (0, 1, 2, 2, 1, 1));
+        assert_eq!((f("McCain"), f("1996"), f("KABUL-based"), f("iPhone"), f("ÉTÉ")), (1, 0, 1, 0, 2));
+        assert_eq!(CaseFeature::FirstUpper.type_id("NATO"), 1);
+        assert_eq!(CaseFeature::None.type_id("NATO"), 0);
     }
 
     #[test]
