@@ -70,8 +70,12 @@ def main():
             results["claimgraph"].append(r)
             print(json.dumps(r), file=sys.stderr)
 
+    # The pipeline gets the model's own window size, with half-window overlap as the Rust tagger.
+    with open(os.path.join(MODEL, "tagger.json")) as f:
+        max_len = json.load(f)["max_pieces"]
     py = subprocess.run([os.path.join(ROOT, ".venv/bin/python"), os.path.join(ROOT, "scripts/bench_python_tagger.py"),
-                         MODEL, inp, "--threads", str(args.threads), "--n", str(args.n), "--batch-sizes", "1,8,16,32"],
+                         MODEL, inp, "--threads", str(args.threads), "--n", str(args.n), "--batch-sizes", "1,8,16,32",
+                         "--max-len", str(max_len), "--stride", str(max_len // 2)],
                         check=True, capture_output=True, text=True)
     pyr = json.loads(py.stdout)
     results["python"] = pyr

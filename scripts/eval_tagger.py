@@ -28,6 +28,8 @@ def main() -> int:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--decode", choices=tc.DECODERS, default=None,
                     help="NER/chunk decoding (default: the model's tagger.json)")
+    ap.add_argument("--consistency", type=float, default=None,
+                    help="article-wide NER consistency weight, 0..1 (default: the model's tagger.json)")
     args = ap.parse_args()
 
     import torch
@@ -40,8 +42,11 @@ def main() -> int:
         print(f"eval_tagger: {e}", file=sys.stderr)
         return 2
     t0 = time.time()
-    decode = args.decode or tc.tagger_spec(args.model_dir).get("decode", "argmax")
-    pred = tc.predict(model, piecer, labels, docs, case_feature, batch_size=args.batch, decode=decode)
+    spec = tc.tagger_spec(args.model_dir)
+    decode = args.decode or spec.get("decode", "argmax")
+    consistency = spec.get("consistency", 0.0) if args.consistency is None else args.consistency
+    pred = tc.predict(model, piecer, labels, docs, case_feature, batch_size=args.batch, decode=decode,
+                      consistency=consistency)
     seconds = time.time() - t0
     scores = tc.evaluate(docs, pred)
     if args.json:

@@ -5,21 +5,26 @@ out precisely:
 
 * Words are tokenized one at a time with the base ``tokenizer.json`` and no special tokens; a word that
   yields no piece becomes ``[UNK]``; at most ``MAX_PIECES_PER_WORD`` (16) pieces are kept per word.
-* Case feature: every piece of a word gets token type id 1 when ``word[0].isupper()``, else 0.
+* Case feature (``tagger.json`` ``case_feature``, see ``case_type``): every piece of a word gets the
+  word's type id; ``type_id_shape3`` (current): 0 = first character not upper-case, 2 = ALL CAPS, 1 =
+  other capitalized words; ``type_id_first_upper`` (first release): 1 when ``word[0].isupper()``.
   ``[CLS]``, ``[SEP]`` and padding get type id 0.
 * A CoNLL article (between ``-DOCSTART-`` lines) is one sequence of words. A window holds at most
-  ``MAX_CONTENT`` (126) content pieces, always whole words: ``[CLS] pieces [SEP]`` is at most 128.
+  ``MAX_CONTENT`` = max_pieces - 2 content pieces (``tagger.json``; 254 now, 126 in the first
+  release), always whole words: ``[CLS] pieces [SEP]`` is at most max_pieces.
 * Inference windows (``inference_windows``): the first window starts at word 0 and takes words greedily
   while the piece count stays <= 126. If it reaches the end of the article, that is the only window.
   Otherwise the next window starts at the first word j > start whose piece offset from the window's
-  start is >= stride = floor(126 * 0.5) = 63 (if no such word lies inside the window, at the window's
-  end), and so on until a window reaches the last word.
+  start is >= stride = floor(MAX_CONTENT * 0.5) (if no such word lies inside the window, at the
+  window's end), and so on until a window reaches the last word.
 * Each word takes its labels from the window in which its first piece is farthest from the nearer edge of
   the window's content, distance = min(p, L - 1 - p) with p the 0-based index of the word's first piece
   among the window's L content pieces; ties go to the earlier window.
-* Labels come from the argmax of each head at the word's first piece. NER and chunk tags are then
-  repaired per sentence (an ``I-X`` at the sentence start, after ``O`` or after a different type becomes
-  ``B-X``). Entity spans never cross a sentence boundary.
+* Each head gives probabilities at the word's first piece. POS takes the argmax. NER first gets the
+  article-wide consistency step (``doc_consistency``, weight ``tagger.json`` ``consistency``). NER and
+  chunk then take either the argmax (``decode: argmax``) or the most probable valid IOB2 sequence of the
+  article (``decode: viterbi``), and are repaired per sentence (an ``I-X`` at the sentence start, after
+  ``O`` or after a different type becomes ``B-X``). Entity spans never cross a sentence boundary.
 * Metrics follow conlleval: a span starts at ``B-X``, or at ``I-X`` after ``O``/another type/sentence
   start; it is correct when start, end and type all match the gold span.
 """
@@ -408,6 +413,38 @@ def viterbi_iob2(probs: Sequence[Sequence[float]], labels: Sequence[str]) -> Lis
 DECODERS = ("argmax", "viterbi")
 
 
+def doc_consistency(rows: Sequence[Sequence[float]], words: Sequence[str], labels: Sequence[str],
+                    weight: float) -> List[List[float]]:
+    """Pulls the NER type of repeated capitalized words in one article towards their article-wide mean.
+
+    Words starting upper-case are grouped by their lower-cased form. For each word of a group of two or
+    more, the type distribution q (O, and each type summing its B- and I- probability) becomes
+    ``(1 - weight) * q + weight * mean(q over the group)``; B- and I- of a type keep their ratio. Tuned on
+    valid (weight 0.8: +0.4 NER F1 after Viterbi decoding). ``weight`` 0 returns the rows unchanged.
+    """
+    out = [list(r) for r in rows]
+    if weight <= 0:
+        return out
+    key_of = ["O" if l == "O" else l[2:] for l in labels]
+    keys = sorted(set(key_of))
+    members = {k: [i for i, x in enumerate(key_of) if x == k] for k in keys}
+    groups: Dict[str, List[int]] = {}
+    for i, w in enumerate(words):
+        if w[:1].isupper():
+            groups.setdefault(w.lower(), []).append(i)
+    for idx in groups.values():
+        if len(idx) < 2:
+            continue
+        qs = [{k: sum(rows[i][j] for j in members[k]) for k in keys} for i in idx]
+        mean = {k: sum(q[k] for q in qs) / len(qs) for k in keys}
+        for i, q in zip(idx, qs):
+            for k in keys:
+                new = (1 - weight) * q[k] + weight * mean[k]
+                for j in members[k]:
+                    out[i][j] = rows[i][j] / q[k] * new if q[k] > 0 else new / len(members[k])
+    return out
+
+
 def word_probs(model, piecer: WordPiecer, docs: Sequence[Document], case_feature: str = CASE_FEATURE,
                batch_size: int = 32) -> List[Dict[str, List[List[float]]]]:
     """Per document and head, each word's label probabilities (at its first piece, in its window)."""
@@ -451,7 +488,8 @@ def word_probs(model, piecer: WordPiecer, docs: Sequence[Document], case_feature
 
 
 def decode_tags(probs: Sequence[Dict[str, List[List[float]]]], labels: Dict[str, List[str]],
-                docs: Sequence[Document], decode: str = "argmax") -> List[Dict[str, List[str]]]:
+                docs: Sequence[Document], decode: str = "argmax",
+                consistency: float = 0.0) -> List[Dict[str, List[str]]]:
     """Tags from word probabilities.
 
     ``decode="argmax"``: each word's most probable label, then IOB2 repair per sentence.
@@ -461,6 +499,8 @@ def decode_tags(probs: Sequence[Dict[str, List[List[float]]]], labels: Dict[str,
         raise ValueError(f"unknown decode {decode!r}")
     out: List[Dict[str, List[str]]] = []
     for rows, d in zip(probs, docs):
+        if consistency > 0:
+            rows = dict(rows, ner=doc_consistency(rows["ner"], d.words, labels["ner"], consistency))
         tags: Dict[str, List[str]] = {}
         for h in HEADS:
             if decode == "viterbi" and h in ("ner", "chunk"):
@@ -475,10 +515,11 @@ def decode_tags(probs: Sequence[Dict[str, List[List[float]]]], labels: Dict[str,
 
 
 def predict(model, piecer: WordPiecer, labels: Dict[str, List[str]], docs: Sequence[Document],
-            case_feature: str = CASE_FEATURE, batch_size: int = 32,
-            decode: str = "argmax") -> List[Dict[str, List[str]]]:
+            case_feature: str = CASE_FEATURE, batch_size: int = 32, decode: str = "argmax",
+            consistency: float = 0.0) -> List[Dict[str, List[str]]]:
     """Tag every word of every document with overlapping windows; returns tags per head."""
-    return decode_tags(word_probs(model, piecer, docs, case_feature, batch_size), labels, docs, decode)
+    probs = word_probs(model, piecer, docs, case_feature, batch_size)
+    return decode_tags(probs, labels, docs, decode, consistency)
 
 
 # -------------------------------------------------------------------------------------------- metrics
@@ -596,6 +637,15 @@ def _self_test() -> None:
                          [0.90, 0.02, 0.02, 0.03, 0.03]], names) == [1, 3, 0]
     assert viterbi_iob2([[0.1, 0.1, 0.2, 0.0, 0.6]], names) == [2]
     assert viterbi_iob2([[0.1, 0.1, 0.7, 0.05, 0.05], [0.1, 0.1, 0.1, 0.1, 0.6]], names) == [2, 4]
+    # Consistency: "Karimi" twice, once leaning PER and once ORG, both move towards the mean; "the" is
+    # lower-case and untouched; B/I ratios inside a type are kept.
+    nl = ["O", "B-ORG", "B-PER", "I-ORG", "I-PER"]
+    rows = [[0.1, 0.1, 0.6, 0.0, 0.2], [0.9, 0.1, 0.0, 0.0, 0.0], [0.1, 0.5, 0.3, 0.1, 0.0]]
+    sm = doc_consistency(rows, ["Karimi", "the", "Karimi"], nl, 0.5)
+    assert sm[1] == rows[1]
+    assert abs(sum(sm[0]) - 1) < 1e-9 and abs(sm[0][2] / sm[0][4] - 3) < 1e-9
+    assert abs((sm[0][1] + sm[0][3]) - (0.5 * 0.1 + 0.5 * 0.35)) < 1e-9  # ORG mass: 0.1 -> halfway to 0.35
+    assert doc_consistency(rows, ["Karimi", "the", "Karimi"], nl, 0.0) == rows
     assert case_type("NATO") == 2 and case_type("Kabul") == 1 and case_type("KABUL-based") == 1
     assert case_type("NATO", "type_id_first_upper") == 1 and case_type("NATO", "none") == 0
 

@@ -80,7 +80,8 @@ def label_tensor(batch, docs, label_ids, head: str, width: int):
     return y
 
 
-def save_model(model, labels, out_dir: str, case_feature: str, decode: str = "viterbi") -> None:
+def save_model(model, labels, out_dir: str, case_feature: str, decode: str = "viterbi",
+               consistency: float = 0.8) -> None:
     from safetensors.torch import save_file
 
     os.makedirs(out_dir, exist_ok=True)
@@ -103,7 +104,8 @@ def save_model(model, labels, out_dir: str, case_feature: str, decode: str = "vi
     with open(os.path.join(out_dir, "tagger.json"), "w", encoding="utf-8") as f:
         json.dump({"max_pieces": tc.MAX_PIECES, "max_pieces_per_word": tc.MAX_PIECES_PER_WORD,
                    "case_feature": case_feature,
-                   "stride_fraction": tc.STRIDE_FRACTION, "decode": decode}, f, indent=1)
+                   "stride_fraction": tc.STRIDE_FRACTION, "decode": decode,
+                   "consistency": consistency}, f, indent=1)
         f.write("\n")
 
 
@@ -167,7 +169,8 @@ def write_card(out_dir: str) -> None:
         "  a word takes its labels from the window where its first piece is farthest from the nearer edge (ties:",
         "  the earlier window). Exact rules: `scripts/tagger_common.py` (module doc).",
         "- Heads `ner`, `pos`, `chunk` (384 -> n) on the last hidden state, read at each word's first piece.",
-        "  POS: argmax. " + DECODE_TEXT[hp.get("decode", "argmax")],
+        "  POS: argmax. " + DECODE_TEXT[hp.get("decode", "argmax")]
+        + (" " + CONSISTENCY_TEXT.format(w=hp["consistency"]) if hp.get("consistency") else ""),
         "- Tensor names: Hugging Face `BertModel` names prefixed `bert.` (no pooler), plus `ner.*`, `pos.*`,",
         "  `chunk.*`. Label order: `labels.json` (sorted, `O` first for ner and chunk).",
         f"- Labels: ner {len(labels['ner'])}, pos {len(labels['pos'])}, chunk {len(labels['chunk'])}.",
@@ -186,6 +189,23 @@ def write_card(out_dir: str) -> None:
         f"{m['best_epoch']}.",
         f"- Seed {hp['seed']} (random, numpy, torch); torch threads {hp['threads']}"
         + ("; bfloat16 autocast for the training steps (float32 master weights)." if hp.get("bf16_autocast") else "."),
+        "",
+    ]
+    if "soup" in m:
+        seeds = m["soup"]["seeds"]
+        lines += [
+            f"- **Model soup**: the shipped weights are the element-wise mean of {len(seeds)} runs of this recipe that",
+            f"  differ only in the seed ({', '.join(map(str, seeds))}); each run kept its own best checkpoint by valid.",
+            "  Same inference cost as one model. Per run (float16, float32 eval, shipped decoding):",
+            "",
+            "| seed | best epoch | train min | valid NER F1 | valid chunk F1 |",
+            "|---|---|---|---|---|",
+        ]
+        for mm in m["soup"]["members"]:
+            lines.append(f"| {mm['seed']} | {mm['best_epoch']} | {mm['train_seconds_total'] / 60:.1f} | "
+                         f"{_pct(mm['valid_ner_f1'])} | {_pct(mm['valid_chunk_f1'])} |")
+        lines += ["", "The per-epoch table below is the first run's."]
+    lines += [
         "",
         "## Training time and machine",
         "",
@@ -219,25 +239,35 @@ def write_card(out_dir: str) -> None:
     for split in ("valid", "test"):
         if split in m:
             r = m[split]
-            lines.append(f"| {split} | {_pct(r['ner']['precision'])} | {_pct(r['ner']['recall'])} | "
+            name = "valid (training data)" if split == "valid" and hp.get("train_on_valid") else split
+            lines.append(f"| {name} | {_pct(r['ner']['precision'])} | {_pct(r['ner']['recall'])} | "
                          f"{_pct(r['ner']['f1'])} | {_pct(r['pos']['accuracy'])} | {_pct(r['chunk']['f1'])} |")
     lines += ["", "NER per type (F1):", "", "| split | " + " | ".join(labels_types(m)) + " |",
               "|---|" + "---|" * len(labels_types(m))]
     for split in ("valid", "test"):
         if split in m:
             pt = m[split]["ner"]["per_type"]
-            lines.append(f"| {split} | " + " | ".join(_pct(pt[t]["f1"]) if t in pt else "-"
+            name = "valid (training data)" if split == "valid" and hp.get("train_on_valid") else split
+            lines.append(f"| {name} | " + " | ".join(_pct(pt[t]["f1"]) if t in pt else "-"
                                                      for t in labels_types(m)) + " |")
-    if "ablation" in m:
-        lines += ["", "## Case-feature ablation", "", m["ablation"].get("note", ""), ""]
-        for k, v in m["ablation"].items():
+    if "runs" in m:
+        lines += ["", "## Runs behind this release", "", m["runs"]["note"], "",
+                  "| run | data | seed | valid NER F1 | test NER F1 | test chunk F1 | shipped |", "|---|---|---|---|---|---|---|"]
+        for r in m["runs"]["rows"]:
+            lines.append(f"| {r['run']} | {r['data']} | {r['seed']} | {r['valid_ner_f1']} | {r['test_ner_f1']} | "
+                         f"{r['test_chunk_f1']} | {r['shipped']} |")
+    if "first_release" in m:
+        fr = m["first_release"]
+        lines += ["", f"First release, for comparison ({fr['note']}): test NER F1 {_pct(fr['test']['ner_f1'])}, "
+                      f"POS {_pct(fr['test']['pos_accuracy'])}, chunk F1 {_pct(fr['test']['chunk_f1'])}."]
+    for key, title in (("ablation", "Case-feature ablation"),
+                       ("ablation_first_release", "Case-feature ablation of the first release")):
+        if key not in m:
+            continue
+        lines += ["", f"## {title}", "", m[key].get("note", ""), ""]
+        for k, v in m[key].items():
             if k != "note":
                 lines.append(f"- {k}: {v}")
-    else:
-        lines += ["", "## Case-feature ablation", "",
-                  "Not run for this release (the shared CPU was kept for the project's builds). Earlier sentence-level",
-                  "calibration runs (1 epoch, NER head only) gave valid F1 83.98 without and 85.60 with the",
-                  "case feature (see the project's shared notes)."]
     lines += [
         "",
         "## Precision at inference (measured through the Rust path, `claimgraph eval conll`)",
@@ -264,8 +294,9 @@ def write_card(out_dir: str) -> None:
     if "decode_ablation" in m:
         lines += ["## Decoding", "",
                   "Same weights, Python path, float32; `viterbi` = the most probable valid IOB2 sequence, `argmax` = each",
-                  "word's most probable label, then IOB2 repair. `claimgraph eval conll --decode argmax|viterbi` gives the",
-                  "same comparison through Rust.", "",
+                  "word's most probable label, then IOB2 repair; `+consistency w` = the article-wide consistency step",
+                  "above. `claimgraph eval conll --decode argmax|viterbi --consistency W` gives the same comparison",
+                  "through Rust. Decoding and its weight were chosen on valid; test was scored once per variant.", "",
                   "| decode | valid NER F1 | valid chunk F1 | test NER F1 | test chunk F1 |", "|---|---|---|---|---|"]
         for d, r in m["decode_ablation"].items():
             lines.append(f"| {d} | {_pct(r['valid']['ner']['f1'])} | {_pct(r['valid']['chunk']['f1'])} | "
@@ -276,7 +307,12 @@ def write_card(out_dir: str) -> None:
         "",
         "```",
         "scripts/fetch_data",
-        ".venv/bin/python scripts/train_tagger.py " + reproduce_flags(hp) + "   # writes models/claimgraph-tagger/",
+    ] + ([f".venv/bin/python scripts/train_tagger.py {reproduce_flags(hp)} --seed {sd} --out /tmp/tagger-seed{sd}"
+          for sd in m["soup"]["seeds"]]
+         + [".venv/bin/python scripts/train_tagger.py --soup "
+            + " ".join(f"/tmp/tagger-seed{sd}" for sd in m["soup"]["seeds"]) + "   # writes models/claimgraph-tagger/"]
+         if "soup" in m else
+         [".venv/bin/python scripts/train_tagger.py " + reproduce_flags(hp) + "   # writes models/claimgraph-tagger/"]) + [
         ".venv/bin/python scripts/train_tagger.py --rescore --rust-bin target/release/claimgraph   # decoding + Rust rows",
         ".venv/bin/python scripts/eval_tagger.py models/claimgraph-tagger data/external/conll2003/test.txt",
         "```",
@@ -298,6 +334,56 @@ def write_card(out_dir: str) -> None:
         f.write("\n".join(lines))
 
 
+def soup(args) -> None:
+    """A uniform "model soup" (Wortsman et al., 2022): the element-wise mean of the weights of runs that
+    started from the same base and differ only in seed. One model's inference cost; often an ensemble's gain."""
+    from safetensors.torch import load_file, save_file
+
+    dirs = args.soup
+    states = [load_file(os.path.join(d, "model.safetensors")) for d in dirs]
+    for d in dirs[1:]:
+        for name in ("labels.json", "tagger.json", "config.json"):
+            with open(os.path.join(dirs[0], name)) as f0, open(os.path.join(d, name)) as f1:
+                if json.load(f0) != json.load(f1):
+                    raise SystemExit(f"soup: {name} differs between {dirs[0]} and {d}")
+    if any(set(s) != set(states[0]) for s in states):
+        raise SystemExit("soup: tensor names differ")
+    mean = {k: (sum(s[k].float() for s in states) / len(states)).to(torch.float16).contiguous() for k in states[0]}
+    os.makedirs(args.out, exist_ok=True)
+    for name in ("labels.json", "tagger.json", "config.json", "tokenizer.json", "vocab.txt"):
+        shutil.copyfile(os.path.join(dirs[0], name), os.path.join(args.out, name))
+    save_file(mean, os.path.join(args.out, "model.safetensors"), metadata={"format": "pt"})
+    os.chmod(os.path.join(args.out, "model.safetensors"), 0o644)
+    members = []
+    for d in dirs:
+        with open(os.path.join(d, "metrics.json"), encoding="utf-8") as f:
+            members.append(json.load(f))
+    metrics = dict(members[0])
+    model, labels, piecer, case = tc.load_tagger(args.out)
+    spec = tc.tagger_spec(args.out)
+    for split in ("valid", "test"):
+        docs = tc.read_conll(os.path.join(args.data, f"{split}.txt"))
+        metrics[split] = tc.evaluate(docs, tc.predict(model, piecer, labels, docs, case, decode=spec.get("decode", "argmax"),
+                                                      consistency=spec.get("consistency", 0.0)))
+        log(None, f"soup {split}: ner f1 {metrics[split]['ner']['f1']:.4f} chunk f1 {metrics[split]['chunk']['f1']:.4f}")
+    metrics["soup"] = {
+        "members": [{"seed": m["hyperparameters"]["seed"], "best_epoch": m["best_epoch"],
+                     "train_seconds_total": m["train_seconds_total"],
+                     "valid_ner_f1": m["valid"]["ner"]["f1"], "valid_chunk_f1": m["valid"]["chunk"]["f1"],
+                     "test_ner_f1": m.get("test", {}).get("ner", {}).get("f1")} for m in members],
+        "seeds": [m["hyperparameters"]["seed"] for m in members],
+    }
+    metrics["train_seconds_total"] = round(sum(m["train_seconds_total"] for m in members), 1)
+    metrics.pop("decode_ablation", None)
+    metrics.pop("rust_test", None)
+    with open(os.path.join(args.out, "metrics.json"), "w", encoding="utf-8") as f:
+        json.dump(metrics, f, indent=1)
+        f.write("\n")
+
+
+DECODE_VARIANTS = (("argmax", 0.0), ("viterbi", 0.0), ("viterbi", 0.8))
+
+
 def rescore(args) -> None:
     """Scores of a trained model folder under both decoders (Python, float32) and through the Rust path
     (f32 and bf16, the shipped decoder); sets the folder's decoder; everything lands in metrics.json."""
@@ -306,6 +392,7 @@ def rescore(args) -> None:
     with open(os.path.join(args.out, "tagger.json"), encoding="utf-8") as f:
         spec = json.load(f)
     spec["decode"] = args.decode
+    spec["consistency"] = args.consistency
     with open(os.path.join(args.out, "tagger.json"), "w", encoding="utf-8") as f:
         json.dump(spec, f, indent=1)
         f.write("\n")
@@ -316,14 +403,20 @@ def rescore(args) -> None:
     for split in ("valid", "test"):
         docs = tc.read_conll(os.path.join(args.data, f"{split}.txt"))
         probs = tc.word_probs(model, piecer, docs, case)
-        for d in tc.DECODERS:
-            ablation.setdefault(d, {})[split] = tc.evaluate(docs, tc.decode_tags(probs, labels, docs, d))
-            log(None, f"{split} {d}: ner f1 {ablation[d][split]['ner']['f1']:.4f} "
-                      f"chunk f1 {ablation[d][split]['chunk']['f1']:.4f}")
+        for d, c in DECODE_VARIANTS:
+            name = f"{d}+consistency {c:g}" if c else d
+            ablation.setdefault(name, {})[split] = tc.evaluate(docs, tc.decode_tags(probs, labels, docs, d, c))
+            log(None, f"{split} {name}: ner f1 {ablation[name][split]['ner']['f1']:.4f} "
+                      f"chunk f1 {ablation[name][split]['chunk']['f1']:.4f}")
+        shipped = (args.decode, args.consistency)
+        if shipped not in DECODE_VARIANTS:
+            metrics[split] = tc.evaluate(docs, tc.decode_tags(probs, labels, docs, *shipped))
+        else:
+            name = f"{args.decode}+consistency {args.consistency:g}" if args.consistency else args.decode
+            metrics[split] = ablation[name][split]
     metrics["decode_ablation"] = ablation
-    for split in ("valid", "test"):
-        metrics[split] = ablation[args.decode][split]
     metrics["hyperparameters"]["decode"] = args.decode
+    metrics["hyperparameters"]["consistency"] = args.consistency
     if args.rust_bin:
         rust = {}
         for precision in ("f32", "bf16"):
@@ -348,6 +441,8 @@ def reproduce_flags(hp: dict) -> str:
         flags.append("--bf16")
     if hp.get("train_on_valid"):
         flags.append("--train-on-valid")
+    if "decode" in hp:
+        flags.append(f"--decode {hp['decode']} --consistency {hp.get('consistency', 0.0):g}")
     return " ".join(flags)
 
 
@@ -360,6 +455,12 @@ CASE_TEXT = {
                       "`type_vocab_size` is 3; the third type embedding started as a copy of the second.",
     "none": "All token type ids 0 (no case feature).",
 }
+
+CONSISTENCY_TEXT = (
+    "Before decoding, article-wide consistency (weight {w:g}, chosen on valid): for each word starting "
+    "upper-case that occurs more than once in the article (matched lower-cased), its NER type distribution "
+    "(O, and each type's B- plus I- probability) moves to (1 - {w:g}) x its own + {w:g} x the mean over those "
+    "occurrences; B- and I- of a type keep their ratio. Exact rule: `tagger_common.doc_consistency`.")
 
 DECODE_TEXT = {
     "argmax": "NER and chunk: argmax, then IOB2 repair per sentence (an `I-X` at the sentence start, after `O` or "
@@ -377,7 +478,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", default=os.path.join(ROOT, "data/external/conll2003"))
     ap.add_argument("--out", default=os.path.join(ROOT, "models/claimgraph-tagger"))
-    ap.add_argument("--epochs", type=int, default=5)
+    ap.add_argument("--epochs", type=int, default=10)
     ap.add_argument("--batch", type=int, default=8)
     ap.add_argument("--lr", type=float, default=2e-4)
     ap.add_argument("--weight-decay", type=float, default=0.01)
@@ -400,13 +501,23 @@ def main() -> int:
     ap.add_argument("--log", default=None)
     ap.add_argument("--decode", default="viterbi", choices=tc.DECODERS,
                     help="NER/chunk decoding the model ships with (valid scores, and so selection, use it)")
+    ap.add_argument("--consistency", type=float, default=0.8,
+                    help="article-wide NER consistency weight the model ships with (0: off; 0.8 chosen on valid)")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL.md from metrics.json")
     ap.add_argument("--rescore", action="store_true",
                     help="re-evaluate the model in --out (both decoders; Rust f32/bf16 with --rust-bin), "
                          "set its decode to --decode, update metrics.json and MODEL.md")
     ap.add_argument("--rust-bin", default=None, help="claimgraph binary for --rescore's Rust figures")
+    ap.add_argument("--soup", nargs="+", default=None, metavar="DIR",
+                    help="write to --out the uniform weight average of these trained model folders (same base, "
+                         "same labels), then score it on valid and test (float16 as shipped)")
     args = ap.parse_args()
     if args.card_only:
+        write_card(args.out)
+        return 0
+    if args.soup:
+        torch.set_num_threads(args.threads)
+        soup(args)
         write_card(args.out)
         return 0
     if args.rescore:
@@ -428,9 +539,9 @@ def main() -> int:
 
     paths = {s: os.path.join(args.data, f"{s}.txt") for s in ("train", "valid", "test")}
     docs = {s: tc.read_conll(p) for s, p in paths.items()}
-    labels = tc.build_labels(docs["train"])
     if args.train_on_valid:
         docs["train"] = docs["train"] + docs["valid"]
+    labels = tc.build_labels(docs["train"])
     label_ids = {h: {t: i for i, t in enumerate(v)} for h, v in labels.items()}
     for s in ("valid", "test"):  # labels unseen in training would have no output unit
         for h in tc.HEADS:
@@ -538,7 +649,7 @@ def main() -> int:
         if seen and (not stop or budget_end is None) and worth:
             t1 = time.time()
             valid = tc.evaluate(docs["valid"], tc.predict(model, piecer, labels, docs["valid"], case_feature,
-                                                          decode=args.decode))
+                                                          decode=args.decode, consistency=args.consistency))
             last_eval_s = time.time() - t1
             record.update({"valid_eval_seconds": round(last_eval_s, 1), "valid_ner_f1": valid["ner"]["f1"],
                            "valid_pos_accuracy": valid["pos"]["accuracy"], "valid_chunk_f1": valid["chunk"]["f1"]})
@@ -549,7 +660,7 @@ def main() -> int:
                 best = {"f1": valid["ner"]["f1"], "epoch": epoch, "valid": valid, "step": step,
                         "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
                 # Save as we go so that a deadline or a crash still leaves the best model in place.
-                save_model(model, labels, args.out, case_feature, args.decode)
+                save_model(model, labels, args.out, case_feature, args.decode, args.consistency)
                 log(fh, f"saved epoch {epoch} (step {step}) to {args.out}")
         else:
             log(fh, f"epoch {epoch} {'ended' if not stop else 'stopped'} after {seen} steps, {train_s:.0f}s")
@@ -568,38 +679,41 @@ def main() -> int:
     train_total_s = time.time() - t_start
     # The last weights compete with the best epoch-end checkpoint, scored as shipped (float16).
     if best["step"] != step:
-        save_model(model, labels, args.out, case_feature, args.decode)
+        save_model(model, labels, args.out, case_feature, args.decode, args.consistency)
         m16, l16, p16, c16 = tc.load_tagger(args.out)
-        final_valid = tc.evaluate(docs["valid"], tc.predict(m16, p16, l16, docs["valid"], c16, decode=args.decode))
+        final_valid = tc.evaluate(docs["valid"], tc.predict(m16, p16, l16, docs["valid"], c16, decode=args.decode,
+                                                               consistency=args.consistency))
         log(fh, f"final weights (step {step}): valid ner f1 {final_valid['ner']['f1']:.4f}")
         if final_valid["ner"]["f1"] >= best["f1"]:
             best = {"f1": final_valid["ner"]["f1"], "epoch": epoch, "valid": final_valid, "step": step,
                     "state": None, "fp16_valid": final_valid}
         else:
             model.load_state_dict(best["state"])
-            save_model(model, labels, args.out, case_feature, args.decode)
+            save_model(model, labels, args.out, case_feature, args.decode, args.consistency)
     else:
         model.load_state_dict(best["state"])
-        save_model(model, labels, args.out, case_feature, args.decode)
+        save_model(model, labels, args.out, case_feature, args.decode, args.consistency)
 
     # Report the float16 weights exactly as shipped.
     model16, labels16, piecer16, case16 = tc.load_tagger(args.out)
     valid16 = best.get("fp16_valid") or tc.evaluate(
-        docs["valid"], tc.predict(model16, piecer16, labels16, docs["valid"], case16, decode=args.decode))
+        docs["valid"], tc.predict(model16, piecer16, labels16, docs["valid"], case16, decode=args.decode,
+                                                       consistency=args.consistency))
     metrics = {"best_epoch": best["epoch"], "best_step": best["step"], "steps_total": step,
                "epochs": history, "train_seconds_total": round(train_total_s, 1),
                "weights": "float16 as saved, evaluated in float32", "valid": valid16}
     if not args.skip_test:
         t1 = time.time()
         metrics["test"] = tc.evaluate(docs["test"], tc.predict(model16, piecer16, labels16, docs["test"], case16,
-                                                               decode=args.decode))
+                                                               decode=args.decode, consistency=args.consistency))
         metrics["test_eval_seconds"] = round(time.time() - t1, 1)
     metrics["hyperparameters"] = {
         "epochs_planned": args.epochs, "epochs_run": len(history), "budget_end_utc": args.budget_end, "batch_windows": args.batch, "lr": args.lr,
         "weight_decay": args.weight_decay, "warmup_steps": warmup, "schedule": "linear warm-up then linear decay",
         "final_schedule_steps": planned["steps"] if budget_end is None else step, "grad_clip": 1.0, "dropout_heads": 0.1, "seed": args.seed,
         "threads": args.threads, "case_feature": case_feature, "max_pieces": tc.MAX_PIECES,
-        "bf16_autocast": args.bf16, "train_on_valid": args.train_on_valid, "decode": args.decode}
+        "bf16_autocast": args.bf16, "train_on_valid": args.train_on_valid, "decode": args.decode,
+        "consistency": args.consistency}
     metrics["data_sha256"] = {s: tc.sha256_file(p) for s, p in paths.items()}
     metrics["machine"] = {"cpu_threads": args.threads, "platform": platform.platform(),
                           "torch": torch.__version__, "python": platform.python_version()}

@@ -485,11 +485,27 @@ mod tagger {
         // The default precision (bf16 where the CPU has it) must stay within 0.3 F1 points of
         // the float32 figure on the card: the condition for shipping it as the default.
         assert!((f1 - shipped).abs() <= 0.003, "Rust NER F1 {f1} vs the card's {shipped}");
-        assert!(r["pos"]["accuracy"].as_f64().unwrap() > 0.90);
-        assert!(r["chunk"]["f1"].as_f64().unwrap() > 0.88);
+        // The goals for POS and chunks (met by the shipped model; NER: see MODEL.md).
+        assert!(r["pos"]["accuracy"].as_f64().unwrap() >= 0.93);
+        assert!(r["chunk"]["f1"].as_f64().unwrap() >= 0.90);
         for t in ["PER", "ORG", "LOC", "MISC"] {
             assert!(r["ner"]["per_type"][t]["f1"].as_f64().unwrap() > 0.7, "{t}");
         }
+    }
+
+    /// The model's decoding (Viterbi + article-wide consistency) beats plain argmax through the
+    /// Rust path: the reason it ships.
+    #[test]
+    fn shipped_decoding_beats_argmax() {
+        let Some(test) = conll_test_split() else { return };
+        let f1 = |extra: &[&str]| {
+            let mut args = vec!["eval", "conll", test.to_str().unwrap(), "--json", "--threads", "1"];
+            args.extend_from_slice(extra);
+            let r: serde_json::Value = serde_json::from_slice(&run_ok(&args).stdout).unwrap();
+            r["ner"]["f1"].as_f64().unwrap()
+        };
+        let (shipped, argmax) = (f1(&[]), f1(&["--decode", "argmax", "--consistency", "0"]));
+        assert!(shipped > argmax + 0.002, "shipped decoding {shipped} vs argmax {argmax}");
     }
 
     /// Rust and Python evaluate the same weights within 0.2 F1 points.

@@ -29,6 +29,10 @@ pub struct ConllArgs {
     /// sequence). Default: the model's `tagger.json`.
     #[arg(long, value_name = "argmax|viterbi")]
     pub decode: Option<crate::model::Decode>,
+    /// Weight of the article-wide NER type mean for repeated capitalized words, 0..1 (0: off).
+    /// Default: the model's `tagger.json`.
+    #[arg(long, value_name = "0..1")]
+    pub consistency: Option<f64>,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -44,6 +48,7 @@ fn conll_eval(args: ConllArgs) -> anyhow::Result<ExitCode> {
     let dir = args.model.model_dir();
     let mut config = args.model.tagger_config()?;
     config.decode = args.decode;
+    config.consistency = args.consistency;
     let mut tagger = Tagger::load(&dir, &config)
         .with_context(|| format!("loading the model in {}", dir.display()))?;
     let docs = conll::read_conll(&args.file)?;

@@ -81,7 +81,7 @@ impl ModelArgs {
             "bf16" => Precision::Bf16,
             _ => Precision::auto(device),
         };
-        Ok(TaggerConfig { batch_size: self.batch_size, device, precision, workers: self.threads(), decode: None })
+        Ok(TaggerConfig { batch_size: self.batch_size, device, precision, workers: self.threads(), decode: None, consistency: None })
     }
 
     pub fn model_dir(&self) -> PathBuf {
