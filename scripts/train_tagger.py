@@ -501,8 +501,8 @@ def main() -> int:
     ap.add_argument("--log", default=None)
     ap.add_argument("--decode", default="viterbi", choices=tc.DECODERS,
                     help="NER/chunk decoding the model ships with (valid scores, and so selection, use it)")
-    ap.add_argument("--consistency", type=float, default=0.8,
-                    help="article-wide NER consistency weight the model ships with (0: off; 0.8 chosen on valid)")
+    ap.add_argument("--consistency", type=float, default=0.0,
+                    help="article-wide NER consistency weight the model ships with (0: off, the default; see MODEL.md)")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL.md from metrics.json")
     ap.add_argument("--rescore", action="store_true",
                     help="re-evaluate the model in --out (both decoders; Rust f32/bf16 with --rust-bin), "
