@@ -361,11 +361,13 @@ impl Tagger {
 
         let batches: Vec<&[(usize, usize)]> = jobs.chunks(self.batch_size).collect();
         let (cls, sep, engines) = (self.cls, self.sep, &self.engines);
+        // Sequence decoding and the consistency step need each word's probabilities; argmax alone does not.
+        let keep_probs = self.spec.decode == Decode::Viterbi || self.spec.consistency > 0.0;
         // Batches run in parallel, each on whichever engine is free; results are placed by
         // (document, word), so they do not depend on which engine ran what, or when.
         let outputs: Vec<Vec<(usize, usize, WordOut)>> = batches
             .par_iter()
-            .map(|batch| run_batch(engines, &prepared, batch, cls, sep))
+            .map(|batch| run_batch(engines, &prepared, batch, cls, sep, keep_probs))
             .collect::<Result<_, _>>()?;
         for batch in &batches {
             let len = |&(d, w): &(usize, usize)| prepared[d].windows[w].pieces.len() as u64 + 2;
@@ -430,7 +432,8 @@ impl Tagger {
     }
 }
 
-/// One word's argmax labels, with the NER and chunk probabilities sequence decoding needs.
+/// One word's argmax labels, with the NER and chunk probabilities sequence decoding needs
+/// (empty when the model decodes by argmax alone).
 struct WordOut {
     labels: WordLabels,
     ner: Vec<f32>,
@@ -445,6 +448,7 @@ fn run_batch(
     batch: &[(usize, usize)],
     cls: i64,
     sep: i64,
+    keep_probs: bool,
 ) -> Result<Vec<(usize, usize, WordOut)>, ModelError> {
     let cols = 2 + batch.iter().map(|&(d, w)| prepared[d].windows[w].pieces.len()).max().unwrap_or(0);
     let mut pb = PieceBatch {
@@ -499,8 +503,8 @@ fn run_batch(
                 word,
                 WordOut {
                     labels: WordLabels { ner, ner_p, pos, pos_p, chunk, chunk_p },
-                    ner: ner_probs.to_vec(),
-                    chunk: chunk_probs.to_vec(),
+                    ner: if keep_probs { ner_probs.to_vec() } else { Vec::new() },
+                    chunk: if keep_probs { chunk_probs.to_vec() } else { Vec::new() },
                 },
             ));
         }
