@@ -1,13 +1,43 @@
-//! Bakes the libtorch library folder into the binary's rpath, so `target/release/claimgraph`
-//! starts from a fresh shell with no `LD_LIBRARY_PATH`.
+//! Build-time paths baked into the binary, so `target/release/claimgraph` starts from a fresh
+//! shell with nothing exported.
 //!
-//! torch-sys (a direct dependency for this reason) exports `DEP_TCH_LIBTORCH_LIB`. We resolve
-//! it to the real folder: the PyPI wheel's own RPATH (`$ORIGIN/../../nvidia/...`) is resolved
-//! against the path a library was found under, so a symlinked view would lose libcudart.
+//! - libtorch: torch-sys (a direct dependency for this reason) exports `DEP_TCH_LIBTORCH_LIB`. We
+//!   resolve it to the real folder and set an rpath: the PyPI wheel's own RPATH
+//!   (`$ORIGIN/../../nvidia/...`) is resolved against the path a library was found under, so a
+//!   symlinked view would lose libcudart.
+//! - ONNX Runtime: opened at run time (`ort`'s `load-dynamic`), so nothing is linked; we record
+//!   where the PyPI `onnxruntime` wheel in the project's `.venv` (or `$VIRTUAL_ENV`) keeps
+//!   `libonnxruntime.so`, as `CLAIMGRAPH_ORT_DYLIB`. `$ORT_DYLIB_PATH` overrides it at run time.
+use std::path::{Path, PathBuf};
+
 fn main() {
     println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
     if let Ok(lib) = std::env::var("DEP_TCH_LIBTORCH_LIB") {
         let real = std::fs::canonicalize(&lib).unwrap_or_else(|_| lib.into());
         println!("cargo:rustc-link-arg=-Wl,-rpath,{}", real.display());
     }
+
+    println!("cargo:rerun-if-env-changed=VIRTUAL_ENV");
+    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
+    let venvs = std::env::var_os("VIRTUAL_ENV").map(PathBuf::from).into_iter().chain([manifest.join(".venv")]);
+    if let Some(lib) = venvs.filter_map(|v| find_onnxruntime(&v)).next() {
+        println!("cargo:rerun-if-changed={}", lib.display());
+        println!("cargo:rustc-env=CLAIMGRAPH_ORT_DYLIB={}", lib.display());
+    }
+}
+
+/// `<venv>/lib/python3.*/site-packages/onnxruntime/capi/libonnxruntime.so.<version>`.
+fn find_onnxruntime(venv: &Path) -> Option<PathBuf> {
+    let mut found: Vec<PathBuf> = std::fs::read_dir(venv.join("lib"))
+        .ok()?
+        .flatten()
+        .map(|py| py.path().join("site-packages/onnxruntime/capi"))
+        .filter_map(|capi| std::fs::read_dir(capi).ok())
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("libonnxruntime.so")))
+        .collect();
+    found.sort();
+    found.pop().and_then(|p| std::fs::canonicalize(p).ok())
 }

@@ -46,6 +46,8 @@ def main():
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batches", default="8,16,32")
+    ap.add_argument("--precisions", default="f32,bf16,int8",
+                    help="claimgraph precisions to run (int8 = the ONNX Runtime engine)")
     args = ap.parse_args()
 
     os.makedirs(os.path.join(ROOT, "bench/results"), exist_ok=True)
@@ -56,7 +58,7 @@ def main():
     words = sum(len(json.loads(l)["text"].split()) for l in lines)
 
     rows, results = [], {"articles": args.n, "words": words, "threads": args.threads, "claimgraph": []}
-    for precision in ("f32", "bf16"):
+    for precision in args.precisions.split(","):
         for bs in [int(b) for b in args.batches.split(",")]:
             wall, m = run_claimgraph(inp, args.threads, bs, precision)
             tag = m["timings"]["tag"]
@@ -75,7 +77,7 @@ def main():
         max_len = json.load(f)["max_pieces"]
     py = subprocess.run([os.path.join(ROOT, ".venv/bin/python"), os.path.join(ROOT, "scripts/bench_python_tagger.py"),
                          MODEL, inp, "--threads", str(args.threads), "--n", str(args.n), "--batch-sizes", "1,8,16,32",
-                         "--max-len", str(max_len), "--stride", str(max_len // 2)],
+                         "--max-len", str(max_len), "--stride", str(max_len // 2), "--bf16"],
                         check=True, capture_output=True, text=True)
     pyr = json.loads(py.stdout)
     results["python"] = pyr
@@ -93,6 +95,10 @@ def main():
               f"{r['words_per_s_run'] / best_py:.2f}x | {r['gflops_achieved']} | {r['gflops_achieved'] / roof:.0%} |")
     for bs, r in pyr["batch"].items():
         print(f"| transformers pipeline | f32 | {bs} | {r['words_per_s']:.0f} | - | {r['words_per_s'] / best_py:.2f}x | - | - |")
+    if pyr.get("bf16_at_best_batch"):
+        r = pyr["bf16_at_best_batch"]
+        print(f"| transformers pipeline | bf16 | {r['batch_size']} | {r['words_per_s']:.0f} | - | "
+              f"{r['words_per_s'] / best_py:.2f}x | - | - |")
     print(f"\nlibtorch float32 matmul at {args.threads} threads (GFLOP/s): " + ", ".join(f"{k}: {v}" for k, v in mm.items()))
     print(f"roofline used: {roof} GFLOP/s (best of the model's own layer shapes)")
 

@@ -86,6 +86,7 @@ fn conll_eval(args: ConllArgs) -> anyhow::Result<ExitCode> {
         chunk: ChunkReport { f1: c.f1, precision: c.precision, recall: c.recall },
         words: n_words,
         documents: docs.len(),
+        engine: tagger.engine().to_string(),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -96,7 +97,14 @@ fn conll_eval(args: ConllArgs) -> anyhow::Result<ExitCode> {
         }
         println!("POS      accuracy {:.2}", 100.0 * report.pos.accuracy);
         println!("chunks   F1 {:.2}", 100.0 * c.f1);
-        println!("{} words in {} articles, {:.1} s ({:.0} words/s)", n_words, docs.len(), seconds, n_words as f64 / seconds);
+        println!(
+            "{} words in {} articles, {:.1} s ({:.0} words/s, {})",
+            n_words,
+            docs.len(),
+            seconds,
+            n_words as f64 / seconds,
+            tagger.engine()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -139,6 +139,8 @@ pub struct EvalReport {
     pub chunk: ChunkReport,
     pub words: usize,
     pub documents: usize,
+    /// The engine and precision that produced the labels (`Tagger::engine`).
+    pub engine: String,
 }
 
 /// Sequence-level accumulator for spans of gold and predicted tags.

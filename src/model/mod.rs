@@ -4,15 +4,15 @@
 
 pub mod conll;
 pub mod engine;
+pub mod onnx_engine;
 pub mod tagger;
 pub mod tch_engine;
 pub mod windows;
 
 use std::path::PathBuf;
 
-pub use engine::{Engine, HeadProbs, PieceBatch};
+pub use engine::{Engine, HeadProbs, PieceBatch, Precision};
 pub use tagger::{CaseFeature, Decode, Labels, TagStats, Tagger, TaggerConfig, WordLabels};
-pub use tch_engine::Precision;
 
 /// Errors while loading or running a model.
 #[derive(Debug, thiserror::Error)]

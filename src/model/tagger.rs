@@ -8,7 +8,8 @@
 //! 3. A document's words are cut into overlapping windows ([`windows`](super::windows)).
 //! 4. Windows of all documents in the call are sorted by length and batched, so padding stays
 //!    small; batches never exceed `batch_size` rows (rust-bert's own `predict` mixes up inputs
-//!    past its batch size; we do not use it).
+//!    past its batch size; we do not use it). An engine whose rows are not independent (int8:
+//!    [`Engine::rows_independent`]) gets one window per run, so labels never depend on batch-mates.
 //! 5. Each word takes the probabilities of each head at its first piece, in the window where
 //!    it is most central. Part of speech is the argmax; NER and chunk are either the argmax
 //!    repaired to valid IOB2, or the most probable valid IOB2 sequence ([`Decode`]).
@@ -22,8 +23,9 @@ use sha2::{Digest, Sha256};
 use tokenizers::Tokenizer;
 
 use crate::doc::{Document, Tags};
-use crate::model::engine::{Engine, PieceBatch};
-use crate::model::tch_engine::{Precision, TchEngine};
+use crate::model::engine::{Engine, PieceBatch, Precision};
+use crate::model::onnx_engine::{self, OnnxEngine};
+use crate::model::tch_engine::TchEngine;
 use crate::model::windows::{self, Window};
 use crate::model::ModelError;
 
@@ -171,6 +173,7 @@ pub struct Tagger {
     sep: i64,
     unk: u32,
     fingerprint: String,
+    engine: String,
     dir: PathBuf,
     /// What the encoder has run so far: for throughput and roofline reports.
     pub stats: TagStats,
@@ -260,16 +263,34 @@ impl Tagger {
         let heads = [("ner", labels.ner.len()), ("pos", labels.pos.len()), ("chunk", labels.chunk.len())];
         let workers = if cfg.device.is_cuda() { 1 } else { cfg.workers.max(1) };
         let mut engines: Vec<Mutex<Box<dyn Engine>>> = Vec::with_capacity(workers);
-        for _ in 0..workers {
-            let e = TchEngine::load(dir, &heads, cfg.device, cfg.precision)?;
-            engines.push(Mutex::new(Box::new(e)));
+        if cfg.precision == Precision::Int8 {
+            if cfg.device.is_cuda() {
+                return Err(ModelError::Format {
+                    path: dir.to_path_buf(),
+                    reason: "int8 runs on the CPU (ONNX Runtime); use bf16 or f32 on CUDA".into(),
+                });
+            }
+            if let Some(reason) = onnx_engine::unavailable_reason(dir) {
+                return Err(ModelError::Format { path: dir.to_path_buf(), reason: format!("int8: {reason}") });
+            }
         }
-        let describe = engines[0].lock().map(|e| e.describe()).unwrap_or_default();
+        for _ in 0..workers {
+            let e: Box<dyn Engine> = match cfg.precision {
+                Precision::Int8 => Box::new(OnnxEngine::load(dir, &heads)?),
+                p => Box::new(TchEngine::load(dir, &heads, cfg.device, p)?),
+            };
+            engines.push(Mutex::new(e));
+        }
+        let (describe, rows_independent) =
+            engines[0].lock().map(|e| (e.describe(), e.rows_independent())).unwrap_or_default();
 
         // Fingerprint: everything in the folder that changes outputs, plus the precision.
         let mut h = Sha256::new();
         for name in ["model.safetensors", "config.json", "tokenizer.json"] {
             h.update(read(&dir.join(name))?);
+        }
+        if cfg.precision == Precision::Int8 {
+            h.update(read(&dir.join(onnx_engine::ONNX_INT8_FILE))?);
         }
         h.update(&labels_bytes);
         h.update(&spec_bytes);
@@ -283,11 +304,14 @@ impl Tagger {
             labels,
             spec,
             case,
-            batch_size: cfg.batch_size.max(1),
+            // A window's labels must not depend on its batch-mates (NOTES.md: rust-bert's
+            // `predict` bug; dynamic int8 scales a batch together), so such engines get one.
+            batch_size: if rows_independent { cfg.batch_size.max(1) } else { 1 },
             cls,
             sep,
             unk,
             fingerprint,
+            engine: describe,
             dir: dir.to_path_buf(),
             stats: TagStats::default(),
         })
@@ -296,6 +320,11 @@ impl Tagger {
     /// Identifies the weights, vocabulary, label sets and precision.
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
+    }
+
+    /// The engine and precision the encoder runs on: `tch:F32`, `tch:Bf16` or `onnx:int8`.
+    pub fn engine(&self) -> &str {
+        &self.engine
     }
 
     pub fn model_dir(&self) -> &Path {

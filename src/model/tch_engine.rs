@@ -5,47 +5,8 @@ use std::path::Path;
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use tch::{nn, Device, Kind, Tensor};
 
-use crate::model::engine::{Engine, HeadProbs, PieceBatch};
+use crate::model::engine::{Engine, HeadProbs, PieceBatch, Precision};
 use crate::model::ModelError;
-
-/// Numeric precision the weights are run in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Precision {
-    F32,
-    Bf16,
-}
-
-impl Precision {
-    /// bf16 where the hardware computes it natively (CUDA, or a CPU with AVX512-BF16 or AMX):
-    /// on the shipped tagger it moves NER F1 on CoNLL-2003 test by 0.01 and runs about twice as
-    /// fast on such a CPU. Elsewhere bf16 is emulated and slower, so f32.
-    pub fn auto(device: tch::Device) -> Precision {
-        if device.is_cuda() || cpu_has_bf16() {
-            Precision::Bf16
-        } else {
-            Precision::F32
-        }
-    }
-}
-
-fn cpu_has_bf16() -> bool {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .map(|s| s.lines().filter(|l| l.starts_with("flags")).any(|l| {
-            l.split_whitespace().any(|f| f == "avx512_bf16" || f == "amx_bf16")
-        }))
-        .unwrap_or(false)
-}
-
-impl std::str::FromStr for Precision {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "f32" | "float32" => Ok(Precision::F32),
-            "bf16" | "bfloat16" => Ok(Precision::Bf16),
-            other => Err(format!("unknown precision '{other}' (expected f32 or bf16)")),
-        }
-    }
-}
 
 pub struct TchEngine {
     // Kept alive: the modules below hold views of its variables.
@@ -65,6 +26,12 @@ impl TchEngine {
         device: Device,
         precision: Precision,
     ) -> Result<Self, ModelError> {
+        if precision == Precision::Int8 {
+            return Err(ModelError::Format {
+                path: dir.to_path_buf(),
+                reason: "int8 runs on the ONNX engine, not libtorch".into(),
+            });
+        }
         let config_path = dir.join("config.json");
         let config_text = std::fs::read_to_string(&config_path)
             .map_err(|e| ModelError::Io { path: config_path.clone(), source: e })?;
@@ -86,6 +53,7 @@ impl TchEngine {
         match precision {
             Precision::F32 => vs.float(),
             Precision::Bf16 => vs.bfloat16(),
+            Precision::Int8 => unreachable!("rejected above"),
         }
         Ok(TchEngine { _vs: vs, bert, heads, device, precision })
     }

@@ -63,6 +63,8 @@ pub struct Manifest {
 pub struct ModelInfo {
     pub path: String,
     pub fingerprint: String,
+    /// Engine and precision: `tch:F32`, `tch:Bf16` (libtorch) or `onnx:int8` (ONNX Runtime).
+    pub engine: String,
     /// Encoder work: windows, word pieces and padded positions run.
     pub work: crate::model::TagStats,
 }
@@ -97,6 +99,7 @@ impl Manifest {
             model: ModelInfo {
                 path: tagger.model_dir().display().to_string(),
                 fingerprint: tagger.fingerprint().to_string(),
+                engine: tagger.engine().to_string(),
                 work: tagger.stats,
             },
             stages: stages
