@@ -342,7 +342,7 @@ def write_card(out_dir: str) -> None:
             + " ".join(f"/tmp/tagger-seed{sd}" for sd in m["soup"]["seeds"]) + "   # writes models/claimgraph-tagger/"]
          if "soup" in m else
          [".venv/bin/python scripts/train_tagger.py " + reproduce_flags(hp) + "   # writes models/claimgraph-tagger/"]) + [
-        ".venv/bin/python scripts/train_tagger.py --rescore --rust-bin target/release/claimgraph   # decoding + Rust rows",
+        ".venv/bin/python scripts/train_tagger.py --rescore --rust-bin target/release/claimgraph   # decoding + Rust rows (exports model.int8.onnx)",
         ".venv/bin/python scripts/eval_tagger.py models/claimgraph-tagger data/external/conll2003/test.txt",
         "```",
         "",
