@@ -30,6 +30,8 @@ def main() -> int:
                     help="NER/chunk decoding (default: the model's tagger.json)")
     ap.add_argument("--consistency", type=float, default=None,
                     help="article-wide NER consistency weight, 0..1 (default: the model's tagger.json)")
+    ap.add_argument("--transition-weight", type=float, default=None,
+                    help="weight of the NER label-bigram log probabilities in Viterbi (default: tagger.json)")
     args = ap.parse_args()
 
     import torch
@@ -43,10 +45,14 @@ def main() -> int:
         return 2
     t0 = time.time()
     spec = tc.tagger_spec(args.model_dir)
-    decode = args.decode or spec.get("decode", "argmax")
-    consistency = spec.get("consistency", 0.0) if args.consistency is None else args.consistency
-    pred = tc.predict(model, piecer, labels, docs, case_feature, batch_size=args.batch, decode=decode,
-                      consistency=consistency)
+    decoding = tc.spec_decoding(spec)
+    if args.decode:
+        decoding["decode"] = args.decode
+    if args.consistency is not None:
+        decoding["consistency"] = args.consistency
+    if args.transition_weight is not None:
+        decoding["transition_weight"] = args.transition_weight
+    pred = tc.predict(model, piecer, labels, docs, case_feature, batch_size=args.batch, **decoding)
     seconds = time.time() - t0
     scores = tc.evaluate(docs, pred)
     if args.json:

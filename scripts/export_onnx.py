@@ -128,7 +128,7 @@ def main() -> int:
         spec = tc.tagger_spec(args.model_dir)
         docs = tc.read_conll(args.check)
         pred = tc.predict(OnnxTagger(dest), piecer, labels, docs, case_feature, batch_size=1,
-                          decode=spec.get("decode", "argmax"), consistency=spec.get("consistency", 0.0))
+                          **tc.spec_decoding(spec))
         s = tc.evaluate(docs, pred)
         print(f"int8 on {args.check}: NER F1 {100 * s['ner']['f1']:.2f}  POS {100 * s['pos']['accuracy']:.2f}  "
               f"chunk F1 {100 * s['chunk']['f1']:.2f}")

@@ -23,7 +23,9 @@ out precisely:
 * Each head gives probabilities at the word's first piece. POS takes the argmax. NER first gets the
   article-wide consistency step (``doc_consistency``, weight ``tagger.json`` ``consistency``). NER and
   chunk then take either the argmax (``decode: argmax``) or the most probable valid IOB2 sequence of the
-  article (``decode: viterbi``), and are repaired per sentence (an ``I-X`` at the sentence start, after
+  article (``decode: viterbi``; for NER, each step's score adds ``transition_weight`` times the log
+  probability of the label bigram in the training data, ``tagger.json`` ``ner_transitions``), and are
+  repaired per sentence (an ``I-X`` at the sentence start, after
   ``O`` or after a different type becomes ``B-X``). Entity spans never cross a sentence boundary.
 * Metrics follow conlleval: a span starts at ``B-X``, or at ``I-X`` after ``O``/another type/sentence
   start; it is correct when start, end and type all match the gold span.
@@ -372,12 +374,26 @@ def repair_bio(tags: Sequence[str], sentence: Sequence[int]) -> List[str]:
     return out
 
 
-def viterbi_iob2(probs: Sequence[Sequence[float]], labels: Sequence[str]) -> List[int]:
+def transition_log_probs(docs: Sequence[Document], labels: Sequence[str]) -> List[List[float]]:
+    """log P(next label | label) over consecutive words of the same article (sentence ends included, as
+    the tagger decodes whole articles), add-one smoothed. Row = previous label, column = next."""
+    idx = {l: i for i, l in enumerate(labels)}
+    n = len(labels)
+    counts = [[1.0] * n for _ in range(n)]
+    for d in docs:
+        for a, b in zip(d.ner, d.ner[1:]):
+            counts[idx[a]][idx[b]] += 1
+    return [[round(math.log(c / sum(row)), 6) for c in row] for row in counts]
+
+
+def viterbi_iob2(probs: Sequence[Sequence[float]], labels: Sequence[str],
+                 transitions: Optional[Sequence[Sequence[float]]] = None, weight: float = 0.0) -> List[int]:
     """The most probable label sequence that is valid IOB2 (an ``I-X`` only after ``B-X`` or ``I-X``).
 
-    Scores are the sum of the log-probabilities of the chosen labels; there are no learned transition
-    scores, only the constraint. Ties go to the lower label index. Runs over a whole document (as the
-    Rust tagger does); conlleval still cuts spans at sentence boundaries.
+    Scores are the sum of the log-probabilities of the chosen labels, plus ``weight`` times
+    ``transitions[prev][next]`` (log bigram probabilities of the training labels) at each step when
+    given. Ties go to the lower label index. Runs over a whole document (as the Rust tagger does);
+    conlleval still cuts spans at sentence boundaries.
     """
     n = len(labels)
     inside = [l[2:] if l.startswith("I-") else None for l in labels]
@@ -387,6 +403,7 @@ def viterbi_iob2(probs: Sequence[Sequence[float]], labels: Sequence[str]) -> Lis
     if not probs:
         return []
     lp = [[math.log(max(p, 1e-30)) for p in row] for row in probs]
+    use_t = transitions is not None and weight != 0.0
     score = [lp[0][i] if inside[i] is None else neg for i in range(n)]
     back: List[List[int]] = []
     for t in range(1, len(lp)):
@@ -395,8 +412,9 @@ def viterbi_iob2(probs: Sequence[Sequence[float]], labels: Sequence[str]) -> Lis
         for i in range(n):
             best_j, best = -1, neg
             for j in allowed_prev[i]:
-                if score[j] > best:
-                    best_j, best = j, score[j]
+                s = score[j] + weight * transitions[j][i] if use_t else score[j]
+                if s > best:
+                    best_j, best = j, s
             if best_j >= 0:
                 new_score[i] = best + lp[t][i]
                 bp[i] = best_j
@@ -489,11 +507,13 @@ def word_probs(model, piecer: WordPiecer, docs: Sequence[Document], case_feature
 
 def decode_tags(probs: Sequence[Dict[str, List[List[float]]]], labels: Dict[str, List[str]],
                 docs: Sequence[Document], decode: str = "argmax",
-                consistency: float = 0.0) -> List[Dict[str, List[str]]]:
+                consistency: float = 0.0, transitions: Optional[Sequence[Sequence[float]]] = None,
+                transition_weight: float = 0.0) -> List[Dict[str, List[str]]]:
     """Tags from word probabilities.
 
     ``decode="argmax"``: each word's most probable label, then IOB2 repair per sentence.
-    ``decode="viterbi"``: NER and chunk take the most probable valid IOB2 sequence per document.
+    ``decode="viterbi"``: NER and chunk take the most probable valid IOB2 sequence per document; NER
+    adds ``transition_weight`` x the training data's label-bigram log probabilities when given.
     """
     if decode not in DECODERS:
         raise ValueError(f"unknown decode {decode!r}")
@@ -504,7 +524,8 @@ def decode_tags(probs: Sequence[Dict[str, List[List[float]]]], labels: Dict[str,
         tags: Dict[str, List[str]] = {}
         for h in HEADS:
             if decode == "viterbi" and h in ("ner", "chunk"):
-                tags[h] = [labels[h][k] for k in viterbi_iob2(rows[h], labels[h])]
+                t, w = (transitions, transition_weight) if h == "ner" else (None, 0.0)
+                tags[h] = [labels[h][k] for k in viterbi_iob2(rows[h], labels[h], t, w)]
             else:
                 # The first maximum, like torch.argmax on CPU and the Rust argmax.
                 tags[h] = [labels[h][max(range(len(row)), key=lambda k: (row[k], -k))] for row in rows[h]]
@@ -516,10 +537,17 @@ def decode_tags(probs: Sequence[Dict[str, List[List[float]]]], labels: Dict[str,
 
 def predict(model, piecer: WordPiecer, labels: Dict[str, List[str]], docs: Sequence[Document],
             case_feature: str = CASE_FEATURE, batch_size: int = 32, decode: str = "argmax",
-            consistency: float = 0.0) -> List[Dict[str, List[str]]]:
+            consistency: float = 0.0, transitions: Optional[Sequence[Sequence[float]]] = None,
+            transition_weight: float = 0.0) -> List[Dict[str, List[str]]]:
     """Tag every word of every document with overlapping windows; returns tags per head."""
     probs = word_probs(model, piecer, docs, case_feature, batch_size)
-    return decode_tags(probs, labels, docs, decode, consistency)
+    return decode_tags(probs, labels, docs, decode, consistency, transitions, transition_weight)
+
+
+def spec_decoding(spec: dict) -> dict:
+    """The decoding options of a model's tagger.json, as keyword arguments of ``predict``/``decode_tags``."""
+    return {"decode": spec.get("decode", "argmax"), "consistency": spec.get("consistency", 0.0),
+            "transitions": spec.get("ner_transitions"), "transition_weight": spec.get("transition_weight", 0.0)}
 
 
 # -------------------------------------------------------------------------------------------- metrics
@@ -637,6 +665,13 @@ def _self_test() -> None:
                          [0.90, 0.02, 0.02, 0.03, 0.03]], names) == [1, 3, 0]
     assert viterbi_iob2([[0.1, 0.1, 0.2, 0.0, 0.6]], names) == [2]
     assert viterbi_iob2([[0.1, 0.1, 0.7, 0.05, 0.05], [0.1, 0.1, 0.1, 0.1, 0.6]], names) == [2, 4]
+    # Transitions: a weak B-ORG after O loses to O when O -> B-ORG is rare; without weight it wins.
+    doc = Document(words=list("abcdef"), ner=["O", "O", "O", "O", "B-ORG", "I-ORG"], sentence=[0] * 6)
+    tr = transition_log_probs([doc], names)
+    assert abs(math.exp(tr[0][0]) - 4 / 9) < 1e-6 and abs(math.exp(tr[0][1]) - 2 / 9) < 1e-6
+    amb = [[0.9, 0.02, 0.04, 0.02, 0.02], [0.45, 0.5, 0.01, 0.02, 0.02]]
+    assert viterbi_iob2(amb, names, tr, 0.0) == [0, 1]
+    assert viterbi_iob2(amb, names, tr, 1.0) == [0, 0]
     # Consistency: "Karimi" twice, once leaning PER and once ORG, both move towards the mean; "the" is
     # lower-case and untouched; B/I ratios inside a type are kept.
     nl = ["O", "B-ORG", "B-PER", "I-ORG", "I-PER"]

@@ -81,7 +81,7 @@ def label_tensor(batch, docs, label_ids, head: str, width: int):
 
 
 def save_model(model, labels, out_dir: str, case_feature: str, decode: str = "viterbi",
-               consistency: float = 0.8) -> None:
+               consistency: float = 0.8, transitions=None, transition_weight: float = 0.0) -> None:
     from safetensors.torch import save_file
 
     os.makedirs(out_dir, exist_ok=True)
@@ -105,7 +105,8 @@ def save_model(model, labels, out_dir: str, case_feature: str, decode: str = "vi
         json.dump({"max_pieces": tc.MAX_PIECES, "max_pieces_per_word": tc.MAX_PIECES_PER_WORD,
                    "case_feature": case_feature,
                    "stride_fraction": tc.STRIDE_FRACTION, "decode": decode,
-                   "consistency": consistency}, f, indent=1)
+                   "consistency": consistency, "transition_weight": transition_weight,
+                   "ner_transitions": transitions}, f, indent=1)
         f.write("\n")
 
 
@@ -174,7 +175,8 @@ def write_card(out_dir: str) -> None:
         "  the earlier window). Exact rules: `scripts/tagger_common.py` (module doc).",
         "- Heads `ner`, `pos`, `chunk` (384 -> n) on the last hidden state, read at each word's first piece.",
         "  POS: argmax. " + DECODE_TEXT[hp.get("decode", "argmax")]
-        + (" " + CONSISTENCY_TEXT.format(w=hp["consistency"]) if hp.get("consistency") else ""),
+        + (" " + CONSISTENCY_TEXT.format(w=hp["consistency"]) if hp.get("consistency") else "")
+        + (" " + TRANSITION_TEXT.format(w=hp["transition_weight"]) if hp.get("transition_weight") else ""),
         "- Tensor names: Hugging Face `BertModel` names prefixed `bert.` (no pooler), plus `ner.*`, `pos.*`,",
         "  `chunk.*`. Label order: `labels.json` (sorted, `O` first for ner and chunk).",
         f"- Labels: ner {len(labels['ner'])}, pos {len(labels['pos'])}, chunk {len(labels['chunk'])}.",
@@ -324,12 +326,21 @@ def write_card(out_dir: str) -> None:
         lines += ["## Decoding", "",
                   "Same weights, Python path, float32; `viterbi` = the most probable valid IOB2 sequence, `argmax` = each",
                   "word's most probable label, then IOB2 repair; `+consistency w` = the article-wide consistency step",
-                  "above. `claimgraph eval conll --decode argmax|viterbi --consistency W` gives the same comparison",
+                  "above; `+transitions w` = the label-bigram prior above. `claimgraph eval conll --decode argmax|viterbi",
+                  "--consistency W --transition-weight W` gives the same comparison",
                   "through Rust. Decoding and its weight were chosen on valid; test was scored once per variant.", "",
                   "| decode | valid NER F1 | valid chunk F1 | test NER F1 | test chunk F1 |", "|---|---|---|---|---|"]
         for d, r in m["decode_ablation"].items():
             lines.append(f"| {d} | {_pct(r['valid']['ner']['f1'])} | {_pct(r['valid']['chunk']['f1'])} | "
                          f"{_pct(r['test']['ner']['f1'])} | {_pct(r['test']['chunk']['f1'])} |")
+        lines.append("")
+    if "transition_selection" in m:
+        ts = m["transition_selection"]
+        cols = [k for k in ts["rows"][0] if k != "weight"]
+        lines += ["### Choosing the label-bigram weight (valid NER F1)", "", ts["note"], "",
+                  "| weight | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+        for r in ts["rows"]:
+            lines.append(f"| {r['weight']:g} | " + " | ".join(f"{r[c]:.2f}" for c in cols) + " |")
         lines.append("")
     lines += [
         "## Reproduce",
@@ -410,7 +421,16 @@ def soup(args) -> None:
         f.write("\n")
 
 
-DECODE_VARIANTS = (("argmax", 0.0), ("viterbi", 0.0), ("viterbi", 0.8))
+DECODE_VARIANTS = (("argmax", 0.0, 0.0), ("viterbi", 0.0, 0.0), ("viterbi", 0.8, 0.0), ("viterbi", 0.0, 0.7))
+
+
+def variant_name(decode: str, consistency: float, weight: float) -> str:
+    name = decode
+    if consistency:
+        name += f"+consistency {consistency:g}"
+    if weight:
+        name += f"+transitions {weight:g}"
+    return name
 
 
 def rescore(args) -> None:
@@ -421,8 +441,17 @@ def rescore(args) -> None:
 
     with open(os.path.join(args.out, "tagger.json"), encoding="utf-8") as f:
         spec = json.load(f)
+    with open(os.path.join(args.out, "metrics.json"), encoding="utf-8") as f:
+        trained_on_valid = json.load(f)["hyperparameters"].get("train_on_valid", False)
+    _, labels0, _, _ = tc.load_tagger(args.out)
+    seen = tc.read_conll(os.path.join(args.data, "train.txt"))
+    if trained_on_valid:
+        seen += tc.read_conll(os.path.join(args.data, "valid.txt"))
+    transitions = tc.transition_log_probs(seen, labels0["ner"])
     spec["decode"] = args.decode
     spec["consistency"] = args.consistency
+    spec["transition_weight"] = args.transition_weight
+    spec["ner_transitions"] = transitions
     with open(os.path.join(args.out, "tagger.json"), "w", encoding="utf-8") as f:
         json.dump(spec, f, indent=1)
         f.write("\n")
@@ -433,20 +462,22 @@ def rescore(args) -> None:
     for split in ("valid", "test"):
         docs = tc.read_conll(os.path.join(args.data, f"{split}.txt"))
         probs = tc.word_probs(model, piecer, docs, case)
-        for d, c in DECODE_VARIANTS:
-            name = f"{d}+consistency {c:g}" if c else d
-            ablation.setdefault(name, {})[split] = tc.evaluate(docs, tc.decode_tags(probs, labels, docs, d, c))
+        for d, c, w in DECODE_VARIANTS:
+            name = variant_name(d, c, w)
+            ablation.setdefault(name, {})[split] = tc.evaluate(
+                docs, tc.decode_tags(probs, labels, docs, d, c, transitions, w))
             log(None, f"{split} {name}: ner f1 {ablation[name][split]['ner']['f1']:.4f} "
                       f"chunk f1 {ablation[name][split]['chunk']['f1']:.4f}")
-        shipped = (args.decode, args.consistency)
+        shipped = (args.decode, args.consistency, args.transition_weight)
         if shipped not in DECODE_VARIANTS:
-            metrics[split] = tc.evaluate(docs, tc.decode_tags(probs, labels, docs, *shipped))
+            metrics[split] = tc.evaluate(docs, tc.decode_tags(probs, labels, docs, args.decode, args.consistency,
+                                                              transitions, args.transition_weight))
         else:
-            name = f"{args.decode}+consistency {args.consistency:g}" if args.consistency else args.decode
-            metrics[split] = ablation[name][split]
+            metrics[split] = ablation[variant_name(*shipped)][split]
     metrics["decode_ablation"] = ablation
     metrics["hyperparameters"]["decode"] = args.decode
     metrics["hyperparameters"]["consistency"] = args.consistency
+    metrics["hyperparameters"]["transition_weight"] = args.transition_weight
     if args.rust_bin:
         import export_onnx
 
@@ -476,6 +507,7 @@ def reproduce_flags(hp: dict) -> str:
         flags.append("--train-on-valid")
     if "decode" in hp:
         flags.append(f"--decode {hp['decode']} --consistency {hp.get('consistency', 0.0):g}")
+        flags.append(f"--transition-weight {hp.get('transition_weight', 0.0):g}")
     return " ".join(flags)
 
 
@@ -495,11 +527,17 @@ CONSISTENCY_TEXT = (
     "(O, and each type's B- plus I- probability) moves to (1 - {w:g}) x its own + {w:g} x the mean over those "
     "occurrences; B- and I- of a type keep their ratio. Exact rule: `tagger_common.doc_consistency`.")
 
+TRANSITION_TEXT = (
+    "For NER, each step of that sum also adds {w:g} x log P(label | previous label), the label bigrams of the "
+    "training data (add-one smoothed, counted over whole articles; `tagger.json` `ner_transitions`): a prior "
+    "against unlikely sequences such as `O` -> `B-MISC` mid-name. The weight was chosen on valid with train-only "
+    "runs A and C (MODEL.md, Decoding).")
+
 DECODE_TEXT = {
     "argmax": "NER and chunk: argmax, then IOB2 repair per sentence (an `I-X` at the sentence start, after `O` or "
               "after another type becomes `B-X`).",
     "viterbi": "NER and chunk: the most probable label sequence that is valid IOB2 (an `I-X` only after `B-X` or "
-               "`I-X`), per article, scoring a sequence by the sum of its log-probabilities (no learned transitions).",
+               "`I-X`), per article, scoring a sequence by the sum of its log-probabilities.",
 }
 
 
@@ -536,6 +574,9 @@ def main() -> int:
                     help="NER/chunk decoding the model ships with (valid scores, and so selection, use it)")
     ap.add_argument("--consistency", type=float, default=0.0,
                     help="article-wide NER consistency weight the model ships with (0: off, the default; see MODEL.md)")
+    ap.add_argument("--transition-weight", type=float, default=0.7,
+                    help="weight of the training data's NER label-bigram log probabilities in Viterbi (0: off; "
+                         "0.7 was chosen on valid with runs A and C, see MODEL.md)")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL.md from metrics.json")
     ap.add_argument("--rescore", action="store_true",
                     help="re-evaluate the model in --out (both decoders; Rust f32/bf16 with --rust-bin), "
@@ -575,6 +616,8 @@ def main() -> int:
     if args.train_on_valid:
         docs["train"] = docs["train"] + docs["valid"]
     labels = tc.build_labels(docs["train"])
+    # NER label bigrams of the training data, for Viterbi (weight --transition-weight, chosen on valid).
+    transitions = tc.transition_log_probs(docs["train"], labels["ner"])
     label_ids = {h: {t: i for i, t in enumerate(v)} for h, v in labels.items()}
     for s in ("valid", "test"):  # labels unseen in training would have no output unit
         for h in tc.HEADS:
@@ -682,7 +725,8 @@ def main() -> int:
         if seen and (not stop or budget_end is None) and worth:
             t1 = time.time()
             valid = tc.evaluate(docs["valid"], tc.predict(model, piecer, labels, docs["valid"], case_feature,
-                                                          decode=args.decode, consistency=args.consistency))
+                                                          decode=args.decode, consistency=args.consistency,
+                             transitions=transitions, transition_weight=args.transition_weight))
             last_eval_s = time.time() - t1
             record.update({"valid_eval_seconds": round(last_eval_s, 1), "valid_ner_f1": valid["ner"]["f1"],
                            "valid_pos_accuracy": valid["pos"]["accuracy"], "valid_chunk_f1": valid["chunk"]["f1"]})
@@ -693,7 +737,8 @@ def main() -> int:
                 best = {"f1": valid["ner"]["f1"], "epoch": epoch, "valid": valid, "step": step,
                         "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
                 # Save as we go so that a deadline or a crash still leaves the best model in place.
-                save_model(model, labels, args.out, case_feature, args.decode, args.consistency)
+                save_model(model, labels, args.out, case_feature, args.decode, args.consistency, transitions,
+                       args.transition_weight)
                 log(fh, f"saved epoch {epoch} (step {step}) to {args.out}")
         else:
             log(fh, f"epoch {epoch} {'ended' if not stop else 'stopped'} after {seen} steps, {train_s:.0f}s")
@@ -712,33 +757,39 @@ def main() -> int:
     train_total_s = time.time() - t_start
     # The last weights compete with the best epoch-end checkpoint, scored as shipped (float16).
     if best["step"] != step:
-        save_model(model, labels, args.out, case_feature, args.decode, args.consistency)
+        save_model(model, labels, args.out, case_feature, args.decode, args.consistency, transitions,
+                       args.transition_weight)
         m16, l16, p16, c16 = tc.load_tagger(args.out)
         final_valid = tc.evaluate(docs["valid"], tc.predict(m16, p16, l16, docs["valid"], c16, decode=args.decode,
-                                                               consistency=args.consistency))
+                                                               consistency=args.consistency,
+                             transitions=transitions, transition_weight=args.transition_weight))
         log(fh, f"final weights (step {step}): valid ner f1 {final_valid['ner']['f1']:.4f}")
         if final_valid["ner"]["f1"] >= best["f1"]:
             best = {"f1": final_valid["ner"]["f1"], "epoch": epoch, "valid": final_valid, "step": step,
                     "state": None, "fp16_valid": final_valid}
         else:
             model.load_state_dict(best["state"])
-            save_model(model, labels, args.out, case_feature, args.decode, args.consistency)
+            save_model(model, labels, args.out, case_feature, args.decode, args.consistency, transitions,
+                       args.transition_weight)
     else:
         model.load_state_dict(best["state"])
-        save_model(model, labels, args.out, case_feature, args.decode, args.consistency)
+        save_model(model, labels, args.out, case_feature, args.decode, args.consistency, transitions,
+                       args.transition_weight)
 
     # Report the float16 weights exactly as shipped.
     model16, labels16, piecer16, case16 = tc.load_tagger(args.out)
     valid16 = best.get("fp16_valid") or tc.evaluate(
         docs["valid"], tc.predict(model16, piecer16, labels16, docs["valid"], case16, decode=args.decode,
-                                                       consistency=args.consistency))
+                                                       consistency=args.consistency,
+                             transitions=transitions, transition_weight=args.transition_weight))
     metrics = {"best_epoch": best["epoch"], "best_step": best["step"], "steps_total": step,
                "epochs": history, "train_seconds_total": round(train_total_s, 1),
                "weights": "float16 as saved, evaluated in float32", "valid": valid16}
     if not args.skip_test:
         t1 = time.time()
         metrics["test"] = tc.evaluate(docs["test"], tc.predict(model16, piecer16, labels16, docs["test"], case16,
-                                                               decode=args.decode, consistency=args.consistency))
+                                                               decode=args.decode, consistency=args.consistency,
+                             transitions=transitions, transition_weight=args.transition_weight))
         metrics["test_eval_seconds"] = round(time.time() - t1, 1)
     metrics["hyperparameters"] = {
         "epochs_planned": args.epochs, "epochs_run": len(history), "budget_end_utc": args.budget_end, "batch_windows": args.batch, "lr": args.lr,
@@ -746,6 +797,7 @@ def main() -> int:
         "final_schedule_steps": planned["steps"] if budget_end is None else step, "grad_clip": 1.0, "dropout_heads": 0.1, "seed": args.seed,
         "threads": args.threads, "case_feature": case_feature, "max_pieces": tc.MAX_PIECES,
         "bf16_autocast": args.bf16, "train_on_valid": args.train_on_valid, "decode": args.decode,
+        "transition_weight": args.transition_weight,
         "consistency": args.consistency}
     metrics["data_sha256"] = {s: tc.sha256_file(p) for s, p in paths.items()}
     metrics["machine"] = {"cpu_threads": args.threads, "platform": platform.platform(),

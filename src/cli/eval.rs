@@ -33,6 +33,10 @@ pub struct ConllArgs {
     /// Default: the model's `tagger.json`.
     #[arg(long, value_name = "0..1")]
     pub consistency: Option<f64>,
+    /// Weight of the training data's NER label-bigram log probabilities in Viterbi (0: off).
+    /// Default: the model's `tagger.json`.
+    #[arg(long, value_name = "W")]
+    pub transition_weight: Option<f64>,
     #[command(flatten)]
     pub model: ModelArgs,
 }
@@ -49,6 +53,7 @@ fn conll_eval(args: ConllArgs) -> anyhow::Result<ExitCode> {
     let mut config = args.model.tagger_config()?;
     config.decode = args.decode;
     config.consistency = args.consistency;
+    config.transition_weight = args.transition_weight;
     let mut tagger = Tagger::load(&dir, &config)
         .with_context(|| format!("loading the model in {}", dir.display()))?;
     let docs = conll::read_conll(&args.file)?;

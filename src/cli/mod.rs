@@ -83,7 +83,7 @@ impl ModelArgs {
             "int8" => Precision::Int8,
             _ => Precision::auto(device, &self.model_dir()),
         };
-        Ok(TaggerConfig { batch_size: self.batch_size, device, precision, workers: self.threads(), decode: None, consistency: None })
+        Ok(TaggerConfig { batch_size: self.batch_size, device, precision, workers: self.threads(), decode: None, consistency: None, transition_weight: None })
     }
 
     pub fn model_dir(&self) -> PathBuf {

@@ -19,7 +19,7 @@ impl Precision {
     /// On a CPU, int8 on ONNX Runtime when the model folder has its ONNX export and the runtime
     /// library is found: NER F1 within 0.1 of f32 on CoNLL-2003 test, and the fastest here.
     /// Otherwise bf16 where the hardware computes it natively (CUDA, or a CPU with AVX512-BF16 or
-    /// AMX): it moves NER F1 by 0.01 and runs about twice as fast as f32 on such a CPU. Elsewhere
+    /// AMX): it moves NER F1 by 0.03 and runs about twice as fast as f32 on such a CPU. Elsewhere
     /// bf16 is emulated and slower, so f32.
     pub fn auto(device: tch::Device, model_dir: &std::path::Path) -> Precision {
         if !device.is_cuda() && crate::model::onnx_engine::unavailable_reason(model_dir).is_none() {

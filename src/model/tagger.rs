@@ -51,6 +51,13 @@ pub struct TaggerSpec {
     /// ([`doc_consistency`]); absent in older models: 0, off.
     #[serde(default)]
     pub consistency: f64,
+    /// Weight of the NER label-bigram prior in Viterbi (`ner_transitions`); absent: 0, off.
+    #[serde(default)]
+    pub transition_weight: f64,
+    /// `ner_transitions[prev][next]`: log P(next | prev) over the training data's NER labels,
+    /// in `labels.json` order.
+    #[serde(default)]
+    pub ner_transitions: Option<Vec<Vec<f64>>>,
 }
 
 /// How NER and chunk labels are read off the heads' probabilities.
@@ -142,11 +149,13 @@ pub struct TaggerConfig {
     pub decode: Option<Decode>,
     /// Overrides the model's own `consistency` weight.
     pub consistency: Option<f64>,
+    /// Overrides the model's own `transition_weight`.
+    pub transition_weight: Option<f64>,
 }
 
 impl Default for TaggerConfig {
     fn default() -> Self {
-        TaggerConfig { batch_size: 8, device: tch::Device::Cpu, precision: Precision::F32, workers: 1, decode: None, consistency: None }
+        TaggerConfig { batch_size: 8, device: tch::Device::Cpu, precision: Precision::F32, workers: 1, decode: None, consistency: None, transition_weight: None }
     }
 }
 
@@ -224,6 +233,22 @@ impl Tagger {
         if let Some(c) = cfg.consistency {
             spec.consistency = c;
         }
+        if let Some(w) = cfg.transition_weight {
+            spec.transition_weight = w;
+        }
+        if spec.transition_weight != 0.0 {
+            let n = labels.ner.len();
+            let ok = spec.ner_transitions.as_ref().is_some_and(|t| t.len() == n && t.iter().all(|r| r.len() == n));
+            if !ok || !spec.transition_weight.is_finite() {
+                return Err(ModelError::Format {
+                    path: spec_path,
+                    reason: format!(
+                        "transition_weight {} needs ner_transitions, a {n} x {n} matrix (one row and column per NER label)",
+                        spec.transition_weight
+                    ),
+                });
+            }
+        }
         if !(0.0..=1.0).contains(&spec.consistency) {
             return Err(ModelError::Format {
                 path: spec_path,
@@ -295,7 +320,7 @@ impl Tagger {
         h.update(&labels_bytes);
         h.update(&spec_bytes);
         h.update(describe.as_bytes());
-        h.update(format!("{:?} {}", spec.decode, spec.consistency).as_bytes());
+        h.update(format!("{:?} {} {}", spec.decode, spec.consistency, spec.transition_weight).as_bytes());
         let fingerprint = format!("{:x}", h.finalize())[..16].to_string();
 
         Ok(Tagger {
@@ -426,11 +451,13 @@ impl Tagger {
             }
             if self.spec.decode == Decode::Viterbi {
                 let ner: Vec<&[f32]> = words.iter().map(|w| w.ner.as_slice()).collect();
-                for (l, (k, p)) in labels.iter_mut().zip(viterbi_iob2(&self.labels.ner, &ner)) {
+                let prior = self.spec.ner_transitions.as_deref().filter(|_| self.spec.transition_weight != 0.0);
+                let prior = prior.map(|t| (t, self.spec.transition_weight));
+                for (l, (k, p)) in labels.iter_mut().zip(viterbi_iob2(&self.labels.ner, &ner, prior)) {
                     (l.ner, l.ner_p) = (k, p);
                 }
                 let chunk: Vec<&[f32]> = words.iter().map(|w| w.chunk.as_slice()).collect();
-                for (l, (k, p)) in labels.iter_mut().zip(viterbi_iob2(&self.labels.chunk, &chunk)) {
+                for (l, (k, p)) in labels.iter_mut().zip(viterbi_iob2(&self.labels.chunk, &chunk, None)) {
                     (l.chunk, l.chunk_p) = (k, p);
                 }
             }
@@ -602,9 +629,11 @@ fn doc_consistency(names: &[String], words: &[&str], out: &mut [WordOut], weight
 }
 
 /// The most probable label sequence that is valid IOB2 (an `I-X` only after `B-X` or `I-X`,
-/// never first), scored by the sum of log-probabilities; returns each word's label and its
-/// probability. Ties go to the lower label index. Mirrors `tagger_common.viterbi_iob2`.
-fn viterbi_iob2(names: &[String], probs: &[&[f32]]) -> Vec<(usize, f32)> {
+/// never first), scored by the sum of log-probabilities, plus `weight * transitions[prev][next]`
+/// at each step when a prior `(transitions, weight)` is given (log label-bigram probabilities of
+/// the training data); returns each word's label and its probability. Ties go to the lower
+/// label index. Mirrors `tagger_common.viterbi_iob2`.
+fn viterbi_iob2(names: &[String], probs: &[&[f32]], prior: Option<(&[Vec<f64>], f64)>) -> Vec<(usize, f32)> {
     let n = names.len();
     if probs.is_empty() || n == 0 {
         return Vec::new();
@@ -629,8 +658,12 @@ fn viterbi_iob2(names: &[String], probs: &[&[f32]]) -> Vec<(usize, f32)> {
         for i in 0..n {
             let mut best = (usize::MAX, f64::NEG_INFINITY);
             for &j in &allowed[i] {
-                if score[j] > best.1 {
-                    best = (j, score[j]);
+                let s = match prior {
+                    Some((t, w)) => score[j] + w * t[j][i],
+                    None => score[j],
+                };
+                if s > best.1 {
+                    best = (j, s);
                 }
             }
             if best.0 != usize::MAX {
@@ -703,15 +736,31 @@ mod tests {
             vec![0.90, 0.02, 0.02, 0.03, 0.03],
         ];
         let rows: Vec<&[f32]> = p.iter().map(Vec::as_slice).collect();
-        let path: Vec<usize> = viterbi_iob2(&n, &rows).into_iter().map(|(k, _)| k).collect();
+        let path: Vec<usize> = viterbi_iob2(&n, &rows, None).into_iter().map(|(k, _)| k).collect();
         assert_eq!(path, vec![1, 3, 0]);
         // An I-X can never come first.
         let first: Vec<f32> = vec![0.1, 0.1, 0.2, 0.0, 0.6];
-        assert_eq!(viterbi_iob2(&n, &[first.as_slice()])[0].0, 2);
+        assert_eq!(viterbi_iob2(&n, &[first.as_slice()], None)[0].0, 2);
         // Where the argmax is already valid, Viterbi returns it, with its probabilities.
         let q: Vec<Vec<f32>> = vec![vec![0.1, 0.1, 0.7, 0.05, 0.05], vec![0.1, 0.1, 0.1, 0.1, 0.6]];
         let rows: Vec<&[f32]> = q.iter().map(Vec::as_slice).collect();
-        assert_eq!(viterbi_iob2(&n, &rows), vec![(2, 0.7), (4, 0.6)]);
+        assert_eq!(viterbi_iob2(&n, &rows, None), vec![(2, 0.7), (4, 0.6)]);
+    }
+
+    #[test]
+    fn viterbi_prior_overrules_a_weak_unlikely_label() {
+        // The same case as tagger_common's self-test: O -> B-ORG is rare in the "training data"
+        // (O O O O B-ORG I-ORG, add-one smoothed), so a weak B-ORG after O becomes O at weight 1.
+        let n: Vec<String> = ["O", "B-ORG", "B-PER", "I-ORG", "I-PER"].iter().map(|s| s.to_string()).collect();
+        let counts = [[4.0, 2.0, 1.0, 1.0, 1.0], [1.0, 1.0, 1.0, 2.0, 1.0], [1.0; 5], [1.0; 5], [1.0; 5]];
+        let t: Vec<Vec<f64>> =
+            counts.iter().map(|r| r.iter().map(|c| (c / r.iter().sum::<f64>()).ln()).collect()).collect();
+        let q: Vec<Vec<f32>> = vec![vec![0.9, 0.02, 0.04, 0.02, 0.02], vec![0.45, 0.5, 0.01, 0.02, 0.02]];
+        let rows: Vec<&[f32]> = q.iter().map(Vec::as_slice).collect();
+        let path = |prior| viterbi_iob2(&n, &rows, prior).into_iter().map(|(k, _)| k).collect::<Vec<_>>();
+        assert_eq!(path(None), vec![0, 1]);
+        assert_eq!(path(Some((t.as_slice(), 0.0))), vec![0, 1]);
+        assert_eq!(path(Some((t.as_slice(), 1.0))), vec![0, 0]);
     }
 
     #[test]
