@@ -469,6 +469,33 @@ mod tagger {
         assert_eq!(labels.pos[together[last][told].pos], "VBD");
     }
 
+    /// An int8 export made from other weights is never used: `--precision int8` fails naming
+    /// the fix, and `auto` falls back to libtorch, says so, and records it in the manifest.
+    #[test]
+    fn stale_onnx_export_is_refused() {
+        let shipped = repo().join("models/claimgraph-tagger");
+        let dir = tempfile::tempdir().unwrap();
+        for e in std::fs::read_dir(&shipped).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), dir.path().join(e.file_name())).unwrap();
+        }
+        std::fs::write(dir.path().join("model.int8.onnx.sha256"), "0".repeat(64)).unwrap();
+        let model = dir.path().to_str().unwrap();
+        let out_dir = tempfile::tempdir().unwrap();
+        let out = out_dir.path().to_str().unwrap();
+        let sample = sample();
+        let input = sample.to_str().unwrap();
+        let failed = claimgraph(&["run", input, "-o", out, "-q", "--threads", "1", "--model", model, "--precision", "int8"]);
+        assert!(!failed.status.success());
+        let err = String::from_utf8_lossy(&failed.stderr);
+        assert!(err.contains("export_onnx.py") && err.contains("not exported from"), "{err}");
+        let ok = run_ok(&["run", input, "-o", out, "-q", "--threads", "1", "--model", model]);
+        assert!(String::from_utf8_lossy(&ok.stderr).contains("int8 engine is unavailable"));
+        let manifest: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out_dir.path().join("manifest.json")).unwrap()).unwrap();
+        assert!(manifest["model"]["engine"].as_str().unwrap().starts_with("tch:"), "{}", manifest["model"]);
+    }
+
     fn conll_test_split() -> Option<std::path::PathBuf> {
         let p = repo().join("data/external/conll2003/test.txt");
         if p.exists() {

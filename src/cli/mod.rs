@@ -81,7 +81,16 @@ impl ModelArgs {
             "f32" => Precision::F32,
             "bf16" => Precision::Bf16,
             "int8" => Precision::Int8,
-            _ => Precision::auto(device, &self.model_dir()),
+            _ => {
+                let dir = self.model_dir();
+                let chosen = Precision::auto(device, &dir);
+                if !device.is_cuda() && chosen != Precision::Int8 {
+                    if let Some(why) = crate::model::onnx_engine::unavailable_reason(&dir) {
+                        eprintln!("claimgraph: the int8 engine is unavailable ({why}); running {chosen:?} on libtorch");
+                    }
+                }
+                chosen
+            }
         };
         Ok(TaggerConfig { batch_size: self.batch_size, device, precision, workers: self.threads(), decode: None, consistency: None, transition_weight: None })
     }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use ort::environment::Environment;
+use sha2::{Digest, Sha256};
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use ort::value::Tensor;
@@ -33,11 +34,24 @@ pub fn runtime_library() -> Option<PathBuf> {
     option_env!("CLAIMGRAPH_ORT_DYLIB").map(PathBuf::from).filter(|p| p.exists())
 }
 
-/// Why the ONNX engine cannot run with the model in `dir`, or `None` when it can.
+/// Why the ONNX engine cannot run with the model in `dir`, or `None` when it can: the export
+/// is missing, was made from other weights than the folder's `model.safetensors` (its
+/// `.sha256` stamp, written by the export, says which), or ONNX Runtime cannot be loaded.
 pub fn unavailable_reason(dir: &Path) -> Option<String> {
     let model = dir.join(ONNX_INT8_FILE);
     if !model.exists() {
         return Some(format!("{} is missing (scripts/export_onnx.py makes it)", model.display()));
+    }
+    let stamp = dir.join(format!("{ONNX_INT8_FILE}.sha256"));
+    let source = std::fs::read_to_string(&stamp).unwrap_or_default();
+    let weights = std::fs::read(dir.join("model.safetensors")).map(|b| format!("{:x}", Sha256::digest(b)));
+    if weights.as_deref().ok() != Some(source.trim()) {
+        return Some(format!(
+            "{} was not exported from this folder's model.safetensors (stamp {}); run scripts/export_onnx.py {}",
+            model.display(),
+            stamp.display(),
+            dir.display()
+        ));
     }
     match runtime_library() {
         None => Some("no ONNX Runtime library (set ORT_DYLIB_PATH or run scripts/setup)".into()),
