@@ -19,8 +19,17 @@ fn main() {
 
     println!("cargo:rerun-if-env-changed=VIRTUAL_ENV");
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
-    let venvs = std::env::var_os("VIRTUAL_ENV").map(PathBuf::from).into_iter().chain([manifest.join(".venv")]);
-    if let Some(lib) = venvs.filter_map(|v| find_onnxruntime(&v)).next() {
+    let venvs: Vec<PathBuf> =
+        std::env::var_os("VIRTUAL_ENV").map(PathBuf::from).into_iter().chain([manifest.join(".venv")]).collect();
+    // Look again when a virtualenv is re-created or the pinned packages change (scripts/setup
+    // then reinstalls them), not on every build: a scan of the whole .venv would be slow, and a
+    // path that does not exist would rerun this script every time. scripts/setup creates .venv
+    // before it builds; a binary built without one falls back to libtorch (or `ORT_DYLIB_PATH`).
+    for cfg in venvs.iter().map(|v| v.join("pyvenv.cfg")).filter(|p| p.exists()) {
+        println!("cargo:rerun-if-changed={}", cfg.display());
+    }
+    println!("cargo:rerun-if-changed={}", manifest.join("requirements.txt").display());
+    if let Some(lib) = venvs.iter().filter_map(|v| find_onnxruntime(v)).next() {
         println!("cargo:rerun-if-changed={}", lib.display());
         println!("cargo:rustc-env=CLAIMGRAPH_ORT_DYLIB={}", lib.display());
     }
