@@ -72,6 +72,55 @@ def epoch_windows(docs, piecer, rng: random.Random, case_feature: str, batch: in
     return batches
 
 
+def iob2_allowed(labels) -> "torch.Tensor":
+    """allowed[prev, next]: the IOB2 constraint the decoder enforces (an I-X only after B-X or I-X)."""
+    n = len(labels)
+    ok = torch.ones(n, n, dtype=torch.bool)
+    for j, nxt in enumerate(labels):
+        if nxt.startswith("I-"):
+            for i, prev in enumerate(labels):
+                ok[i, j] = prev[2:] == nxt[2:] and prev[:2] in ("B-", "I-")
+    return ok
+
+
+def crf_nll(emissions, gold, lengths, trans, allowed, start_ok):
+    """Negative log-likelihood of the gold NER sequences under a linear-chain CRF, per word.
+
+    emissions [B, T, n] (the NER head's logits at each word's first piece), gold [B, T], lengths [B];
+    trans [n, n] learned transition scores; transitions and starts the IOB2 constraint forbids are
+    masked out, so the model is trained under the constraint the Viterbi decoder applies.
+    """
+    neg = -1e4
+    b, t_max, n = emissions.shape
+    tr = trans.masked_fill(~allowed, neg)
+    start = torch.zeros(n).masked_fill(~start_ok, neg)
+    alpha = start + emissions[:, 0]  # [B, n]
+    ar = torch.arange(b)
+    score = start[gold[:, 0]] + emissions[ar, 0, gold[:, 0]]
+    for t in range(1, t_max):
+        live = (t < lengths).unsqueeze(1)
+        nxt = torch.logsumexp(alpha.unsqueeze(2) + tr.unsqueeze(0), dim=1) + emissions[:, t]
+        alpha = torch.where(live, nxt, alpha)
+        step = tr[gold[:, t - 1], gold[:, t]] + emissions[ar, t, gold[:, t]]
+        score = score + step * live.squeeze(1)
+    # Per word, like the cross-entropy of the other heads, so the encoder sees losses of one scale.
+    return (torch.logsumexp(alpha, dim=1) - score).sum() / lengths.sum()
+
+
+def crf_batch(batch, docs, label_ids, logits):
+    """The NER logits at each word's first piece, gold labels and lengths, padded to the longest window."""
+    lengths = torch.tensor([len(w.first_piece) for w in batch])
+    t_max = int(lengths.max())
+    n = logits.shape[-1]
+    em = logits.new_zeros((len(batch), t_max, n))
+    gold = torch.zeros((len(batch), t_max), dtype=torch.long)
+    for i, w in enumerate(batch):
+        fp = torch.tensor(w.first_piece)
+        em[i, :len(fp)] = logits[i, fp]
+        gold[i, :len(fp)] = torch.tensor([label_ids["ner"][t] for t in docs[w.doc].ner[w.start:w.end]])
+    return em, gold, lengths
+
+
 def label_tensor(batch, docs, label_ids, head: str, width: int):
     y = torch.full((len(batch), width), -100, dtype=torch.long)
     for i, w in enumerate(batch):
@@ -577,6 +626,8 @@ def main() -> int:
     ap.add_argument("--transition-weight", type=float, default=0.7,
                     help="weight of the training data's NER label-bigram log probabilities in Viterbi (0: off; "
                          "0.7 was chosen on valid with runs A and C, see MODEL.md)")
+    ap.add_argument("--crf", action="store_true",
+                    help="train NER as a linear-chain CRF (IOB2-constrained); its transitions ship with weight 1")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL.md from metrics.json")
     ap.add_argument("--rescore", action="store_true",
                     help="re-evaluate the model in --out (both decoders; Rust f32/bf16 with --rust-bin), "
@@ -647,7 +698,19 @@ def main() -> int:
         {"params": [p for n, p in model.named_parameters() if any(x in n for x in no_decay)],
          "weight_decay": 0.0},
     ]
+    # --crf: NER trained as a linear-chain CRF; its learned transition scores ship as tagger.json
+    # ner_transitions with weight 1 (Viterbi over log-softmax + transitions = over logits + transitions).
+    crf_trans = crf_allowed = crf_start_ok = None
+    if args.crf:
+        crf_trans = torch.nn.Parameter(torch.zeros(len(labels["ner"]), len(labels["ner"])))
+        crf_allowed = iob2_allowed(labels["ner"])
+        crf_start_ok = torch.tensor([not l.startswith("I-") for l in labels["ner"]])
+        groups.append({"params": [crf_trans], "weight_decay": 0.0, "lr": args.lr * 50})
+        args.transition_weight = 1.0
     opt = torch.optim.AdamW(groups, lr=args.lr)
+
+    def learned_transitions():
+        return [[round(float(x), 6) for x in row] for row in crf_trans.detach()]
 
     budget_end = None
     if args.budget_end:
@@ -694,9 +757,13 @@ def main() -> int:
             ids, types, mask = tc.collate(batch, piecer.pad)
             with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
                 out = model(ids, types, mask)
+            heads_ce = [h for h in tc.HEADS if not (crf_trans is not None and h == "ner")]
             loss = sum(loss_fn(out[h].float().reshape(-1, out[h].shape[-1]),
                                label_tensor(batch, docs["train"], label_ids, h, ids.shape[1]).reshape(-1))
-                       for h in tc.HEADS)
+                       for h in heads_ce)
+            if crf_trans is not None:
+                em, gold, lengths = crf_batch(batch, docs["train"], label_ids, out["ner"].float())
+                loss = loss + crf_nll(em, gold, lengths, crf_trans, crf_allowed, crf_start_ok)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -722,6 +789,8 @@ def main() -> int:
         # below covers it; a valid pass costs minutes on a shared CPU).
         worth = budget_end is None or (budget_end - time.time()) > 2 * max(last_eval_s, 120.0)
         worth = worth and not args.train_on_valid  # valid is training data then: nothing to select on
+        if crf_trans is not None:
+            transitions = learned_transitions()
         if seen and (not stop or budget_end is None) and worth:
             t1 = time.time()
             valid = tc.evaluate(docs["valid"], tc.predict(model, piecer, labels, docs["valid"], case_feature,
@@ -735,7 +804,8 @@ def main() -> int:
                     f"pos {valid['pos']['accuracy']:.4f} chunk f1 {valid['chunk']['f1']:.4f}")
             if valid["ner"]["f1"] > best["f1"]:
                 best = {"f1": valid["ner"]["f1"], "epoch": epoch, "valid": valid, "step": step,
-                        "state": {k: v.detach().clone() for k, v in model.state_dict().items()}}
+                        "state": {k: v.detach().clone() for k, v in model.state_dict().items()},
+                        "transitions": transitions}
                 # Save as we go so that a deadline or a crash still leaves the best model in place.
                 save_model(model, labels, args.out, case_feature, args.decode, args.consistency, transitions,
                        args.transition_weight)
@@ -769,10 +839,12 @@ def main() -> int:
                     "state": None, "fp16_valid": final_valid}
         else:
             model.load_state_dict(best["state"])
+            transitions = best["transitions"]
             save_model(model, labels, args.out, case_feature, args.decode, args.consistency, transitions,
                        args.transition_weight)
     else:
         model.load_state_dict(best["state"])
+        transitions = best["transitions"]
         save_model(model, labels, args.out, case_feature, args.decode, args.consistency, transitions,
                        args.transition_weight)
 
@@ -797,7 +869,7 @@ def main() -> int:
         "final_schedule_steps": planned["steps"] if budget_end is None else step, "grad_clip": 1.0, "dropout_heads": 0.1, "seed": args.seed,
         "threads": args.threads, "case_feature": case_feature, "max_pieces": tc.MAX_PIECES,
         "bf16_autocast": args.bf16, "train_on_valid": args.train_on_valid, "decode": args.decode,
-        "transition_weight": args.transition_weight,
+        "transition_weight": args.transition_weight, "crf": args.crf,
         "consistency": args.consistency}
     metrics["data_sha256"] = {s: tc.sha256_file(p) for s, p in paths.items()}
     metrics["machine"] = {"cpu_threads": args.threads, "platform": platform.platform(),
