@@ -704,7 +704,9 @@ def main() -> int:
     if args.crf:
         crf_trans = torch.nn.Parameter(torch.zeros(len(labels["ner"]), len(labels["ner"])))
         crf_allowed = iob2_allowed(labels["ner"])
-        crf_start_ok = torch.tensor([not l.startswith("I-") for l in labels["ner"]])
+        # A training window may start inside an entity (windows are cut at word boundaries, not
+        # entity ones), so any label may start a window; inside it, the data is valid IOB2.
+        crf_start_ok = torch.ones(len(labels["ner"]), dtype=torch.bool)
         groups.append({"params": [crf_trans], "weight_decay": 0.0, "lr": args.lr * 50})
         args.transition_weight = 1.0
     opt = torch.optim.AdamW(groups, lr=args.lr)
