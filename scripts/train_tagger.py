@@ -225,7 +225,8 @@ def write_card(out_dir: str) -> None:
         "- Heads `ner`, `pos`, `chunk` (384 -> n) on the last hidden state, read at each word's first piece.",
         "  POS: argmax. " + DECODE_TEXT[hp.get("decode", "argmax")]
         + (" " + CONSISTENCY_TEXT.format(w=hp["consistency"]) if hp.get("consistency") else "")
-        + (" " + TRANSITION_TEXT.format(w=hp["transition_weight"]) if hp.get("transition_weight") else ""),
+        + (" " + CRF_TEXT if hp.get("crf") else
+           " " + TRANSITION_TEXT.format(w=hp["transition_weight"]) if hp.get("transition_weight") else ""),
         "- Tensor names: Hugging Face `BertModel` names prefixed `bert.` (no pooler), plus `ner.*`, `pos.*`,",
         "  `chunk.*`. Label order: `labels.json` (sorted, `O` first for ner and chunk).",
         f"- Labels: ner {len(labels['ner'])}, pos {len(labels['pos'])}, chunk {len(labels['chunk'])}.",
@@ -491,12 +492,19 @@ def rescore(args) -> None:
     with open(os.path.join(args.out, "tagger.json"), encoding="utf-8") as f:
         spec = json.load(f)
     with open(os.path.join(args.out, "metrics.json"), encoding="utf-8") as f:
-        trained_on_valid = json.load(f)["hyperparameters"].get("train_on_valid", False)
-    _, labels0, _, _ = tc.load_tagger(args.out)
-    seen = tc.read_conll(os.path.join(args.data, "train.txt"))
-    if trained_on_valid:
-        seen += tc.read_conll(os.path.join(args.data, "valid.txt"))
-    transitions = tc.transition_log_probs(seen, labels0["ner"])
+        hp0 = json.load(f)["hyperparameters"]
+    variants = DECODE_VARIANTS
+    if hp0.get("crf"):
+        # A CRF's transitions were learned with the weights: keep them, at weight 1.
+        transitions = spec["ner_transitions"]
+        args.transition_weight = 1.0
+        variants = (("argmax", 0.0, 0.0), ("viterbi", 0.0, 0.0), ("viterbi", 0.0, 1.0))
+    else:
+        _, labels0, _, _ = tc.load_tagger(args.out)
+        seen = tc.read_conll(os.path.join(args.data, "train.txt"))
+        if hp0.get("train_on_valid", False):
+            seen += tc.read_conll(os.path.join(args.data, "valid.txt"))
+        transitions = tc.transition_log_probs(seen, labels0["ner"])
     spec["decode"] = args.decode
     spec["consistency"] = args.consistency
     spec["transition_weight"] = args.transition_weight
@@ -511,14 +519,14 @@ def rescore(args) -> None:
     for split in ("valid", "test"):
         docs = tc.read_conll(os.path.join(args.data, f"{split}.txt"))
         probs = tc.word_probs(model, piecer, docs, case)
-        for d, c, w in DECODE_VARIANTS:
+        for d, c, w in variants:
             name = variant_name(d, c, w)
             ablation.setdefault(name, {})[split] = tc.evaluate(
                 docs, tc.decode_tags(probs, labels, docs, d, c, transitions, w))
             log(None, f"{split} {name}: ner f1 {ablation[name][split]['ner']['f1']:.4f} "
                       f"chunk f1 {ablation[name][split]['chunk']['f1']:.4f}")
         shipped = (args.decode, args.consistency, args.transition_weight)
-        if shipped not in DECODE_VARIANTS:
+        if shipped not in variants:
             metrics[split] = tc.evaluate(docs, tc.decode_tags(probs, labels, docs, args.decode, args.consistency,
                                                               transitions, args.transition_weight))
         else:
@@ -556,7 +564,7 @@ def reproduce_flags(hp: dict) -> str:
         flags.append("--train-on-valid")
     if "decode" in hp:
         flags.append(f"--decode {hp['decode']} --consistency {hp.get('consistency', 0.0):g}")
-        flags.append(f"--transition-weight {hp.get('transition_weight', 0.0):g}")
+        flags.append("--crf" if hp.get("crf") else f"--transition-weight {hp.get('transition_weight', 0.0):g}")
     return " ".join(flags)
 
 
@@ -581,6 +589,12 @@ TRANSITION_TEXT = (
     "training data (add-one smoothed, counted over whole articles; `tagger.json` `ner_transitions`): a prior "
     "against unlikely sequences such as `O` -> `B-MISC` mid-name. The weight was chosen on valid with train-only "
     "runs A and C (MODEL.md, Decoding).")
+
+CRF_TEXT = (
+    "NER is trained as a linear-chain CRF (`--crf`): the loss is the negative log-likelihood of the gold label "
+    "sequence of each training window, per word, under the IOB2 constraint, with a learned 9 x 9 transition "
+    "matrix (learning rate 50x the encoder's). The matrix ships as `tagger.json` `ner_transitions` with "
+    "`transition_weight` 1, and Viterbi adds it to the log-probabilities (the same best path as over the logits).")
 
 DECODE_TEXT = {
     "argmax": "NER and chunk: argmax, then IOB2 repair per sentence (an `I-X` at the sentence start, after `O` or "
