@@ -36,7 +36,7 @@ pub struct ModelArgs {
     /// Worker threads (rayon) and libtorch intra-op threads [default: all cores].
     #[arg(long, short = 'j', value_name = "N")]
     pub threads: Option<usize>,
-    /// Windows per forward pass.
+    /// Windows per forward pass (libtorch; the int8 engine always runs one window per call).
     #[arg(long, default_value_t = 8, value_name = "N")]
     pub batch_size: usize,
     /// Where the encoder runs: cpu, cuda, or auto (cuda when available).
