@@ -453,8 +453,7 @@ def soup(args) -> None:
     spec = tc.tagger_spec(args.out)
     for split in ("valid", "test"):
         docs = tc.read_conll(os.path.join(args.data, f"{split}.txt"))
-        metrics[split] = tc.evaluate(docs, tc.predict(model, piecer, labels, docs, case, decode=spec.get("decode", "argmax"),
-                                                      consistency=spec.get("consistency", 0.0)))
+        metrics[split] = tc.evaluate(docs, tc.predict(model, piecer, labels, docs, case, **tc.spec_decoding(spec)))
         log(None, f"soup {split}: ner f1 {metrics[split]['ner']['f1']:.4f} chunk f1 {metrics[split]['chunk']['f1']:.4f}")
     metrics["soup"] = {
         "members": [{"seed": m["hyperparameters"]["seed"], "best_epoch": m["best_epoch"],
@@ -492,7 +491,9 @@ def rescore(args) -> None:
     with open(os.path.join(args.out, "tagger.json"), encoding="utf-8") as f:
         spec = json.load(f)
     with open(os.path.join(args.out, "metrics.json"), encoding="utf-8") as f:
-        hp0 = json.load(f)["hyperparameters"]
+        metrics = json.load(f)
+    hp0 = metrics["hyperparameters"]
+    model, labels, piecer, case = tc.load_tagger(args.out)
     variants = DECODE_VARIANTS
     if hp0.get("crf"):
         # A CRF's transitions were learned with the weights: keep them, at weight 1.
@@ -500,11 +501,10 @@ def rescore(args) -> None:
         args.transition_weight = 1.0
         variants = (("argmax", 0.0, 0.0), ("viterbi", 0.0, 0.0), ("viterbi", 0.0, 1.0))
     else:
-        _, labels0, _, _ = tc.load_tagger(args.out)
         seen = tc.read_conll(os.path.join(args.data, "train.txt"))
         if hp0.get("train_on_valid", False):
             seen += tc.read_conll(os.path.join(args.data, "valid.txt"))
-        transitions = tc.transition_log_probs(seen, labels0["ner"])
+        transitions = tc.transition_log_probs(seen, labels["ner"])
     spec["decode"] = args.decode
     spec["consistency"] = args.consistency
     spec["transition_weight"] = args.transition_weight
@@ -512,9 +512,6 @@ def rescore(args) -> None:
     with open(os.path.join(args.out, "tagger.json"), "w", encoding="utf-8") as f:
         json.dump(spec, f, indent=1)
         f.write("\n")
-    with open(os.path.join(args.out, "metrics.json"), encoding="utf-8") as f:
-        metrics = json.load(f)
-    model, labels, piecer, case = tc.load_tagger(args.out)
     ablation = {}
     for split in ("valid", "test"):
         docs = tc.read_conll(os.path.join(args.data, f"{split}.txt"))

@@ -77,20 +77,14 @@ impl ModelArgs {
             }
             _ => tch::Device::cuda_if_available(),
         };
-        let precision = match self.precision.as_str() {
-            "f32" => Precision::F32,
-            "bf16" => Precision::Bf16,
-            "int8" => Precision::Int8,
-            _ => {
-                let dir = self.model_dir();
-                let chosen = Precision::auto(device, &dir);
-                if !device.is_cuda() && chosen != Precision::Int8 {
-                    if let Some(why) = crate::model::onnx_engine::unavailable_reason(&dir) {
-                        eprintln!("claimgraph: the int8 engine is unavailable ({why}); running {chosen:?} on libtorch");
-                    }
-                }
-                chosen
+        let precision = if self.precision == "auto" {
+            let (chosen, int8_unavailable) = Precision::auto(device, &self.model_dir());
+            if let Some(why) = int8_unavailable {
+                eprintln!("claimgraph: the int8 engine is unavailable ({why}); running {chosen:?} on libtorch");
             }
+            chosen
+        } else {
+            self.precision.parse().map_err(anyhow::Error::msg)?
         };
         Ok(TaggerConfig { batch_size: self.batch_size, device, precision, workers: self.threads(), decode: None, consistency: None, transition_weight: None })
     }

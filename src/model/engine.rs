@@ -20,14 +20,15 @@ impl Precision {
     /// library is found: NER F1 within 0.1 of f32 on CoNLL-2003 test, and the fastest here.
     /// Otherwise bf16 where the hardware computes it natively (CUDA, or a CPU with AVX512-BF16 or
     /// AMX): it moves NER F1 by 0.03 and runs about twice as fast as f32 on such a CPU. Elsewhere
-    /// bf16 is emulated and slower, so f32.
-    pub fn auto(device: tch::Device, model_dir: &std::path::Path) -> Precision {
-        if !device.is_cuda() && crate::model::onnx_engine::unavailable_reason(model_dir).is_none() {
-            Precision::Int8
-        } else if device.is_cuda() || cpu_has_bf16() {
-            Precision::Bf16
-        } else {
-            Precision::F32
+    /// bf16 is emulated and slower, so f32. On a CPU that falls back, also says why int8 was not
+    /// chosen.
+    pub fn auto(device: tch::Device, model_dir: &std::path::Path) -> (Precision, Option<String>) {
+        if device.is_cuda() {
+            return (Precision::Bf16, None);
+        }
+        match crate::model::onnx_engine::unavailable_reason(model_dir) {
+            None => (Precision::Int8, None),
+            Some(why) => (if cpu_has_bf16() { Precision::Bf16 } else { Precision::F32 }, Some(why)),
         }
     }
 }

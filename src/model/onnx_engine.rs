@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use ort::environment::Environment;
-use sha2::{Digest, Sha256};
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use ort::value::Tensor;
+use sha2::{Digest, Sha256};
 
 use crate::model::engine::{Engine, HeadProbs, PieceBatch};
 use crate::model::ModelError;
@@ -53,17 +53,15 @@ pub fn unavailable_reason(dir: &Path) -> Option<String> {
             dir.display()
         ));
     }
-    match runtime_library() {
-        None => Some("no ONNX Runtime library (set ORT_DYLIB_PATH or run scripts/setup)".into()),
-        Some(_) => environment().err(),
-    }
+    environment().err()
 }
 
 /// The process-wide ONNX Runtime environment, created on first use.
 fn environment() -> Result<&'static Environment, String> {
     static ENV: OnceLock<Result<Environment, String>> = OnceLock::new();
     ENV.get_or_init(|| {
-        let lib = runtime_library().ok_or_else(|| "no ONNX Runtime library".to_string())?;
+        let lib = runtime_library()
+            .ok_or_else(|| "no ONNX Runtime library (set ORT_DYLIB_PATH or run scripts/setup)".to_string())?;
         ort::init_from(&lib)
             .map_err(|e| format!("cannot load {}: {e}", lib.display()))?
             .with_name("claimgraph")
