@@ -125,8 +125,64 @@ def label_tensor(batch, docs, label_ids, head: str, width: int):
     y = torch.full((len(batch), width), -100, dtype=torch.long)
     for i, w in enumerate(batch):
         tags = getattr(docs[w.doc], head)[w.start:w.end]
-        y[i, w.first_piece] = torch.tensor([label_ids[head][t] for t in tags])
+        # None: no gold label for this word (a replaced mention's POS and chunk), so no loss there.
+        y[i, w.first_piece] = torch.tensor([-100 if t is None else label_ids[head][t] for t in tags])
     return y
+
+
+def mention_pool(docs) -> dict:
+    """Every distinct entity mention of the training data, as word tuples, by type."""
+    pool = {}
+    for d in docs:
+        for s, e, ty in tc.spans(d.ner, d.sentence):
+            pool.setdefault(ty, set()).add(tuple(d.words[s:e]))
+    return {ty: sorted(v) for ty, v in sorted(pool.items())}
+
+
+def replace_mentions(docs, pool: dict, rng: random.Random, p: float):
+    """Mention replacement (Dai & Adel, 2020), article-consistent: in each article, each distinct
+    (surface, type) is, with probability p, swapped for a random training mention of the same type
+    everywhere it occurs, so the model must read context and not only remember names. The new words
+    have NER labels; their POS and chunk labels are unknown (None: no loss there)."""
+    out = []
+    for d in docs:
+        mentions = tc.spans(d.ner, d.sentence)
+        if not mentions or p <= 0:
+            out.append(d)
+            continue
+        swap = {}
+        for s, e, ty in mentions:
+            key = (tuple(d.words[s:e]), ty)
+            if key not in swap:
+                swap[key] = list(rng.choice(pool[ty])) if rng.random() < p else None
+        nd = tc.Document()
+        at = 0
+        for s, e, ty in mentions:
+            for i in range(at, s):
+                nd.words.append(d.words[i]); nd.pos.append(d.pos[i]); nd.chunk.append(d.chunk[i])
+                nd.ner.append(d.ner[i]); nd.sentence.append(d.sentence[i])
+            new = swap[(tuple(d.words[s:e]), ty)]
+            if new is None:
+                for i in range(s, e):
+                    nd.words.append(d.words[i]); nd.pos.append(d.pos[i]); nd.chunk.append(d.chunk[i])
+                    nd.ner.append(d.ner[i]); nd.sentence.append(d.sentence[i])
+            else:
+                for j, w in enumerate(new):
+                    nd.words.append(w); nd.pos.append(None); nd.chunk.append(None)
+                    nd.ner.append(("B-" if j == 0 else "I-") + ty); nd.sentence.append(d.sentence[s])
+            at = e
+        for i in range(at, len(d.words)):
+            nd.words.append(d.words[i]); nd.pos.append(d.pos[i]); nd.chunk.append(d.chunk[i])
+            nd.ner.append(d.ner[i]); nd.sentence.append(d.sentence[i])
+        out.append(nd)
+    return out
+
+
+def average_states(states) -> dict:
+    """Uniform average of state dicts (checkpoint averaging over the last epochs of one run)."""
+    keys = states[0].keys()
+    return {k: sum(s[k].float() for s in states) / len(states) if states[0][k].is_floating_point()
+            else states[-1][k] for k in keys}
 
 
 def save_model(model, labels, out_dir: str, case_feature: str, decode: str = "viterbi",
@@ -245,6 +301,12 @@ def write_card(out_dir: str) -> None:
          "the epoch count came from a train-only run, see below)." if hp.get("train_on_valid") else
          f"- Epochs: {hp['epochs_run']} run of {hp['epochs_planned']} planned; best checkpoint by valid NER F1: epoch "
          f"{m['best_epoch']}."),
+        *([f"- Mention replacement (Dai & Adel, 2020), p = {hp['mention_replace']:g}: each epoch, in each article, "
+           "each distinct entity mention (surface and type) is, with probability p, replaced everywhere it occurs "
+           "by a random mention of the same type from the training data; the new words keep NER labels and "
+           "carry no POS or chunk loss."] if hp.get("mention_replace") else []),
+        *([f"- Weights: the uniform average of the last {hp['average_last']} epoch-end checkpoints."]
+          if hp.get("average_last", 1) > 1 else []),
         f"- Seed {hp['seed']} (random, numpy, torch); torch threads {hp['threads']}"
         + ("; bfloat16 autocast for the training steps (float32 master weights)." if hp.get("bf16_autocast") else "."),
         "",
@@ -559,6 +621,10 @@ def reproduce_flags(hp: dict) -> str:
         flags.append("--bf16")
     if hp.get("train_on_valid"):
         flags.append("--train-on-valid")
+    if hp.get("mention_replace"):
+        flags.append(f"--mention-replace {hp['mention_replace']:g}")
+    if hp.get("average_last", 1) > 1:
+        flags.append(f"--average-last {hp['average_last']}")
     if "decode" in hp:
         flags.append(f"--decode {hp['decode']} --consistency {hp.get('consistency', 0.0):g}")
         flags.append("--crf" if hp.get("crf") else f"--transition-weight {hp.get('transition_weight', 0.0):g}")
@@ -639,6 +705,14 @@ def main() -> int:
                          "0.7 was chosen on valid with runs A and C, see MODEL.md)")
     ap.add_argument("--crf", action="store_true",
                     help="train NER as a linear-chain CRF (IOB2-constrained); its transitions ship with weight 1")
+    ap.add_argument("--mention-replace", type=float, default=0.0, metavar="P",
+                    help="mention replacement: per article, swap each distinct entity mention with probability P "
+                         "for a random training mention of the same type (fresh each epoch)")
+    ap.add_argument("--average-last", type=int, default=1, metavar="K",
+                    help="ship the uniform average of the last K epoch-end weights")
+    ap.add_argument("--eval-averages", default="", metavar="K,K,...",
+                    help="train-only runs: score the averages of the last K epochs on valid, for each K listed")
+    ap.add_argument("--no-epoch-eval", action="store_true", help="no valid pass at each epoch end")
     ap.add_argument("--card-only", action="store_true", help="only rewrite MODEL.md from metrics.json")
     ap.add_argument("--rescore", action="store_true",
                     help="re-evaluate the model in --out (both decoders; Rust f32/bf16 with --rust-bin), "
@@ -696,6 +770,11 @@ def main() -> int:
     tc.load_base_weights(model, os.path.join(base_dir(), "model.safetensors"))
 
     rng = random.Random(args.seed)
+    aug_rng = random.Random(args.seed + 1000)
+    pool = mention_pool(docs["train"]) if args.mention_replace > 0 else None
+    eval_ks = sorted({int(k) for k in args.eval_averages.split(",") if k.strip()}) if not args.train_on_valid else []
+    keep = max([args.average_last] + eval_ks)
+    recent = []  # epoch-end weights of the last `keep` complete epochs (float32, on the CPU)
     first = epoch_windows(docs["train"], piecer, random.Random(args.seed), case_feature, args.batch)
     n_windows = sum(len(b) for b in first)
     steps_per_epoch = len(first)
@@ -761,7 +840,10 @@ def main() -> int:
         epoch += 1
         t0 = time.time()
         model.train()
-        batches = epoch_windows(docs["train"], piecer, rng, case_feature, args.batch)
+        epoch_docs = docs["train"]
+        if pool is not None:
+            epoch_docs = replace_mentions(docs["train"], pool, aug_rng, args.mention_replace)
+        batches = epoch_windows(epoch_docs, piecer, rng, case_feature, args.batch)
         total_loss, seen = 0.0, 0
         for batch in batches:
             if budget_end is not None and time.time() >= budget_end:
@@ -772,10 +854,10 @@ def main() -> int:
                 out = model(ids, types, mask)
             heads_ce = [h for h in tc.HEADS if not (crf_trans is not None and h == "ner")]
             loss = sum(loss_fn(out[h].float().reshape(-1, out[h].shape[-1]),
-                               label_tensor(batch, docs["train"], label_ids, h, ids.shape[1]).reshape(-1))
+                               label_tensor(batch, epoch_docs, label_ids, h, ids.shape[1]).reshape(-1))
                        for h in heads_ce)
             if crf_trans is not None:
-                em, gold, lengths = crf_batch(batch, docs["train"], label_ids, out["ner"].float())
+                em, gold, lengths = crf_batch(batch, epoch_docs, label_ids, out["ner"].float())
                 loss = loss + crf_nll(em, gold, lengths, crf_trans, crf_allowed, crf_start_ok)
             opt.zero_grad(set_to_none=True)
             loss.backward()
@@ -796,12 +878,15 @@ def main() -> int:
         record = {"epoch": epoch, "steps": seen, "complete": not stop, "train_seconds": round(train_s, 1),
                   "train_loss": round(total_loss / max(1, seen), 4)}
         history.append(record)
+        if keep > 1 and (not stop or seen == steps_per_epoch):
+            recent = (recent + [{k: v.detach().clone() for k, v in model.state_dict().items()}])[-keep:]
         if not stop and epoch >= args.epochs and budget_end is None:
             stop = True
         # Evaluate at each epoch end, except when a time budget is nearly spent (the final evaluation
         # below covers it; a valid pass costs minutes on a shared CPU).
         worth = budget_end is None or (budget_end - time.time()) > 2 * max(last_eval_s, 120.0)
         worth = worth and not args.train_on_valid  # valid is training data then: nothing to select on
+        worth = worth and not args.no_epoch_eval
         if crf_trans is not None:
             transitions = learned_transitions()
         if seen and (not stop or budget_end is None) and worth:
@@ -838,6 +923,26 @@ def main() -> int:
                 log(fh, f"deadline: {fit} more epoch(s) fit; lr schedule now ends at step {new_total}")
 
     train_total_s = time.time() - t_start
+    averages = {}
+    if eval_ks and recent:
+        # Checkpoint averaging, scored on valid for each K (same run, so the comparison is paired).
+        last = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        for k in eval_ks:
+            if k > len(recent):
+                continue
+            model.load_state_dict(average_states(recent[-k:]))
+            v = tc.evaluate(docs["valid"], tc.predict(model, piecer, labels, docs["valid"], case_feature,
+                                                      decode=args.decode, consistency=args.consistency,
+                                                      transitions=transitions,
+                                                      transition_weight=args.transition_weight))
+            averages[str(k)] = {"valid_ner_f1": v["ner"]["f1"], "valid_pos_accuracy": v["pos"]["accuracy"],
+                                "valid_chunk_f1": v["chunk"]["f1"]}
+            log(fh, f"average of the last {k} epoch(s): valid ner f1 {v['ner']['f1']:.4f} "
+                    f"pos {v['pos']['accuracy']:.4f} chunk f1 {v['chunk']['f1']:.4f}")
+        model.load_state_dict(last)
+    if args.average_last > 1 and len(recent) >= 2:
+        model.load_state_dict(average_states(recent[-args.average_last:]))
+        log(fh, f"weights: average of the last {min(args.average_last, len(recent))} epochs")
     # The last weights compete with the best epoch-end checkpoint, scored as shipped (float16).
     if best["step"] != step:
         save_model(model, labels, args.out, case_feature, args.decode, args.consistency, transitions,
@@ -870,6 +975,8 @@ def main() -> int:
     metrics = {"best_epoch": best["epoch"], "best_step": best["step"], "steps_total": step,
                "epochs": history, "train_seconds_total": round(train_total_s, 1),
                "weights": "float16 as saved, evaluated in float32", "valid": valid16}
+    if averages:
+        metrics["checkpoint_averages"] = averages
     if not args.skip_test:
         t1 = time.time()
         metrics["test"] = tc.evaluate(docs["test"], tc.predict(model16, piecer16, labels16, docs["test"], case16,
@@ -883,6 +990,7 @@ def main() -> int:
         "threads": args.threads, "case_feature": case_feature, "max_pieces": tc.MAX_PIECES,
         "bf16_autocast": args.bf16, "train_on_valid": args.train_on_valid, "decode": args.decode,
         "transition_weight": args.transition_weight, "crf": args.crf,
+        "mention_replace": args.mention_replace, "average_last": args.average_last,
         "consistency": args.consistency}
     metrics["data_sha256"] = {s: tc.sha256_file(p) for s, p in paths.items()}
     metrics["machine"] = {"cpu_threads": args.threads, "platform": platform.platform(),
