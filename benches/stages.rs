@@ -70,7 +70,13 @@ fn corpus(docs: usize) -> Vec<Document> {
                         chain: Some(doc.chains.len()),
                     });
                 }
-                doc.chains.push(Chain { label: "PER".into(), representative: ms[0], mentions: ms, key, alt_keys: vec![] });
+                doc.chains.push(Chain {
+                    label: "PER".into(),
+                    representative: ms[0],
+                    mentions: ms,
+                    key,
+                    alt_keys: vec![],
+                });
             }
             doc
         })

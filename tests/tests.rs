@@ -90,9 +90,8 @@ mod binary {
     #[test]
     fn bad_field_mapping_is_a_run_error() {
         let dir = tempfile::tempdir().unwrap();
-        let out = claimgraph(&[
-            "run", sample().to_str().unwrap(), "-o", dir.path().to_str().unwrap(), "--field", "body",
-        ]);
+        let out =
+            claimgraph(&["run", sample().to_str().unwrap(), "-o", dir.path().to_str().unwrap(), "--field", "body"]);
         assert_eq!(out.status.code(), Some(1));
         assert!(String::from_utf8_lossy(&out.stderr).contains("NAME=COLUMN"));
     }
@@ -105,8 +104,16 @@ mod sample_run {
     fn run_sample(threads: &str, format: &str) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
         run_ok(&[
-            "run", sample().to_str().unwrap(), "-o", dir.path().to_str().unwrap(), "--threads", threads,
-            "--format", format, "--with-tokens", "-q",
+            "run",
+            sample().to_str().unwrap(),
+            "-o",
+            dir.path().to_str().unwrap(),
+            "--threads",
+            threads,
+            "--format",
+            format,
+            "--with-tokens",
+            "-q",
         ]);
         dir
     }
@@ -115,7 +122,17 @@ mod sample_run {
     fn every_table_is_written_and_offsets_slice_back() {
         let dir = run_sample("1", "jsonl");
         let p = dir.path();
-        for t in ["documents", "errors", "mentions", "entities", "statements", "relations", "facts", "conflicts", "sentences"] {
+        for t in [
+            "documents",
+            "errors",
+            "mentions",
+            "entities",
+            "statements",
+            "relations",
+            "facts",
+            "conflicts",
+            "sentences",
+        ] {
             assert!(p.join(format!("{t}.jsonl")).exists(), "{t} missing");
         }
         let texts: BTreeMap<String, String> = read_jsonl(&sample())
@@ -232,7 +249,13 @@ mod bad_input {
         let out_dir = tempfile::tempdir().unwrap();
         let mut args: Vec<String> = vec!["run".into()];
         args.extend(inputs.iter().map(|p| p.to_str().unwrap().to_string()));
-        args.extend(["-o".into(), out_dir.path().to_str().unwrap().into(), "-q".into(), "--threads".into(), "1".into()]);
+        args.extend([
+            "-o".into(),
+            out_dir.path().to_str().unwrap().into(),
+            "-q".into(),
+            "--threads".into(),
+            "1".into(),
+        ]);
         let argv: Vec<&str> = args.iter().map(String::as_str).collect();
         let out = claimgraph(&argv);
         let want = if rejected > 0 { 2 } else { 0 };
@@ -249,7 +272,8 @@ mod bad_input {
         errors[i]["reason"].as_str().unwrap().to_lowercase()
     }
 
-    const GOOD: &str = r#"{"id": "ok1", "text": "KABUL, Afghanistan — Gunmen attacked a checkpoint on Tuesday, officials said."}"#;
+    const GOOD: &str =
+        r#"{"id": "ok1", "text": "KABUL, Afghanistan — Gunmen attacked a checkpoint on Tuesday, officials said."}"#;
 
     fn jsonl(dir: &Path, name: &str, lines: &[&[u8]]) -> std::path::PathBuf {
         let p = dir.join(name);
@@ -264,7 +288,11 @@ mod bad_input {
     #[test]
     fn malformed_json_is_rejected_and_the_run_goes_on() {
         let d = tempfile::tempdir().unwrap();
-        let p = jsonl(d.path(), "a.jsonl", &[GOOD.as_bytes(), b"{\"id\": \"x\", \"text\": ", br#"{"id": "ok2", "text": "Second."}"#]);
+        let p = jsonl(
+            d.path(),
+            "a.jsonl",
+            &[GOOD.as_bytes(), b"{\"id\": \"x\", \"text\": ", br#"{"id": "ok2", "text": "Second."}"#],
+        );
         let (_, e) = run_expect(&[&p], 2, 1);
         assert!(reason(&e, 0).contains("json"), "{e:?}");
         assert_eq!(e[0]["source_line"], 2);
@@ -281,13 +309,17 @@ mod bad_input {
     #[test]
     fn missing_empty_whitespace_and_non_string_text_are_rejected() {
         let d = tempfile::tempdir().unwrap();
-        let p = jsonl(d.path(), "a.jsonl", &[
-            GOOD.as_bytes(),
-            br#"{"id": "m"}"#,
-            br#"{"id": "e", "text": ""}"#,
-            br#"{"id": "w", "text": "  \n\t "}"#,
-            br#"{"id": "n", "text": 42}"#,
-        ]);
+        let p = jsonl(
+            d.path(),
+            "a.jsonl",
+            &[
+                GOOD.as_bytes(),
+                br#"{"id": "m"}"#,
+                br#"{"id": "e", "text": ""}"#,
+                br#"{"id": "w", "text": "  \n\t "}"#,
+                br#"{"id": "n", "text": 42}"#,
+            ],
+        );
         let (_, e) = run_expect(&[&p], 1, 4);
         assert!(reason(&e, 0).contains("text"));
         assert!(reason(&e, 1).contains("empty"));
@@ -335,7 +367,15 @@ mod bad_input {
         ];
         let p = jsonl(d.path(), "a.jsonl", &[rows[0].as_bytes(), rows[1].as_bytes()]);
         let out_dir = tempfile::tempdir().unwrap();
-        let out = claimgraph(&["run", p.to_str().unwrap(), "-o", out_dir.path().to_str().unwrap(), "-q", "--max-text-bytes", "1000000"]);
+        let out = claimgraph(&[
+            "run",
+            p.to_str().unwrap(),
+            "-o",
+            out_dir.path().to_str().unwrap(),
+            "-q",
+            "--max-text-bytes",
+            "1000000",
+        ]);
         assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
         let errors = read_jsonl(&out_dir.path().join("errors.jsonl"));
         assert_eq!(errors.len(), 1);
@@ -367,7 +407,11 @@ mod bad_input {
     fn csv_row_with_wrong_field_count_is_rejected() {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("a.csv");
-        std::fs::write(&p, "id,text,source\nc1,\"The minister said, \"\"we will rebuild\"\".\",Daily Ledger\nc2,too,many,fields\n").unwrap();
+        std::fs::write(
+            &p,
+            "id,text,source\nc1,\"The minister said, \"\"we will rebuild\"\".\",Daily Ledger\nc2,too,many,fields\n",
+        )
+        .unwrap();
         let (_, e) = run_expect(&[&p], 1, 1);
         assert_eq!(e[0]["source_line"], 2);
     }
@@ -376,7 +420,8 @@ mod bad_input {
     fn compressed_inputs_are_read() {
         let d = tempfile::tempdir().unwrap();
         let gz = d.path().join("a.jsonl.gz");
-        let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::default());
+        let mut enc =
+            flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::default());
         enc.write_all(GOOD.as_bytes()).unwrap();
         enc.finish().unwrap();
         let zst = d.path().join("b.jsonl.zst");
@@ -485,7 +530,8 @@ mod tagger {
         let out = out_dir.path().to_str().unwrap();
         let sample = sample();
         let input = sample.to_str().unwrap();
-        let failed = claimgraph(&["run", input, "-o", out, "-q", "--threads", "1", "--model", model, "--precision", "int8"]);
+        let failed =
+            claimgraph(&["run", input, "-o", out, "-q", "--threads", "1", "--model", model, "--precision", "int8"]);
         assert!(!failed.status.success());
         let err = String::from_utf8_lossy(&failed.stderr);
         assert!(err.contains("export_onnx.py") && err.contains("not exported from"), "{err}");
@@ -514,7 +560,16 @@ mod tagger {
     fn conll_test_scores_hold() {
         let Some(test) = conll_test_split() else { return };
         for (precision, engine) in [("auto", "onnx:int8"), ("bf16", "tch:Bf16")] {
-            let out = run_ok(&["eval", "conll", test.to_str().unwrap(), "--json", "--threads", "1", "--precision", precision]);
+            let out = run_ok(&[
+                "eval",
+                "conll",
+                test.to_str().unwrap(),
+                "--json",
+                "--threads",
+                "1",
+                "--precision",
+                precision,
+            ]);
             let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
             assert_eq!(r["engine"], engine, "--precision {precision}");
             scores_hold(&r);
@@ -590,7 +645,15 @@ mod gold {
     fn gold_set_scores_hold() {
         let out_dir = tempfile::tempdir().unwrap();
         let gold = repo().join("tests/fixtures/gold");
-        run_ok(&["run", gold.join("articles.jsonl").to_str().unwrap(), "-o", out_dir.path().to_str().unwrap(), "-q", "--threads", "1"]);
+        run_ok(&[
+            "run",
+            gold.join("articles.jsonl").to_str().unwrap(),
+            "-o",
+            out_dir.path().to_str().unwrap(),
+            "-q",
+            "--threads",
+            "1",
+        ]);
         let out = std::process::Command::new(python())
             .arg(repo().join("scripts/score_gold.py"))
             .arg(out_dir.path())

@@ -33,9 +33,9 @@ use sha2::{Digest, Sha256};
 
 use crate::doc::Document;
 use crate::stages::entities::chains::AMBIGUOUS_SUFFIX;
-use crate::stages::entities::names::{lexicons, strip_possessive, NameSig};
 #[cfg(test)]
 use crate::stages::entities::names::name_words;
+use crate::stages::entities::names::{lexicons, strip_possessive, NameSig};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct KeyStats {
@@ -139,7 +139,11 @@ fn parse_key(key: &str, stats_label: &str) -> Parsed {
         return Parsed { label: stats_label.to_string(), words: Vec::new(), forced: true };
     }
     let (label, name) = key.split_once(':').unwrap_or((stats_label, key));
-    Parsed { label: label.to_string(), words: name.split(' ').filter(|w| !w.is_empty()).map(String::from).collect(), forced: false }
+    Parsed {
+        label: label.to_string(),
+        words: name.split(' ').filter(|w| !w.is_empty()).map(String::from).collect(),
+        forced: false,
+    }
 }
 
 impl EntityIndex {
@@ -317,7 +321,8 @@ impl EntityIndex {
             if parsed[i].forced {
                 continue;
             }
-            let e = by_name.entry(parsed[i].words.join(" ")).or_default().entry(parsed[i].label.as_str()).or_insert((0, i));
+            let e =
+                by_name.entry(parsed[i].words.join(" ")).or_default().entry(parsed[i].label.as_str()).or_insert((0, i));
             e.0 += keys[i].1.mentions;
         }
         let mut group_size: HashMap<usize, usize> = HashMap::new();
@@ -328,7 +333,8 @@ impl EntityIndex {
             if labels.len() < 2 {
                 continue;
             }
-            let (_, &(top, top_i)) = labels.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.0.cmp(a.0))).expect("non-empty");
+            let (_, &(top, top_i)) =
+                labels.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.0.cmp(a.0))).expect("non-empty");
             for &(count, i) in labels.values() {
                 if i != top_i && count * 3 <= top * 2 && group_size.get(&dsu.find(i)).copied().unwrap_or(1) == 1 {
                     dsu.union(top_i, i);
@@ -358,11 +364,20 @@ impl EntityIndex {
                 docs += st.docs;
             }
             let label = parsed[canon].label.clone();
-            let name = best_name(&aliases).unwrap_or_else(|| canon_key.split_once(':').map_or(canon_key.as_str(), |x| x.1).to_string());
-            let mut aliases: Vec<Alias> = aliases.into_iter().map(|(t, c)| Alias { text: t.to_string(), count: c }).collect();
+            let name = best_name(&aliases)
+                .unwrap_or_else(|| canon_key.split_once(':').map_or(canon_key.as_str(), |x| x.1).to_string());
+            let mut aliases: Vec<Alias> =
+                aliases.into_iter().map(|(t, c)| Alias { text: t.to_string(), count: c }).collect();
             aliases.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
             entities.push((
-                EntityRecord { entity_id: entity_id(canon_key), name, label, aliases, mention_count: mentions, doc_count: docs },
+                EntityRecord {
+                    entity_id: entity_id(canon_key),
+                    name,
+                    label,
+                    aliases,
+                    mention_count: mentions,
+                    doc_count: docs,
+                },
                 members,
             ));
         }
@@ -476,7 +491,14 @@ mod tests {
             doc("a", &[("PER:abdul rahim qasimi", &["Abdul-Rahim Qasimi", "Qasimi"], &[])]),
             doc("b", &[("PER:abdurrahim qasemi", &["Abdurrahim Qasemi"], &[])]),
             doc("c", &[("PER:abdul rahim qasimi", &["ABDUL RAHIM QASIMI"], &[])]),
-            doc("d", &[("PER:mohammad nabi", &["Mohammad Nabi"], &[]), ("PER:muhammad nabi", &["Muhammad Nabi"], &[]), ("PER:mohamed nabi", &["Mohamed Nabi"], &[])]),
+            doc(
+                "d",
+                &[
+                    ("PER:mohammad nabi", &["Mohammad Nabi"], &[]),
+                    ("PER:muhammad nabi", &["Muhammad Nabi"], &[]),
+                    ("PER:mohamed nabi", &["Mohamed Nabi"], &[]),
+                ],
+            ),
         ]);
         assert!(same(&c, "PER:abdul rahim qasimi", "PER:abdurrahim qasemi"));
         assert!(same(&c, "PER:mohammad nabi", "PER:mohamed nabi"));
@@ -507,7 +529,11 @@ mod tests {
 
     #[test]
     fn lone_surname_joins_the_only_full_name() {
-        let c = canon(&[doc("a", &[("PER:abdul rahim qasimi", &["Abdul Rahim Qasimi"], &[])]), doc("b", &[("PER:qasemi", &["Gen. Qasemi"], &[])]), doc("c", &[("PER:rahim qasimi", &["Rahim Qasimi"], &[])])]);
+        let c = canon(&[
+            doc("a", &[("PER:abdul rahim qasimi", &["Abdul Rahim Qasimi"], &[])]),
+            doc("b", &[("PER:qasemi", &["Gen. Qasemi"], &[])]),
+            doc("c", &[("PER:rahim qasimi", &["Rahim Qasimi"], &[])]),
+        ]);
         assert!(same(&c, "PER:qasemi", "PER:abdul rahim qasimi"));
         assert!(same(&c, "PER:rahim qasimi", "PER:abdul rahim qasimi"));
         assert_eq!(c.entities().len(), 1);
@@ -517,7 +543,14 @@ mod tests {
 
     #[test]
     fn city_and_province_and_labels_stay_apart() {
-        let c = canon(&[doc("a", &[("LOC:kandahar", &["Kandahar"], &[]), ("LOC:kandahar province", &["Kandahar province"], &[]), ("ORG:kandahar", &["Kandahar"], &[])])]);
+        let c = canon(&[doc(
+            "a",
+            &[
+                ("LOC:kandahar", &["Kandahar"], &[]),
+                ("LOC:kandahar province", &["Kandahar province"], &[]),
+                ("ORG:kandahar", &["Kandahar"], &[]),
+            ],
+        )]);
         assert_eq!(c.entities().len(), 3);
     }
 
@@ -526,12 +559,21 @@ mod tests {
         let c = canon(&[
             doc("a", &[("ORG:northern alliance front", &["Northern Alliance Front", "NAF"], &["acr:naf"])]),
             doc("b", &[("ORG:naf", &["NAF"], &["acr:naf"])]),
-            doc("c", &[("ORG:national archive foundation", &["National Archive Foundation"], &[]), ("ORG:ttp", &["TTP"], &["acr:ttp"])]),
+            doc(
+                "c",
+                &[
+                    ("ORG:national archive foundation", &["National Archive Foundation"], &[]),
+                    ("ORG:ttp", &["TTP"], &["acr:ttp"]),
+                ],
+            ),
         ]);
         assert!(same(&c, "ORG:naf", "ORG:northern alliance front"));
         let naf = c.entities().iter().find(|e| e.entity_id == c.entity_of("ORG:naf").unwrap()).unwrap();
         assert_eq!(naf.name, "Northern Alliance Front");
-        assert_eq!(naf.aliases, vec![Alias { text: "NAF".into(), count: 2 }, Alias { text: "Northern Alliance Front".into(), count: 1 }]);
+        assert_eq!(
+            naf.aliases,
+            vec![Alias { text: "NAF".into(), count: 2 }, Alias { text: "Northern Alliance Front".into(), count: 1 }]
+        );
         // A second expansion for the same letters: the bare acronym stays apart.
         let c = canon(&[
             doc("a", &[("ORG:northern alliance front", &["Northern Alliance Front"], &["acr:naf"])]),
@@ -545,7 +587,13 @@ mod tests {
     fn ids_are_stable_across_order_and_sharding() {
         let docs = vec![
             doc("a", &[("PER:abdul rahim qasimi", &["Abdul Rahim Qasimi"], &[]), ("LOC:kabul", &["Kabul"], &[])]),
-            doc("b", &[("PER:abdurrahim qasemi", &["Abdurrahim Qasemi"], &[]), ("ORG:northern alliance front", &["Northern Alliance Front"], &["acr:naf"])]),
+            doc(
+                "b",
+                &[
+                    ("PER:abdurrahim qasemi", &["Abdurrahim Qasemi"], &[]),
+                    ("ORG:northern alliance front", &["Northern Alliance Front"], &["acr:naf"]),
+                ],
+            ),
             doc("c", &[("ORG:naf", &["NAF"], &["acr:naf"]), ("LOC:kabul", &["KABUL"], &[])]),
             doc("d", &[("id:karimi-group", &["Karimi Group", "KG"], &[])]),
         ];
@@ -591,7 +639,11 @@ mod tests {
         }
         let c = ix.finish();
         let ent = |d: usize, text: &str| {
-            let m = docs[d].mentions.iter().position(|m| docs[d].slice(m.span) == text).unwrap_or_else(|| panic!("no mention {text}"));
+            let m = docs[d]
+                .mentions
+                .iter()
+                .position(|m| docs[d].slice(m.span) == text)
+                .unwrap_or_else(|| panic!("no mention {text}"));
             c.mention_entity(&docs[d], m).map(String::from)
         };
         // One governor across four spellings and a title.
@@ -599,11 +651,17 @@ mod tests {
         assert_eq!(ent(1, "Abdurrahim Qasemi").as_ref(), Some(&q));
         assert_eq!(ent(3, "QASIMI").as_ref(), Some(&q));
         let rec = c.entities().iter().find(|e| e.entity_id == q).unwrap();
-        assert_eq!((rec.name.as_str(), rec.label.as_str(), rec.doc_count, rec.mention_count), ("Abdul-Rahim Qasimi", "PER", 3, 4));
+        assert_eq!(
+            (rec.name.as_str(), rec.label.as_str(), rec.doc_count, rec.mention_count),
+            ("Abdul-Rahim Qasimi", "PER", 3, 4)
+        );
         // The acronym used alone by the second outlet is the front defined by the first.
         assert_eq!(ent(1, "NAF"), ent(0, "Northern Alliance Front"));
         // Demonym, family firm, two Karimis and an undecidable bare "Karimi".
-        assert_eq!(c.entities().iter().find(|e| Some(&e.entity_id) == ent(1, "Afghan").as_ref()).unwrap().label, "MISC");
+        assert_eq!(
+            c.entities().iter().find(|e| Some(&e.entity_id) == ent(1, "Afghan").as_ref()).unwrap().label,
+            "MISC"
+        );
         let (ahmad, javed, firm) = (ent(2, "Ahmad Karimi"), ent(2, "Javed Karimi"), ent(2, "Karimi Group"));
         assert!(ahmad.is_some() && ahmad != javed && firm != ahmad && firm != javed);
         assert_eq!(ent(2, "Karimi"), None);
@@ -622,7 +680,8 @@ mod tests {
     /// surname), names drawn from a pool with spelling variants. Returns (distinct keys,
     /// entities, seconds in `add`, seconds in `finish`); building the documents is not timed.
     pub(crate) fn bench(docs: usize) -> (usize, usize, f64, f64) {
-        let first = ["Abdul Rahim", "Abdurrahim", "Mohammad", "Muhammad", "Ahmad", "Javed", "Gul", "Nasir", "Hamid", "Zahir"];
+        let first =
+            ["Abdul Rahim", "Abdurrahim", "Mohammad", "Muhammad", "Ahmad", "Javed", "Gul", "Nasir", "Hamid", "Zahir"];
         let last = ["Qasimi", "Qasemi", "Karimi", "Ahmadzai", "Popal", "Noori", "Nuri", "Safi", "Wardak", "Hotak"];
         let mut corpus = Vec::with_capacity(docs);
         let mut x: u64 = 0x9e3779b97f4a7c15;
@@ -648,9 +707,24 @@ mod tests {
                     doc.text.push_str(&f);
                     doc.text.push(' ');
                     ms.push(doc.mentions.len());
-                    doc.mentions.push(Mention { span: Span::new(s, s + f.len()), label: "PER".into(), score: 1.0, sentence: 0, tokens: 0..1, source: MentionSource::Model, value: None, chain: Some(doc.chains.len()) });
+                    doc.mentions.push(Mention {
+                        span: Span::new(s, s + f.len()),
+                        label: "PER".into(),
+                        score: 1.0,
+                        sentence: 0,
+                        tokens: 0..1,
+                        source: MentionSource::Model,
+                        value: None,
+                        chain: Some(doc.chains.len()),
+                    });
                 }
-                doc.chains.push(Chain { label: "PER".into(), representative: ms[0], mentions: ms, key, alt_keys: vec![] });
+                doc.chains.push(Chain {
+                    label: "PER".into(),
+                    representative: ms[0],
+                    mentions: ms,
+                    key,
+                    alt_keys: vec![],
+                });
             }
             corpus.push(doc);
         }
@@ -670,7 +744,9 @@ mod tests {
     #[ignore]
     fn bench_million_mentions() {
         let (keys, ents, add, finish) = bench(100_000);
-        eprintln!("1,000,000 mentions (100,000 docs): add {add:.2}s, finish {finish:.2}s: {keys} keys -> {ents} entities");
+        eprintln!(
+            "1,000,000 mentions (100,000 docs): add {add:.2}s, finish {finish:.2}s: {keys} keys -> {ents} entities"
+        );
     }
 
     #[test]

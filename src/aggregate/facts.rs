@@ -161,7 +161,9 @@ fn key_of(doc: &Document, a: &Argument) -> Option<Key> {
         if let Some(v) = &a.value {
             return Some(Key::Value(v.clone()));
         }
-        return Some(Key::Value(m.value.clone().unwrap_or_else(|| doc.text.get(m.span.start..m.span.end).unwrap_or("").to_string())));
+        return Some(Key::Value(
+            m.value.clone().unwrap_or_else(|| doc.text.get(m.span.start..m.span.end).unwrap_or("").to_string()),
+        ));
     }
     a.value.clone().map(Key::Value)
 }
@@ -261,7 +263,11 @@ impl FactIndex {
         }
         facts.sort_by(|a, b| a.fact_id.cmp(&b.fact_id));
 
-        let side = |polarity: Option<Polarity>, value: Option<String>, subject: Option<String>, recs: &[&Rec]| -> ConflictSide {
+        let side = |polarity: Option<Polarity>,
+                    value: Option<String>,
+                    subject: Option<String>,
+                    recs: &[&Rec]|
+         -> ConflictSide {
             let docs: BTreeSet<&str> = recs.iter().map(|r| r.doc_id.as_str()).collect();
             let sources: BTreeSet<&str> = recs.iter().filter_map(|r| r.source.as_deref()).collect();
             ConflictSide {
@@ -270,7 +276,11 @@ impl FactIndex {
                 subject,
                 doc_ids: docs.iter().map(|d| d.to_string()).collect(),
                 sources: sources.iter().map(|d| d.to_string()).collect(),
-                evidence: recs.iter().take(MAX_SIDE_EVIDENCE).map(|r| Evidence { doc_id: r.doc_id.clone(), text: r.evidence.clone() }).collect(),
+                evidence: recs
+                    .iter()
+                    .take(MAX_SIDE_EVIDENCE)
+                    .map(|r| Evidence { doc_id: r.doc_id.clone(), text: r.evidence.clone() })
+                    .collect(),
             }
         };
         let mut conflicts = Vec::new();
@@ -285,7 +295,10 @@ impl FactIndex {
                     subject_entity_id: s.clone(),
                     predicate: p.clone(),
                     object: Some(o.clone()),
-                    sides: vec![side(Some(Polarity::Positive), None, None, &pos), side(Some(Polarity::Negative), None, None, &neg)],
+                    sides: vec![
+                        side(Some(Polarity::Positive), None, None, &pos),
+                        side(Some(Polarity::Negative), None, None, &neg),
+                    ],
                 });
             }
         }
@@ -315,7 +328,10 @@ impl FactIndex {
                 subject_entity_id: s.clone(),
                 predicate: p.clone(),
                 object: Some(o.clone()),
-                sides: vec![side(Some(Polarity::Positive), None, None, &pos), side(Some(Polarity::Negative), None, subject, negs)],
+                sides: vec![
+                    side(Some(Polarity::Positive), None, None, &pos),
+                    side(Some(Polarity::Negative), None, subject, negs),
+                ],
             });
         }
         // Value conflicts for count predicates.
@@ -327,7 +343,12 @@ impl FactIndex {
             }
             if let Key::Value(v) = &r.object {
                 if is_number(v) {
-                    by_subject.entry((id_or_value(&r.subject), r.predicate.clone())).or_default().entry(v.clone()).or_default().push(r);
+                    by_subject
+                        .entry((id_or_value(&r.subject), r.predicate.clone()))
+                        .or_default()
+                        .entry(v.clone())
+                        .or_default()
+                        .push(r);
                 }
             }
         }
@@ -339,7 +360,9 @@ impl FactIndex {
                 continue;
             }
             let mut vals: Vec<(&String, &Vec<&Rec>)> = values.iter().collect();
-            vals.sort_by(|a, b| a.0.parse::<f64>().unwrap_or(0.0).total_cmp(&b.0.parse::<f64>().unwrap_or(0.0)).then(a.0.cmp(b.0)));
+            vals.sort_by(|a, b| {
+                a.0.parse::<f64>().unwrap_or(0.0).total_cmp(&b.0.parse::<f64>().unwrap_or(0.0)).then(a.0.cmp(b.0))
+            });
             let keys: Vec<&str> = vals.iter().map(|(v, _)| v.as_str()).collect();
             let mut parts: Vec<&str> = vec!["value", s, p];
             parts.extend(keys.iter().copied());
@@ -398,7 +421,11 @@ mod tests {
         let mut a = FactIndex::new();
         let mut b = FactIndex::new();
         for (i, d) in docs.iter().enumerate() {
-            if i < split { a.add(d) } else { b.add(d) }
+            if i < split {
+                a.add(d)
+            } else {
+                b.add(d)
+            }
         }
         b.merge(a);
         b.finish(&canon)
@@ -431,8 +458,14 @@ mod tests {
         assert_eq!(acq.support, 2);
         assert_eq!(acq.doc_ids, ["a1", "a2"]);
         assert_eq!(acq.sources, ["Daily Ledger", "Morning Wire"]);
-        assert_eq!((acq.first_published.as_deref(), acq.last_published.as_deref()), (Some("2026-03-02"), Some("2026-03-03")));
-        let claim = facts.iter().find(|f| f.predicate == "claim_responsibility_for" && f.subject_entity_id == "E-fvf").expect("claim fact");
+        assert_eq!(
+            (acq.first_published.as_deref(), acq.last_published.as_deref()),
+            (Some("2026-03-02"), Some("2026-03-03"))
+        );
+        let claim = facts
+            .iter()
+            .find(|f| f.predicate == "claim_responsibility_for" && f.subject_entity_id == "E-fvf")
+            .expect("claim fact");
         // Events are anchored to their place's mention, so they key by that entity.
         assert_eq!(claim.object_entity_id.as_deref(), Some("kabul|LOC"));
         assert_eq!((claim.support, claim.positive, claim.negative), (3, 2, 1));
@@ -457,7 +490,8 @@ mod tests {
         assert_eq!(val.len(), 1, "{val:#?}");
         assert_eq!(val[0].subject_entity_id, "kabul|LOC");
         assert_eq!(val[0].predicate, "kill");
-        let sides: Vec<(Option<&str>, Vec<&str>)> = val[0].sides.iter().map(|s| (s.value.as_deref(), s.doc_ids.iter().map(String::as_str).collect())).collect();
+        let sides: Vec<(Option<&str>, Vec<&str>)> =
+            val[0].sides.iter().map(|s| (s.value.as_deref(), s.doc_ids.iter().map(String::as_str).collect())).collect();
         assert_eq!(sides, vec![(Some("12"), vec!["a1", "a3"]), (Some("14"), vec!["a2"])]);
         assert!(val[0].sides[1].evidence[0].text.contains("14 people were killed"));
     }
@@ -490,17 +524,24 @@ mod tests {
             idx.add(d);
         }
         let (facts, conflicts) = idx.finish(&canon);
-        let claim = facts.iter().find(|f| f.predicate == "claim_responsibility_for" && f.subject_entity_id == "E-ehf").expect("claim fact");
+        let claim = facts
+            .iter()
+            .find(|f| f.predicate == "claim_responsibility_for" && f.subject_entity_id == "E-ehf")
+            .expect("claim fact");
         assert_eq!(claim.object_entity_id.as_deref(), Some("nahrin|LOC"));
         assert_eq!((claim.positive, claim.negative, claim.support), (1, 1, 2));
-        let kinds: Vec<(&str, &str)> = conflicts.iter().map(|c| (c.kind.as_str(), c.subject_entity_id.as_str())).collect();
+        let kinds: Vec<(&str, &str)> =
+            conflicts.iter().map(|c| (c.kind.as_str(), c.subject_entity_id.as_str())).collect();
         assert!(kinds.contains(&("polarity", "E-ehf")), "{kinds:?}");
         let val = conflicts.iter().find(|c| c.kind == "value").expect("casualty conflict");
         assert_eq!(val.subject_entity_id, "nahrin|LOC");
         let values: Vec<&str> = val.sides.iter().filter_map(|s| s.value.as_deref()).collect();
         assert_eq!(values, ["11", "14"]);
         // The universal "no other group" negation also stands against the EHF's claim.
-        assert!(conflicts.iter().any(|c| c.kind == "polarity" && c.sides[1].subject.as_deref() == Some("no other group")), "{conflicts:#?}");
+        assert!(
+            conflicts.iter().any(|c| c.kind == "polarity" && c.sides[1].subject.as_deref() == Some("no other group")),
+            "{conflicts:#?}"
+        );
     }
 
     #[test]

@@ -54,12 +54,10 @@ fn conll_eval(args: ConllArgs) -> anyhow::Result<ExitCode> {
     config.decode = args.decode;
     config.consistency = args.consistency;
     config.transition_weight = args.transition_weight;
-    let mut tagger = Tagger::load(&dir, &config)
-        .with_context(|| format!("loading the model in {}", dir.display()))?;
+    let mut tagger = Tagger::load(&dir, &config).with_context(|| format!("loading the model in {}", dir.display()))?;
     let docs = conll::read_conll(&args.file)?;
     // Each article is one sequence of words: the tagger sees the same context as in training.
-    let words: Vec<Vec<&str>> =
-        docs.iter().map(|d| d.iter().flatten().map(|t| t.word.as_str()).collect()).collect();
+    let words: Vec<Vec<&str>> = docs.iter().map(|d| d.iter().flatten().map(|t| t.word.as_str()).collect()).collect();
     let started = Instant::now();
     let predicted = tagger.tag_words(&words)?;
     let seconds = started.elapsed().as_secs_f64();
@@ -96,9 +94,19 @@ fn conll_eval(args: ConllArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        println!("NER      precision {:.2}  recall {:.2}  F1 {:.2}", 100.0 * o.precision, 100.0 * o.recall, 100.0 * o.f1);
+        println!(
+            "NER      precision {:.2}  recall {:.2}  F1 {:.2}",
+            100.0 * o.precision,
+            100.0 * o.recall,
+            100.0 * o.f1
+        );
         for (t, m) in &report.ner.per_type {
-            println!("  {t:<6} precision {:.2}  recall {:.2}  F1 {:.2}", 100.0 * m.precision, 100.0 * m.recall, 100.0 * m.f1);
+            println!(
+                "  {t:<6} precision {:.2}  recall {:.2}  F1 {:.2}",
+                100.0 * m.precision,
+                100.0 * m.recall,
+                100.0 * m.f1
+            );
         }
         println!("POS      accuracy {:.2}", 100.0 * report.pos.accuracy);
         println!("chunks   F1 {:.2}", 100.0 * c.f1);

@@ -12,7 +12,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::model::{Precision, TaggerConfig};
 
 #[derive(Debug, Parser)]
-#[command(name = "claimgraph", version, about = "News articles in; entities, statements, relations and cross-outlet facts out.")]
+#[command(
+    name = "claimgraph",
+    version,
+    about = "News articles in; entities, statements, relations and cross-outlet facts out."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -51,9 +55,7 @@ pub struct ModelArgs {
 
 impl ModelArgs {
     pub fn threads(&self) -> usize {
-        self.threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1))
-            .max(1)
+        self.threads.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)).max(1)
     }
 
     /// Sizes rayon and libtorch so the two never oversubscribe the cores: `threads` rayon
@@ -86,7 +88,15 @@ impl ModelArgs {
         } else {
             self.precision.parse().map_err(anyhow::Error::msg)?
         };
-        Ok(TaggerConfig { batch_size: self.batch_size, device, precision, workers: self.threads(), decode: None, consistency: None, transition_weight: None })
+        Ok(TaggerConfig {
+            batch_size: self.batch_size,
+            device,
+            precision,
+            workers: self.threads(),
+            decode: None,
+            consistency: None,
+            transition_weight: None,
+        })
     }
 
     pub fn model_dir(&self) -> PathBuf {

@@ -144,8 +144,11 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             summary.out_dir.display()
         );
         if c.rejected > 0 {
-            eprintln!("claimgraph: {} records rejected; reasons in {}", c.rejected,
-                summary.out_dir.join(format!("errors.{}", cfg.format)).display());
+            eprintln!(
+                "claimgraph: {} records rejected; reasons in {}",
+                c.rejected,
+                summary.out_dir.join(format!("errors.{}", cfg.format)).display()
+            );
         }
     }
     Ok(if c.rejected > 0 { ExitCode::from(2) } else { ExitCode::SUCCESS })

@@ -231,10 +231,7 @@ pub fn document_row(doc: &Document) -> Value {
     row.insert("url".into(), json!(doc.meta.url));
     row.insert("published".into(), json!(doc.meta.published));
     row.insert("source".into(), json!(doc.meta.source));
-    row.insert(
-        "extra".into(),
-        if doc.meta.extra.is_empty() { Value::Null } else { json!(doc.meta.extra) },
-    );
+    row.insert("extra".into(), if doc.meta.extra.is_empty() { Value::Null } else { json!(doc.meta.extra) });
     row.insert("chars".into(), json!(doc.text.chars().count()));
     row.insert("sentences".into(), json!(doc.sentences.len()));
     row.insert("words".into(), json!(doc.tokens.len()));
@@ -294,10 +291,8 @@ impl Ctx<'_> {
         v.insert("text".into(), json!(self.doc.slice(a.span)));
         v.insert("start".into(), json!(start));
         v.insert("end".into(), json!(end));
-        let value = a
-            .value
-            .clone()
-            .or_else(|| a.mention.and_then(|m| self.doc.mentions.get(m)).and_then(|m| m.value.clone()));
+        let value =
+            a.value.clone().or_else(|| a.mention.and_then(|m| self.doc.mentions.get(m)).and_then(|m| m.value.clone()));
         v.insert("value".into(), json!(value));
         v.insert("mention_id".into(), json!(a.mention.map(|m| self.mention_id(m))));
         v.insert("entity_id".into(), Value::Null);

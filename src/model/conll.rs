@@ -24,8 +24,7 @@ pub type ConllDoc = Vec<Vec<ConllToken>>;
 
 /// Reads a four-column CoNLL-2003 file into articles of sentences.
 pub fn read_conll(path: &Path) -> Result<Vec<ConllDoc>, ModelError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| ModelError::Io { path: path.to_path_buf(), source: e })?;
+    let text = std::fs::read_to_string(path).map_err(|e| ModelError::Io { path: path.to_path_buf(), source: e })?;
     let mut docs: Vec<ConllDoc> = Vec::new();
     let mut doc: ConllDoc = Vec::new();
     let mut sent: Vec<ConllToken> = Vec::new();
@@ -165,10 +164,7 @@ impl SpanCounts {
         }
     }
     pub fn overall(&self) -> Prf {
-        let (tp, pr, go) = self
-            .per_type
-            .values()
-            .fold((0, 0, 0), |a, v| (a.0 + v.0, a.1 + v.1, a.2 + v.2));
+        let (tp, pr, go) = self.per_type.values().fold((0, 0, 0), |a, v| (a.0 + v.0, a.1 + v.1, a.2 + v.2));
         Prf::from_counts(tp, pr, go)
     }
     pub fn per_type(&self) -> BTreeMap<String, Prf> {

@@ -35,9 +35,11 @@ impl Precision {
 
 fn cpu_has_bf16() -> bool {
     std::fs::read_to_string("/proc/cpuinfo")
-        .map(|s| s.lines().filter(|l| l.starts_with("flags")).any(|l| {
-            l.split_whitespace().any(|f| f == "avx512_bf16" || f == "amx_bf16")
-        }))
+        .map(|s| {
+            s.lines()
+                .filter(|l| l.starts_with("flags"))
+                .any(|l| l.split_whitespace().any(|f| f == "avx512_bf16" || f == "amx_bf16"))
+        })
         .unwrap_or(false)
 }
 

@@ -18,7 +18,6 @@ use ort::environment::Environment;
 use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use ort::value::Tensor;
-use sha2::{Digest, Sha256};
 
 use crate::model::engine::{Engine, HeadProbs, PieceBatch};
 use crate::model::ModelError;
@@ -44,7 +43,7 @@ pub fn unavailable_reason(dir: &Path) -> Option<String> {
     }
     let stamp = dir.join(format!("{ONNX_INT8_FILE}.sha256"));
     let source = std::fs::read_to_string(&stamp).unwrap_or_default();
-    let weights = std::fs::read(dir.join("model.safetensors")).map(|b| format!("{:x}", Sha256::digest(b)));
+    let weights = super::file_sha256(&dir.join("model.safetensors"));
     if weights.as_deref().ok() != Some(source.trim()) {
         return Some(format!(
             "{} was not exported from this folder's model.safetensors (stamp {}); run scripts/export_onnx.py {}",

@@ -155,7 +155,15 @@ pub struct TaggerConfig {
 
 impl Default for TaggerConfig {
     fn default() -> Self {
-        TaggerConfig { batch_size: 8, device: tch::Device::Cpu, precision: Precision::F32, workers: 1, decode: None, consistency: None, transition_weight: None }
+        TaggerConfig {
+            batch_size: 8,
+            device: tch::Device::Cpu,
+            precision: Precision::F32,
+            workers: 1,
+            decode: None,
+            consistency: None,
+            transition_weight: None,
+        }
     }
 }
 
@@ -213,8 +221,7 @@ fn read(path: &Path) -> Result<Vec<u8>, ModelError> {
 }
 
 fn parse_json<T: for<'de> Deserialize<'de>>(path: &Path, bytes: &[u8]) -> Result<T, ModelError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| ModelError::Format { path: path.to_path_buf(), reason: e.to_string() })
+    serde_json::from_slice(bytes).map_err(|e| ModelError::Format { path: path.to_path_buf(), reason: e.to_string() })
 }
 
 impl Tagger {
@@ -278,10 +285,9 @@ impl Tagger {
             .map_err(|e| ModelError::Format { path: tok_path.clone(), reason: e.to_string() })?;
         tokenizer.with_padding(None);
         let id = |t: &str| {
-            tokenizer.token_to_id(t).ok_or_else(|| ModelError::Format {
-                path: tok_path.clone(),
-                reason: format!("vocabulary has no {t}"),
-            })
+            tokenizer
+                .token_to_id(t)
+                .ok_or_else(|| ModelError::Format { path: tok_path.clone(), reason: format!("vocabulary has no {t}") })
         };
         let (cls, sep, unk) = (id("[CLS]")? as i64, id("[SEP]")? as i64, id("[UNK]")?);
 
@@ -311,11 +317,14 @@ impl Tagger {
 
         // Fingerprint: everything in the folder that changes outputs, plus the precision.
         let mut h = Sha256::new();
-        for name in ["model.safetensors", "config.json", "tokenizer.json"] {
-            h.update(read(&dir.join(name))?);
-        }
+        let mut files = vec!["model.safetensors", "config.json", "tokenizer.json"];
         if cfg.precision == Precision::Int8 {
-            h.update(read(&dir.join(onnx_engine::ONNX_INT8_FILE))?);
+            files.push(onnx_engine::ONNX_INT8_FILE);
+        }
+        for name in files {
+            let path = dir.join(name);
+            let digest = super::file_sha256(&path).map_err(|e| ModelError::Io { path, source: e })?;
+            h.update(digest.as_bytes());
         }
         h.update(&labels_bytes);
         h.update(&spec_bytes);
@@ -355,7 +364,6 @@ impl Tagger {
     pub fn model_dir(&self) -> &Path {
         &self.dir
     }
-
 }
 
 /// Pieces, case flags and windows of one document. A free function over the tokenizer and spec
@@ -367,50 +375,44 @@ fn prepare(
     unk: u32,
     words: &[&str],
 ) -> Result<Prepared, ModelError> {
-        let n = words.len();
-        let mut pieces: Vec<Vec<u32>> = vec![Vec::new(); n];
-        if n > 0 {
-            let enc = tokenizer
-                .encode(words, false)
-                .map_err(|e| ModelError::Tokenize(e.to_string()))?;
-            for (&id, wid) in enc.get_ids().iter().zip(enc.get_word_ids()) {
-                if let Some(w) = wid {
-                    let p = &mut pieces[*w as usize];
-                    if p.len() < spec.max_pieces_per_word {
-                        p.push(id);
-                    }
+    let n = words.len();
+    let mut pieces: Vec<Vec<u32>> = vec![Vec::new(); n];
+    if n > 0 {
+        let enc = tokenizer.encode(words, false).map_err(|e| ModelError::Tokenize(e.to_string()))?;
+        for (&id, wid) in enc.get_ids().iter().zip(enc.get_word_ids()) {
+            if let Some(w) = wid {
+                let p = &mut pieces[*w as usize];
+                if p.len() < spec.max_pieces_per_word {
+                    p.push(id);
                 }
             }
         }
-        for p in pieces.iter_mut() {
-            if p.is_empty() {
-                p.push(unk);
-            }
+    }
+    for p in pieces.iter_mut() {
+        if p.is_empty() {
+            p.push(unk);
         }
-        let case = words.iter().map(|w| case.type_id(w)).collect();
-        let counts: Vec<usize> = pieces.iter().map(Vec::len).collect();
-        let capacity = spec.max_pieces - 2;
-        let stride = ((capacity as f64) * spec.stride_fraction).round().max(1.0) as usize;
-        let windows = windows::plan(&counts, capacity, stride);
-        let owner = windows::assign(&counts, &windows);
-        Ok(Prepared { pieces, case, windows, owner })
+    }
+    let case = words.iter().map(|w| case.type_id(w)).collect();
+    let counts: Vec<usize> = pieces.iter().map(Vec::len).collect();
+    let capacity = spec.max_pieces - 2;
+    let stride = ((capacity as f64) * spec.stride_fraction).round().max(1.0) as usize;
+    let windows = windows::plan(&counts, capacity, stride);
+    let owner = windows::assign(&counts, &windows);
+    Ok(Prepared { pieces, case, windows, owner })
 }
 
 impl Tagger {
     /// Labels every word of every document (each document a sequence of words, in order).
     pub fn tag_words(&mut self, docs: &[Vec<&str>]) -> Result<Vec<Vec<WordLabels>>, ModelError> {
-        let prepared: Vec<Prepared> =
-            {
+        let prepared: Vec<Prepared> = {
             let (tokenizer, spec, case, unk) = (&self.tokenizer, &self.spec, self.case, self.unk);
             docs.par_iter().map(|w| prepare(tokenizer, spec, case, unk, w)).collect::<Result<_, _>>()?
         };
 
         // Every window of every document, shortest first, so a batch pads little.
-        let mut jobs: Vec<(usize, usize)> = prepared
-            .iter()
-            .enumerate()
-            .flat_map(|(d, p)| (0..p.windows.len()).map(move |w| (d, w)))
-            .collect();
+        let mut jobs: Vec<(usize, usize)> =
+            prepared.iter().enumerate().flat_map(|(d, p)| (0..p.windows.len()).map(move |w| (d, w))).collect();
         jobs.sort_by_key(|&(d, w)| (prepared[d].windows[w].pieces.len(), d, w));
 
         let batches: Vec<&[(usize, usize)]> = jobs.chunks(self.batch_size).collect();
@@ -614,8 +616,7 @@ fn doc_consistency(names: &[String], words: &[&str], out: &mut [WordOut], weight
             .iter()
             .map(|&i| members.iter().map(|m| m.iter().map(|&j| out[i].ner[j] as f64).sum()).collect())
             .collect();
-        let mean: Vec<f64> =
-            (0..keys.len()).map(|k| qs.iter().map(|q| q[k]).sum::<f64>() / qs.len() as f64).collect();
+        let mean: Vec<f64> = (0..keys.len()).map(|k| qs.iter().map(|q| q[k]).sum::<f64>() / qs.len() as f64).collect();
         for (&i, q) in idx.iter().zip(&qs) {
             for (k, m) in members.iter().enumerate() {
                 let new = (1.0 - weight) * q[k] + weight * mean[k];
@@ -643,9 +644,7 @@ fn viterbi_iob2(names: &[String], probs: &[&[f32]], prior: Option<(&[Vec<f64>], 
     let allowed: Vec<Vec<usize>> = (0..n)
         .map(|i| match inside[i] {
             None => (0..n).collect(),
-            Some(t) => (0..n)
-                .filter(|&j| names[j].strip_prefix("B-").or(inside[j]) == Some(t))
-                .collect(),
+            Some(t) => (0..n).filter(|&j| names[j].strip_prefix("B-").or(inside[j]) == Some(t)).collect(),
         })
         .collect();
     let lp = |p: f32| (p as f64).max(1e-30).ln();
@@ -767,10 +766,8 @@ mod tests {
     fn consistency_moves_repeated_words_towards_their_mean() {
         let n = names(&["O", "B-ORG", "B-PER", "I-ORG", "I-PER"]);
         let rows = [[0.1, 0.1, 0.6, 0.0, 0.2], [0.9, 0.1, 0.0, 0.0, 0.0], [0.1, 0.5, 0.3, 0.1, 0.0]];
-        let mut out: Vec<WordOut> = rows
-            .iter()
-            .map(|r| WordOut { labels: wl(0), ner: r.to_vec(), chunk: Vec::new() })
-            .collect();
+        let mut out: Vec<WordOut> =
+            rows.iter().map(|r| WordOut { labels: wl(0), ner: r.to_vec(), chunk: Vec::new() }).collect();
         doc_consistency(&n, &["Karimi", "the", "Karimi"], &mut out, 0.5);
         assert_eq!(out[1].ner, rows[1].to_vec(), "lower-case words are left alone");
         let p = &out[0].ner;
@@ -790,8 +787,7 @@ mod tests {
 
     #[test]
     fn iob_repair_starts_orphan_inside_tags() {
-        let names: Vec<String> =
-            ["O", "B-LOC", "B-PER", "I-LOC", "I-PER"].iter().map(|s| s.to_string()).collect();
+        let names: Vec<String> = ["O", "B-LOC", "B-PER", "I-LOC", "I-PER"].iter().map(|s| s.to_string()).collect();
         // O I-PER I-PER B-LOC I-PER  ->  O B-PER I-PER B-LOC B-PER
         let mut seq: Vec<WordLabels> = [0, 4, 4, 1, 4].iter().map(|&i| wl(i)).collect();
         repair_iob(&names, &mut seq, |l| &mut l.ner);

@@ -20,12 +20,7 @@ pub struct TchEngine {
 impl TchEngine {
     /// Loads `model.safetensors` and `config.json` from `dir`, with one head per name in
     /// `heads` (tensor names `<head>.weight`, `<head>.bias`) of the given label counts.
-    pub fn load(
-        dir: &Path,
-        heads: &[(&str, usize)],
-        device: Device,
-        precision: Precision,
-    ) -> Result<Self, ModelError> {
+    pub fn load(dir: &Path, heads: &[(&str, usize)], device: Device, precision: Precision) -> Result<Self, ModelError> {
         if precision == Precision::Int8 {
             return Err(ModelError::Format {
                 path: dir.to_path_buf(),
@@ -43,9 +38,7 @@ impl TchEngine {
         let bert = BertModel::<BertEmbeddings>::new_with_optional_pooler(&root / "bert", &config, false);
         let heads = heads
             .iter()
-            .map(|(name, n)| {
-                nn::linear(&root / *name, config.hidden_size, *n as i64, Default::default())
-            })
+            .map(|(name, n)| nn::linear(&root / *name, config.hidden_size, *n as i64, Default::default()))
             .collect();
         let weights = dir.join("model.safetensors");
         vs.load(&weights).map_err(|e| ModelError::Weights { path: weights, source: e })?;
@@ -81,8 +74,8 @@ impl Engine for TchEngine {
                     .to_device(Device::Cpu)
                     .contiguous();
                 let labels = probs.size().last().copied().unwrap_or(0) as usize;
-                let flat: Vec<f32> = Vec::<f32>::try_from(probs.view(-1))
-                    .map_err(|e| ModelError::Forward(e.to_string()))?;
+                let flat: Vec<f32> =
+                    Vec::<f32>::try_from(probs.view(-1)).map_err(|e| ModelError::Forward(e.to_string()))?;
                 result.push(HeadProbs { labels, probs: flat });
             }
             Ok(result)

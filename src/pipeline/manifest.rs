@@ -116,8 +116,7 @@ impl Manifest {
 
     pub fn write(&self, path: &Path) -> Result<(), PipelineError> {
         let text = serde_json::to_string_pretty(self).expect("manifest serializes");
-        std::fs::write(path, text + "\n")
-            .map_err(|source| PipelineError::Output { path: path.to_path_buf(), source })
+        std::fs::write(path, text + "\n").map_err(|source| PipelineError::Output { path: path.to_path_buf(), source })
     }
 }
 
@@ -143,10 +142,8 @@ impl Progress {
         if let Some(b) = &self.bar {
             b.set_length(total);
             b.set_style(
-                ProgressStyle::with_template(
-                    "{bar:30} {pos}/{len} documents [{elapsed_precise}, ETA {eta}]  {msg}",
-                )
-                .expect("static template"),
+                ProgressStyle::with_template("{bar:30} {pos}/{len} documents [{elapsed_precise}, ETA {eta}]  {msg}")
+                    .expect("static template"),
             );
         }
     }

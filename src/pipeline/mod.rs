@@ -277,4 +277,3 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
     manifest.write(&cfg.out_dir.join("manifest.json"))?;
     Ok(RunSummary { counts, out_dir: cfg.out_dir.clone(), seconds, words })
 }
-

@@ -53,16 +53,9 @@ pub fn segment(doc: &mut Document) {
     for (si, span) in sentences.into_iter().enumerate() {
         let first = tokens.len();
         for w in split_words(&doc.text, span) {
-            tokens.push(Token {
-                span: w,
-                sentence: si,
-                tags: None,
-            });
+            tokens.push(Token { span: w, sentence: si, tags: None });
         }
-        out.push(Sentence {
-            span,
-            tokens: first..tokens.len(),
-        });
+        out.push(Sentence { span, tokens: first..tokens.len() });
     }
     doc.sentences = out;
     doc.tokens = tokens;
@@ -93,12 +86,7 @@ pub fn split_sentences(text: &str) -> Vec<Span> {
 /// A span that is out of range or not on char boundaries is narrowed to the valid part inside it.
 pub fn split_words(text: &str, within: Span) -> Vec<Span> {
     let (start, end) = clamp_span(text, within);
-    let mut t = Tokenizer {
-        text,
-        start,
-        end,
-        out: Vec::new(),
-    };
+    let mut t = Tokenizer { text, start, end, out: Vec::new() };
     t.run();
     t.out
 }
@@ -150,10 +138,7 @@ fn is_regional_indicator(c: char) -> bool {
 /// Sentence-ending punctuation.
 #[inline]
 fn is_terminal(c: char) -> bool {
-    matches!(
-        c,
-        '.' | '!' | '?' | '…' | '‼' | '⁇' | '⁈' | '⁉' | '؟' | '。' | '！' | '？'
-    )
+    matches!(c, '.' | '!' | '?' | '…' | '‼' | '⁇' | '⁈' | '⁉' | '؟' | '。' | '！' | '？')
 }
 
 /// Characters that may follow sentence-ending punctuation and still belong to that sentence.
@@ -165,10 +150,7 @@ fn is_closer(c: char) -> bool {
 /// Characters that may precede the first word of a sentence.
 #[inline]
 fn is_opener(c: char) -> bool {
-    matches!(
-        c,
-        '"' | '\'' | '“' | '‘' | '«' | '‹' | '(' | '[' | '{' | '¿' | '¡' | '„'
-    )
+    matches!(c, '"' | '\'' | '“' | '‘' | '«' | '‹' | '(' | '[' | '{' | '¿' | '¡' | '„')
 }
 
 /// Byte range of `text[a..b]` without surrounding whitespace, or `None` if it is all whitespace.
@@ -318,10 +300,7 @@ fn next_word(text: &str, mut i: usize) -> Option<Next<'_>> {
         }
         j += c.len_utf8();
     }
-    Some(Next {
-        first,
-        word: &text[i..j],
-    })
+    Some(Next { first, word: &text[i..j] })
 }
 
 /// Byte positions right after each sentence end found from punctuation.
@@ -520,9 +499,7 @@ fn is_bullet(t: &str) -> bool {
     let digits = t.bytes().take_while(u8::is_ascii_digit).count();
     if (1..=3).contains(&digits) {
         let rest = &t.as_bytes()[digits..];
-        return rest.len() >= 2
-            && (rest[0] == b'.' || rest[0] == b')')
-            && (rest[1] == b' ' || rest[1] == b'\t');
+        return rest.len() >= 2 && (rest[0] == b'.' || rest[0] == b')') && (rest[1] == b' ' || rest[1] == b'\t');
     }
     false
 }
@@ -598,10 +575,7 @@ fn line_continues(text: &str, l: &Line) -> bool {
     let Some(last) = t.chars().next_back() else {
         return false;
     };
-    if matches!(
-        last,
-        ',' | ';' | ':' | '-' | '–' | '—' | '(' | '[' | '&' | '/' | '+' | '“' | '‘' | '«'
-    ) {
+    if matches!(last, ',' | ';' | ':' | '-' | '–' | '—' | '(' | '[' | '&' | '/' | '+' | '“' | '‘' | '«') {
         return true;
     }
     if let Some(w) = t.strip_suffix('.') {
@@ -655,9 +629,7 @@ fn line_breaks(text: &str) -> Vec<usize> {
         let wrapped = is_wrapped(block)
             || (block.len() == 2
                 && !block[0].bullet
-                && band.is_some_and(|(lo, hi)| {
-                    (lo.saturating_sub(WRAP_SLACK)..=hi).contains(&block[0].chars)
-                }));
+                && band.is_some_and(|(lo, hi)| (lo.saturating_sub(WRAP_SLACK)..=hi).contains(&block[0].chars)));
         for (k, l) in block.iter().enumerate() {
             let Some(nx) = block.get(k + 1) else {
                 out.push(l.end); // end of block: blank line, hard terminator or end of text
@@ -719,10 +691,7 @@ fn cap_sentence(text: &str, span: Span, out: &mut Vec<Span>) {
     while words.len() - first > MAX_SENTENCE_WORDS {
         let cap = first + MAX_SENTENCE_WORDS;
         // Prefer the punctuation nearest the cap; else cut exactly at the cap.
-        let cut = (cap - CAP_WINDOW + 1..=cap)
-            .rev()
-            .find(|&k| good_cut(&words[k - 1]))
-            .unwrap_or(cap);
+        let cut = (cap - CAP_WINDOW + 1..=cap).rev().find(|&k| good_cut(&words[k - 1])).unwrap_or(cap);
         out.push(Span::new(words[first].0, words[cut - 1].1));
         first = cut;
     }
@@ -782,10 +751,7 @@ impl<'t> Tokenizer<'t> {
                     }
                 }
                 i = self.word(i, j);
-            } else if let Some(j) = (boundary && (c == '@' || c == '#'))
-                .then(|| self.handle(i))
-                .flatten()
-            {
+            } else if let Some(j) = (boundary && (c == '@' || c == '#')).then(|| self.handle(i)).flatten() {
                 self.emit(i, j);
                 i = j;
             } else {
@@ -851,9 +817,7 @@ impl<'t> Tokenizer<'t> {
             let joins = match d {
                 '-' | '\u{2010}' | '\u{2011}' => is_word_char(n),
                 '\'' | '’' => n.is_alphabetic(),
-                '.' => {
-                    (p.is_alphabetic() && n.is_alphabetic()) || (p.is_numeric() && n.is_numeric())
-                }
+                '.' => (p.is_alphabetic() && n.is_alphabetic()) || (p.is_numeric() && n.is_numeric()),
                 ',' | ':' | '/' => p.is_numeric() && n.is_ascii_digit(),
                 '&' => p.is_uppercase() && n.is_uppercase(),
                 _ => false,
@@ -902,8 +866,7 @@ impl<'t> Tokenizer<'t> {
             let keep = if in_list(TITLES, w) || in_list(TERMINAL_ABBREVS, w) || is_dotted(w) {
                 true
             } else if in_list(NUMBER_ABBREVS, w) {
-                self.next_visible(j + 1)
-                    .is_some_and(|d| d.is_ascii_digit() || d == '#')
+                self.next_visible(j + 1).is_some_and(|d| d.is_ascii_digit() || d == '#')
             } else if is_initial(w) {
                 // "Plan B." at the very end of a sentence: the period is the sentence's.
                 !self.at_span_end(j + 1)
@@ -947,11 +910,7 @@ impl<'t> Tokenizer<'t> {
     fn url(&self, i: usize) -> Option<usize> {
         let rest = &self.text[i..self.end];
         // Only the first bytes are looked at, so this costs O(1) per word start.
-        let has = |p: &[u8]| {
-            rest.as_bytes()
-                .get(..p.len())
-                .is_some_and(|b| b.eq_ignore_ascii_case(p))
-        };
+        let has = |p: &[u8]| rest.as_bytes().get(..p.len()).is_some_and(|b| b.eq_ignore_ascii_case(p));
         if !(has(b"http://") || has(b"https://") || has(b"ftp://") || has(b"www.")) {
             return None;
         }
@@ -963,12 +922,7 @@ impl<'t> Tokenizer<'t> {
             j += d.len_utf8();
         }
         while let Some(d) = ch_before(self.text, j) {
-            if j <= i
-                || !matches!(
-                    d,
-                    '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '}' | '\'' | '’' | '…'
-                )
-            {
+            if j <= i || !matches!(d, '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '}' | '\'' | '’' | '…') {
                 break;
             }
             j -= d.len_utf8();
@@ -980,8 +934,7 @@ impl<'t> Tokenizer<'t> {
     /// "press@ministry.gov.af": bounded scan of local part and domain.
     fn email(&self, i: usize) -> Option<usize> {
         let b = self.text.as_bytes();
-        let local_ok =
-            |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-');
+        let local_ok = |c: u8| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-');
         let mut j = i;
         while j < self.end && j - i < 64 && local_ok(b[j]) {
             j += 1;
@@ -991,10 +944,7 @@ impl<'t> Tokenizer<'t> {
         }
         let d0 = j + 1;
         let mut k = d0;
-        while k < self.end
-            && k - d0 < 253
-            && (b[k].is_ascii_alphanumeric() || b[k] == b'-' || b[k] == b'.')
-        {
+        while k < self.end && k - d0 < 253 && (b[k].is_ascii_alphanumeric() || b[k] == b'-' || b[k] == b'.') {
             k += 1;
         }
         // Trailing dots/hyphens are sentence punctuation, not domain.
@@ -1016,11 +966,7 @@ impl<'t> Tokenizer<'t> {
         let at = self.at(i)?;
         let mut j = i + 1;
         while let Some(d) = self.at(j) {
-            let ok = if at == '@' {
-                d.is_ascii_alphanumeric() || d == '_'
-            } else {
-                is_word_char(d)
-            };
+            let ok = if at == '@' { d.is_ascii_alphanumeric() || d == '_' } else { is_word_char(d) };
             if !ok {
                 break;
             }
@@ -1037,16 +983,7 @@ fn clitic_cut(w: &str) -> Option<usize> {
         .char_indices()
         .rev()
         .take(4)
-        .map(|(i, c)| {
-            (
-                i,
-                if c == '’' {
-                    '\''
-                } else {
-                    c.to_ascii_lowercase()
-                },
-            )
-        })
+        .map(|(i, c)| (i, if c == '’' { '\'' } else { c.to_ascii_lowercase() }))
         .collect();
     let tail_str: String = tail.iter().rev().map(|&(_, c)| c).collect();
     let start_of = |n: usize| tail.get(n - 1).map(|&(i, _)| i);
@@ -1074,17 +1011,11 @@ mod tests {
     use crate::doc::CharOffsets;
 
     fn sents(text: &str) -> Vec<&str> {
-        split_sentences(text)
-            .into_iter()
-            .map(|s| s.of(text))
-            .collect()
+        split_sentences(text).into_iter().map(|s| s.of(text)).collect()
     }
 
     fn words(text: &str) -> Vec<&str> {
-        split_words(text, Span::new(0, text.len()))
-            .into_iter()
-            .map(|s| s.of(text))
-            .collect()
+        split_words(text, Span::new(0, text.len())).into_iter().map(|s| s.of(text)).collect()
     }
 
     /// All span invariants of the task: sentences trimmed, ordered, covering every
@@ -1119,10 +1050,7 @@ mod tests {
                 assert!(sp.contains(&w), "token outside its sentence");
                 assert!(text.is_char_boundary(w.start) && text.is_char_boundary(w.end));
                 let wt = w.of(text);
-                assert!(
-                    !wt.chars().any(char::is_whitespace),
-                    "whitespace in token {wt:?}"
-                );
+                assert!(!wt.chars().any(char::is_whitespace), "whitespace in token {wt:?}");
                 for c in &mut covered[w.start..w.end] {
                     assert!(!*c, "byte covered twice");
                     *c = true;
@@ -1140,10 +1068,7 @@ mod tests {
         assert_eq!(next_token, doc.tokens.len());
         for (b, c) in text.char_indices() {
             let want = !c.is_whitespace();
-            assert_eq!(
-                covered[b], want,
-                "char {c:?} at byte {b} coverage wrong in {text:?}"
-            );
+            assert_eq!(covered[b], want, "char {c:?} at byte {b} coverage wrong in {text:?}");
         }
     }
 
@@ -1246,14 +1171,8 @@ mod tests {
         // An ellipsis glued to its word before a capitalized name ends the sentence; a spaced
         // one (an elision) does not.
         assert_eq!(
-            sents(
-                "UNAMA condemned the attack... Kasimi said nothing. “Kabul is ... Kabul,” he said."
-            ),
-            vec![
-                "UNAMA condemned the attack...",
-                "Kasimi said nothing.",
-                "“Kabul is ... Kabul,” he said."
-            ]
+            sents("UNAMA condemned the attack... Kasimi said nothing. “Kabul is ... Kabul,” he said."),
+            vec!["UNAMA condemned the attack...", "Kasimi said nothing.", "“Kabul is ... Kabul,” he said."]
         );
     }
 
@@ -1277,14 +1196,7 @@ mod tests {
     #[test]
     fn question_and_exclamation_marks() {
         let t = "Who ordered the strike? Nobody has said! “Why now?” asked one resident.";
-        assert_eq!(
-            sents(t),
-            vec![
-                "Who ordered the strike?",
-                "Nobody has said!",
-                "“Why now?” asked one resident."
-            ]
-        );
+        assert_eq!(sents(t), vec!["Who ordered the strike?", "Nobody has said!", "“Why now?” asked one resident."]);
     }
 
     // --- sentences: quotes ----------------------------------------------------------------------
@@ -1292,10 +1204,7 @@ mod tests {
     #[test]
     fn sentence_end_inside_quote_keeps_the_closing_quote() {
         let t = "“We will rebuild. We will not leave,” he said.";
-        assert_eq!(
-            sents(t),
-            vec!["“We will rebuild.", "We will not leave,” he said."]
-        );
+        assert_eq!(sents(t), vec!["“We will rebuild.", "We will not leave,” he said."]);
 
         let t = "The spokesman said: \"The talks have failed.\" Diplomats disputed that. \
                  ‘It is over.’ Others agreed. «Nothing was signed.» The minister left.";
@@ -1327,10 +1236,7 @@ mod tests {
         // A parenthesis closes the sentence too.
         assert_eq!(
             sents("(The group later deleted the post.) Its rivals mocked it."),
-            vec![
-                "(The group later deleted the post.)",
-                "Its rivals mocked it."
-            ]
+            vec!["(The group later deleted the post.)", "Its rivals mocked it."]
         );
     }
 
@@ -1363,11 +1269,7 @@ mod tests {
         let t = "Talks collapse in Doha\n\nthe delegation left without a statement\r\n\r\nMore to follow";
         assert_eq!(
             sents(t),
-            vec![
-                "Talks collapse in Doha",
-                "the delegation left without a statement",
-                "More to follow"
-            ]
+            vec!["Talks collapse in Doha", "the delegation left without a statement", "More to follow"]
         );
         // A paragraph separator is a hard break as well.
         assert_eq!(sents("Kabul\u{2029}Herat").len(), 2);
@@ -1459,10 +1361,7 @@ mod tests {
         assert!(spans[0].of(&t).ends_with("convoy,"));
         assert_eq!(spans[0].of(&t).split_whitespace().count(), 231);
         // Without punctuation the cut is exactly at the cap.
-        assert_eq!(
-            spans[1].of(&t).split_whitespace().count(),
-            MAX_SENTENCE_WORDS
-        );
+        assert_eq!(spans[1].of(&t).split_whitespace().count(), MAX_SENTENCE_WORDS);
         check_invariants(&t);
     }
 
@@ -1473,19 +1372,12 @@ mod tests {
         assert_eq!(
             words("“We will not leave,” he said; (really) [sic] {x}: yes! no? «non» — – …"),
             vec![
-                "“", "We", "will", "not", "leave", ",", "”", "he", "said", ";", "(", "really", ")",
-                "[", "sic", "]", "{", "x", "}", ":", "yes", "!", "no", "?", "«", "non", "»", "—",
-                "–", "…"
+                "“", "We", "will", "not", "leave", ",", "”", "he", "said", ";", "(", "really", ")", "[", "sic", "]",
+                "{", "x", "}", ":", "yes", "!", "no", "?", "«", "non", "»", "—", "–", "…"
             ]
         );
-        assert_eq!(
-            words("Kabul—Herat, ‘calm’."),
-            vec!["Kabul", "—", "Herat", ",", "‘", "calm", "’", "."]
-        );
-        assert_eq!(
-            words("Wait... what -- now"),
-            vec!["Wait", "...", "what", "--", "now"]
-        );
+        assert_eq!(words("Kabul—Herat, ‘calm’."), vec!["Kabul", "—", "Herat", ",", "‘", "calm", "’", "."]);
+        assert_eq!(words("Wait... what -- now"), vec!["Wait", "...", "what", "--", "now"]);
     }
 
     #[test]
@@ -1493,30 +1385,18 @@ mod tests {
         assert_eq!(
             words("U.S. Gen. J. K. Rowling met Abdul R. Qasimi of Apex Inc. at 9 a.m. No. 4"),
             vec![
-                "U.S.", "Gen.", "J.", "K.", "Rowling", "met", "Abdul", "R.", "Qasimi", "of",
-                "Apex", "Inc.", "at", "9", "a.m.", "No.", "4"
+                "U.S.", "Gen.", "J.", "K.", "Rowling", "met", "Abdul", "R.", "Qasimi", "of", "Apex", "Inc.", "at", "9",
+                "a.m.", "No.", "4"
             ]
         );
         // Sentence-final period of an ordinary word, and of a single letter, is split off.
-        assert_eq!(
-            words("They fled Kabul."),
-            vec!["They", "fled", "Kabul", "."]
-        );
+        assert_eq!(words("They fled Kabul."), vec!["They", "fled", "Kabul", "."]);
         assert_eq!(words("It was Plan B."), vec!["It", "was", "Plan", "B", "."]);
         assert_eq!(words("He said No."), vec!["He", "said", "No", "."]);
         // But an abbreviation at the end keeps it.
-        assert_eq!(
-            words("troops left the U.S."),
-            vec!["troops", "left", "the", "U.S."]
-        );
-        assert_eq!(
-            words("a U.S.-led coalition"),
-            vec!["a", "U.S.-led", "coalition"]
-        );
-        assert_eq!(
-            words("Ellison, D-N.Y., said"),
-            vec!["Ellison", ",", "D-N.Y.", ",", "said"]
-        );
+        assert_eq!(words("troops left the U.S."), vec!["troops", "left", "the", "U.S."]);
+        assert_eq!(words("a U.S.-led coalition"), vec!["a", "U.S.-led", "coalition"]);
+        assert_eq!(words("Ellison, D-N.Y., said"), vec!["Ellison", ",", "D-N.Y.", ",", "said"]);
     }
 
     #[test]
@@ -1524,9 +1404,8 @@ mod tests {
         assert_eq!(
             words("1,200 troops, 3.5 percent, the 2024-25 budget, $5 million, £3.2bn, €40, 12%, 10:30"),
             vec![
-                "1,200", "troops", ",", "3.5", "percent", ",", "the", "2024-25", "budget", ",",
-                "$", "5", "million", ",", "£", "3.2bn", ",", "€", "40", ",", "12", "%", ",",
-                "10:30"
+                "1,200", "troops", ",", "3.5", "percent", ",", "the", "2024-25", "budget", ",", "$", "5", "million",
+                ",", "£", "3.2bn", ",", "€", "40", ",", "12", "%", ",", "10:30"
             ]
         );
     }
@@ -1563,10 +1442,9 @@ mod tests {
                    we've, I'll, she'd, I'm, O'Neill's, ISN'T"
             ),
             vec![
-                "Qasimi", "'s", "men", ",", "Qasimi", "’s", "aides", "and", "the", "Haqqanis", "'",
-                "base", ":", "do", "n't", ",", "ca", "n't", ",", "they", "'re", ",", "we", "'ve",
-                ",", "I", "'ll", ",", "she", "'d", ",", "I", "'m", ",", "O'Neill", "'s", ",", "IS",
-                "N'T"
+                "Qasimi", "'s", "men", ",", "Qasimi", "’s", "aides", "and", "the", "Haqqanis", "'", "base", ":", "do",
+                "n't", ",", "ca", "n't", ",", "they", "'re", ",", "we", "'ve", ",", "I", "'ll", ",", "she", "'d", ",",
+                "I", "'m", ",", "O'Neill", "'s", ",", "IS", "N'T"
             ]
         );
     }
@@ -1622,19 +1500,10 @@ mod tests {
             ]
         );
         // Invisible soft hyphens and zero-width spaces stay inside their word.
-        assert_eq!(
-            words("Qa\u{AD}simi Ka\u{200B}bul"),
-            vec!["Qa\u{AD}simi", "Ka\u{200B}bul"]
-        );
+        assert_eq!(words("Qa\u{AD}simi Ka\u{200B}bul"), vec!["Qa\u{AD}simi", "Ka\u{200B}bul"]);
         // Right-to-left scripts tokenize like any other letters.
-        assert_eq!(
-            words("قال المتحدث، «لن نغادر»."),
-            vec!["قال", "المتحدث", "،", "«", "لن", "نغادر", "»", "."]
-        );
-        assert_eq!(
-            words("אמר הדובר: שלום."),
-            vec!["אמר", "הדובר", ":", "שלום", "."]
-        );
+        assert_eq!(words("قال المتحدث، «لن نغادر»."), vec!["قال", "المتحدث", "،", "«", "لن", "نغادر", "»", "."]);
+        assert_eq!(words("אמר הדובר: שלום."), vec!["אמר", "הדובר", ":", "שלום", "."]);
     }
 
     #[test]
@@ -1643,10 +1512,7 @@ mod tests {
         assert!(split_words(t, Span { start: 2, end: 2 }).is_empty());
         // Start inside "ü" and end past the text: narrowed, no panic.
         assert_eq!(
-            split_words(t, Span { start: 2, end: 999 })
-                .iter()
-                .map(|s| s.of(t))
-                .collect::<Vec<_>>(),
+            split_words(t, Span { start: 2, end: 999 }).iter().map(|s| s.of(t)).collect::<Vec<_>>(),
             vec!["rich", "—", "ok"]
         );
         assert!(split_words(t, Span { start: 50, end: 60 }).is_empty());
@@ -1670,27 +1536,10 @@ mod tests {
         );
         segment(&mut doc);
         assert_eq!(doc.sentences.len(), 3);
-        let toks: Vec<&str> = doc.sentences[1]
-            .tokens
-            .clone()
-            .map(|i| doc.token_text(i))
-            .collect();
+        let toks: Vec<&str> = doc.sentences[1].tokens.clone().map(|i| doc.token_text(i)).collect();
         assert_eq!(
             toks,
-            vec![
-                "KABUL",
-                ",",
-                "Afghanistan",
-                "—",
-                "A",
-                "bomb",
-                "exploded",
-                "near",
-                "the",
-                "U.S.",
-                "Embassy",
-                "."
-            ]
+            vec!["KABUL", ",", "Afghanistan", "—", "A", "bomb", "exploded", "near", "the", "U.S.", "Embassy", "."]
         );
         assert_eq!(doc.tokens.last().map(|t| t.sentence), Some(2));
         check_invariants(&doc.text);

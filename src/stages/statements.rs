@@ -179,7 +179,11 @@ impl<'v, 'd> Finder<'v, 'd> {
 
     fn np_like(&self, k: usize) -> bool {
         let c = self.v.chunk[k];
-        c.ends_with("NP") || self.v.entity_at(k).is_some() || matches!(self.v.pos[k], "POS" | "PRP" | "DT" | "PRP$" | "CD") || self.v.is_noun(k) || self.v.pos[k].starts_with("JJ")
+        c.ends_with("NP")
+            || self.v.entity_at(k).is_some()
+            || matches!(self.v.pos[k], "POS" | "PRP" | "DT" | "PRP$" | "CD")
+            || self.v.is_noun(k)
+            || self.v.pos[k].starts_with("JJ")
     }
 
     /// Start of the noun phrase ending just before `end` (walking over "X 's Y" and role
@@ -190,7 +194,8 @@ impl<'v, 'd> Finder<'v, 'd> {
             a -= 1;
             let begins = self.v.chunk[a].starts_with("B-") || matches!(self.v.pos[a], "DT" | "PRP" | "PRP$");
             let joined = a > floor && self.v.pos[a - 1] == "POS";
-            let in_mention = a > floor && self.v.entity_at(a).is_some() && self.v.entity_at(a) == self.v.entity_at(a - 1);
+            let in_mention =
+                a > floor && self.v.entity_at(a).is_some() && self.v.entity_at(a) == self.v.entity_at(a - 1);
             if begins && !joined && !in_mention {
                 break;
             }
@@ -232,7 +237,13 @@ impl<'v, 'd> Finder<'v, 'd> {
                 }
                 break;
             }
-            if !self.np_like(k) || (k > start && self.v.chunk[k] == "B-NP" && self.v.pos[k - 1] != "POS" && !matches!(self.v.words[k - 1].as_str(), "of" | "for" | "at") && self.v.entity_at(k).is_none()) {
+            if !self.np_like(k)
+                || (k > start
+                    && self.v.chunk[k] == "B-NP"
+                    && self.v.pos[k - 1] != "POS"
+                    && !matches!(self.v.words[k - 1].as_str(), "of" | "for" | "at")
+                    && self.v.entity_at(k).is_none())
+            {
                 break;
             }
             k += 1;
@@ -266,7 +277,10 @@ impl<'v, 'd> Finder<'v, 'd> {
             // "Hamas's spokesman" names the organization but the speaker is the role.
             let possessed = doc.mentions[m].tokens.end < head_end && v.words[doc.mentions[m].tokens.end] == "'s";
             if !possessed {
-                return Some(Resolved { speaker: Speaker { span: doc.mentions[m].span, mention: Some(m) }, score: 0.95 });
+                return Some(Resolved {
+                    speaker: Speaker { span: doc.mentions[m].span, mention: Some(m) },
+                    score: 0.95,
+                });
             }
         }
         if b - a == 1 && v.pos[a] == "PRP" {
@@ -283,10 +297,18 @@ impl<'v, 'd> Finder<'v, 'd> {
             if v.pos[a] == "DT" && v.lex.org_nouns.contains(&v.words[h]) {
                 let s = v.sentence_of(a);
                 let org = doc.mentions.iter().enumerate().rev().find(|(_, m)| {
-                    m.label == "ORG" && m.tokens.end <= a && s.saturating_sub(m.sentence) <= 3
+                    m.label == "ORG"
+                        && m.tokens.end <= a
+                        && s.saturating_sub(m.sentence) <= 3
                         && v.text(m.span).to_lowercase().split_whitespace().any(|w| w == v.words[h])
                 });
-                let org = org.or_else(|| doc.mentions.iter().enumerate().rev().find(|(_, m)| m.label == "ORG" && m.tokens.end <= a && s.saturating_sub(m.sentence) <= 2));
+                let org = org.or_else(|| {
+                    doc.mentions
+                        .iter()
+                        .enumerate()
+                        .rev()
+                        .find(|(_, m)| m.label == "ORG" && m.tokens.end <= a && s.saturating_sub(m.sentence) <= 2)
+                });
                 if let Some((mi, _)) = org {
                     return Some(Resolved { speaker: Speaker { span, mention: Some(mi) }, score: 0.75 });
                 }
@@ -304,7 +326,10 @@ impl<'v, 'd> Finder<'v, 'd> {
     fn speaker_before(&self, cue: usize, floor: usize, hint: Option<usize>) -> Option<(Resolved, usize)> {
         let v = self.v;
         let mut e = cue;
-        while e > floor && (matches!(v.pos[e - 1], "RB" | "MD") || (v.is_verb(e - 1) && matches!(v.lemmas[e - 1].as_str(), "have" | "be" | "do"))) {
+        while e > floor
+            && (matches!(v.pos[e - 1], "RB" | "MD")
+                || (v.is_verb(e - 1) && matches!(v.lemmas[e - 1].as_str(), "have" | "be" | "do")))
+        {
             e -= 1;
         }
         if e > floor && v.words[e - 1] == "," {
@@ -319,10 +344,14 @@ impl<'v, 'd> Finder<'v, 'd> {
                 if a < p - 1 {
                     let has_entity = (a..p - 1).any(|k| v.entity_at(k).is_some());
                     let rel = matches!(v.pos[p], "WP" | "WDT");
-                    let r = if has_entity || !rel { self.resolve(a, p - 1, hint) } else { self.resolve(a, e - 1, hint).map(|mut r| {
-                        r.speaker.span = v.span_of(a, e - 1);
-                        r
-                    }) };
+                    let r = if has_entity || !rel {
+                        self.resolve(a, p - 1, hint)
+                    } else {
+                        self.resolve(a, e - 1, hint).map(|mut r| {
+                            r.speaker.span = v.span_of(a, e - 1);
+                            r
+                        })
+                    };
                     return r.map(|r| (r, a));
                 }
             }
@@ -332,7 +361,11 @@ impl<'v, 'd> Finder<'v, 'd> {
         if a == e {
             // "a government official who asked not to be named said": back to the relative
             // pronoun, then the noun phrase it hangs on.
-            let w = (floor..e).rev().take(10).take_while(|&k| !v.is_punct(k)).find(|&k| matches!(v.pos[k], "WP" | "WDT"))?;
+            let w = (floor..e)
+                .rev()
+                .take(10)
+                .take_while(|&k| !v.is_punct(k))
+                .find(|&k| matches!(v.pos[k], "WP" | "WDT"))?;
             a = self.np_left(w, floor);
             if a == w {
                 return None;
@@ -351,7 +384,11 @@ impl<'v, 'd> Finder<'v, 'd> {
         let s = if k < v.len() { v.sentence_of(k) } else { return None };
         let limit = v.sentence_tokens(s).end.max(k);
         let mut end = k;
-        while end < limit && end - k < 14 && !matches!(v.words[end].as_str(), "." | "?" | "!" | ";") && !is_quote_word(&v.words[end]) {
+        while end < limit
+            && end - k < 14
+            && !matches!(v.words[end].as_str(), "." | "?" | "!" | ";")
+            && !is_quote_word(&v.words[end])
+        {
             end += 1;
         }
         let c = (k..end).find(|&c| self.is_cue(c))?;
@@ -428,7 +465,9 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
         let after_tok = token_at_or_after(doc, q.outer.end);
         let open_tok = token_at_or_after(doc, q.outer.start);
         // The attribution after a quote is in the quote's own sentence (the closing mark's).
-        let same_sentence = after_tok > 0 && after_tok < doc.tokens.len() && v.sentence_of(after_tok) == v.sentence_of(after_tok - 1)
+        let same_sentence = after_tok > 0
+            && after_tok < doc.tokens.len()
+            && v.sentence_of(after_tok) == v.sentence_of(after_tok - 1)
             && !content_text.ends_with('.');
         let mut attr = if same_sentence && (ends_clause || doc.text[q.outer.end..].starts_with(',')) {
             f.attribution_after(after_tok, hint)
@@ -470,7 +509,11 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
                 }
             }
         };
-        last_speaker = Some((v.sentence_of(tokens_in(doc, content).end.saturating_sub(1).max(inner.start)), speaker.clone(), cue.clone()));
+        last_speaker = Some((
+            v.sentence_of(tokens_in(doc, content).end.saturating_sub(1).max(inner.start)),
+            speaker.clone(),
+            cue.clone(),
+        ));
         direct_spans.push(Span::new(q.outer.start, q.outer.end.max(content.end)));
         out.push(Statement { sentence, speaker, cue, cue_span, kind: StatementKind::Direct, content, score });
     }
@@ -484,10 +527,13 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
         }
         // Sentence end without final punctuation and closing quote marks.
         let mut send = r.end;
-        while send > r.start && (matches!(v.words[send - 1].as_str(), "." | "?" | "!") || is_quote_word(&v.words[send - 1])) {
+        while send > r.start
+            && (matches!(v.words[send - 1].as_str(), "." | "?" | "!") || is_quote_word(&v.words[send - 1]))
+        {
             send -= 1;
         }
-        let hint = out.iter().rev().find(|st| st.sentence <= s).and_then(|st| st.speaker.as_ref().and_then(|p| p.mention));
+        let hint =
+            out.iter().rev().find(|st| st.sentence <= s).and_then(|st| st.speaker.as_ref().and_then(|p| p.mention));
         // "according to X"
         for k in r.start..send.saturating_sub(1) {
             if v.words[k] != "according" || v.words[k + 1] != "to" || inside_direct(k) {
@@ -503,7 +549,17 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
                 (c1 > r.start).then_some((r.start, c1))
             };
             let Some((ca, cb)) = content else { continue };
-            push_indirect(v, &mut out, s, Some(res), "according_to", Span::new(doc.tokens[k].span.start, doc.tokens[k + 1].span.end), ca, cb, &quotes);
+            push_indirect(
+                v,
+                &mut out,
+                s,
+                Some(res),
+                "according_to",
+                Span::new(doc.tokens[k].span.start, doc.tokens[k + 1].span.end),
+                ca,
+                cb,
+                &quotes,
+            );
         }
         for c in r.clone() {
             if !f.is_cue(c) || used_cues.contains(&c) || inside_direct(c) {
@@ -530,7 +586,11 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
                 k = f.np_right(k, send).max(k);
             }
             loop {
-                if k < send && v.pos[k] == "IN" && v.words[k] != "that" && !matches!(v.words[k].as_str(), "if" | "because" | "while") {
+                if k < send
+                    && v.pos[k] == "IN"
+                    && v.words[k] != "that"
+                    && !matches!(v.words[k].as_str(), "if" | "because" | "while")
+                {
                     let e = f.np_right(k + 1, send);
                     if e > k + 1 {
                         k = e;
@@ -556,10 +616,13 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
             }
             // A clause does not start with a bare verb ("said in a statement released ...").
             let has_verb = (k..send).any(|x| v.is_verb(x)) && k < send && !matches!(v.pos[k], "VBN" | "VBD" | "VBG");
-            let loose = matches!(v.lex.cues.get(&cue), Some(crate::stages::relations::lexicon::CueEffect::Deny)) || cue == "accuse";
+            let loose = matches!(v.lex.cues.get(&cue), Some(crate::stages::relations::lexicon::CueEffect::Deny))
+                || cue == "accuse";
             // "X happened, the ministry said, though others put it higher": the clause after
             // the conjunction is the outlet's, the one before the speaker is the statement.
-            let conj_after = c + 2 < send && v.words[c + 1] == "," && matches!(v.words[c + 2].as_str(), "though" | "although" | "but" | "while" | "whereas");
+            let conj_after = c + 2 < send
+                && v.words[c + 1] == ","
+                && matches!(v.words[c + 2].as_str(), "though" | "although" | "but" | "while" | "whereas");
             if conj_after && sp_start > r.start + 1 && v.words[sp_start - 1] == "," {
                 push_indirect(v, &mut out, s, Some(res), &cue, cue_span, r.start, sp_start - 1, &quotes);
             } else if send > k && ((send - k >= 3 && has_verb) || (loose && send - k >= 2)) {
@@ -574,7 +637,10 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
     // Overlapping candidates (a direct quote also read as reported speech): keep the first.
     let mut kept: Vec<Statement> = Vec::with_capacity(out.len());
     for st in out {
-        if kept.iter().any(|k| k.content.overlaps(&st.content) && k.kind == StatementKind::Direct && st.kind != StatementKind::Direct || k.content == st.content) {
+        if kept.iter().any(|k| {
+            k.content.overlaps(&st.content) && k.kind == StatementKind::Direct && st.kind != StatementKind::Direct
+                || k.content == st.content
+        }) {
             continue;
         }
         kept.push(st);
@@ -583,7 +649,17 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
 }
 
 #[allow(clippy::too_many_arguments)]
-fn push_indirect(v: &DocView<'_>, out: &mut Vec<Statement>, sentence: usize, res: Option<Resolved>, cue: &str, cue_span: Span, a: usize, b: usize, quotes: &[Quote]) {
+fn push_indirect(
+    v: &DocView<'_>,
+    out: &mut Vec<Statement>,
+    sentence: usize,
+    res: Option<Resolved>,
+    cue: &str,
+    cue_span: Span,
+    a: usize,
+    b: usize,
+    quotes: &[Quote],
+) {
     if a >= b {
         return;
     }
@@ -680,7 +756,8 @@ mod tests {
 
     #[test]
     fn scare_quotes_and_titles_are_not_statements() {
-        let (_, s) = run("The ministry called the fighters \"terrorists\" and banned the film \"Long Night\" last year.");
+        let (_, s) =
+            run("The ministry called the fighters \"terrorists\" and banned the film \"Long Night\" last year.");
         assert!(s.is_empty(), "{s:?}");
     }
 
@@ -703,13 +780,21 @@ mod tests {
     #[test]
     fn according_to_and_reported_speech() {
         let (d, s) = run("The convoy was hit near the border, according to [ORG Reuters]. [PER Khalil] told reporters on Tuesday that the attackers came from abroad. [ORG Hamas] denied any role in the attack. The bombing was planned for months, a government official who asked not to be named said.");
-        let got: Vec<(String, &str, String)> = s.iter().map(|x| (speaker_text(&d, x), x.cue.as_str(), d.slice(x.content).to_string())).collect();
-        assert_eq!(got, vec![
-            ("Reuters".to_string(), "according_to", "The convoy was hit near the border".to_string()),
-            ("Khalil".to_string(), "tell", "the attackers came from abroad".to_string()),
-            ("Hamas".to_string(), "deny", "any role in the attack".to_string()),
-            ("a government official who asked not to be named".to_string(), "say", "The bombing was planned for months".to_string()),
-        ]);
+        let got: Vec<(String, &str, String)> =
+            s.iter().map(|x| (speaker_text(&d, x), x.cue.as_str(), d.slice(x.content).to_string())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("Reuters".to_string(), "according_to", "The convoy was hit near the border".to_string()),
+                ("Khalil".to_string(), "tell", "the attackers came from abroad".to_string()),
+                ("Hamas".to_string(), "deny", "any role in the attack".to_string()),
+                (
+                    "a government official who asked not to be named".to_string(),
+                    "say",
+                    "The bombing was planned for months".to_string()
+                ),
+            ]
+        );
         assert!(s.iter().all(|x| x.kind == StatementKind::Indirect));
     }
 
@@ -747,7 +832,8 @@ mod tests {
 
     #[test]
     fn pronoun_respects_honorific_gender() {
-        let (d, s) = run("Mr. [PER Tariq Osmani] met Ms. [PER Layla Nasser] in [LOC Doha]. \"The talks are over,\" she said.");
+        let (d, s) =
+            run("Mr. [PER Tariq Osmani] met Ms. [PER Layla Nasser] in [LOC Doha]. \"The talks are over,\" she said.");
         assert_eq!(s.len(), 1, "{s:?}");
         assert_eq!(speaker_text(&d, &s[0]), "Layla Nasser");
     }

@@ -27,13 +27,7 @@ pub(crate) struct DelimitedRecords<R> {
 }
 
 impl<R: Read> DelimitedRecords<R> {
-    pub(crate) fn new(
-        r: R,
-        delimiter: u8,
-        file: String,
-        opts: Arc<ReadOptions>,
-        compression: Compression,
-    ) -> Self {
+    pub(crate) fn new(r: R, delimiter: u8, file: String, opts: Arc<ReadOptions>, compression: Compression) -> Self {
         let rdr = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
@@ -63,11 +57,7 @@ impl<R: Read> DelimitedRecords<R> {
             csv::ErrorKind::Io(io) => io.to_string(),
             other => format!("{other:?}"),
         };
-        reject(
-            self.origin(),
-            None,
-            format!("{}: {msg}; the rest of the file is skipped", self.compression.failure()),
-        )
+        reject(self.origin(), None, format!("{}: {msg}; the rest of the file is skipped", self.compression.failure()))
     }
 
     fn row_record(&self, headers: &[String]) -> Record {

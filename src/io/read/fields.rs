@@ -27,11 +27,7 @@ pub(crate) fn build(mut map: Map<String, Value>, origin: Origin, opts: &ReadOpti
         None | Some(Value::Null) => return reject(origin, given_id, format!("missing field '{}'", f.text)),
         Some(Value::String(s)) => s,
         Some(other) => {
-            return reject(
-                origin,
-                given_id,
-                format!("field '{}' must be a string, found {}", f.text, kind(&other)),
-            )
+            return reject(origin, given_id, format!("field '{}' must be a string, found {}", f.text, kind(&other)))
         }
     };
     if let Err(reason) = check_text(&text, opts) {

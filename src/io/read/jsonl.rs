@@ -68,9 +68,7 @@ impl<R: BufRead> JsonlRecords<R> {
         }
         match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(map)) => Some(build(map, self.origin(), &self.opts)),
-            Ok(other) => {
-                Some(reject(self.origin(), None, format!("expected a JSON object, found {}", kind(&other))))
-            }
+            Ok(other) => Some(reject(self.origin(), None, format!("expected a JSON object, found {}", kind(&other)))),
             Err(e) => Some(reject(self.origin(), None, format!("malformed JSON: {e}"))),
         }
     }

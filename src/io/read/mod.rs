@@ -250,10 +250,8 @@ fn plan_input(path: &Path) -> Result<Input, IoError> {
         return Ok(Input::Dir { root: path.to_path_buf(), shown });
     }
     let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let (kind, comp) =
-        FileKind::of(&name).ok_or_else(|| IoError::UnknownInputFormat { path: path.to_path_buf() })?;
-    let file =
-        fs::File::open(path).map_err(|e| IoError::Unreadable { path: path.to_path_buf(), source: e })?;
+    let (kind, comp) = FileKind::of(&name).ok_or_else(|| IoError::UnknownInputFormat { path: path.to_path_buf() })?;
+    let file = fs::File::open(path).map_err(|e| IoError::Unreadable { path: path.to_path_buf(), source: e })?;
     Ok(Input::File { file, path: path.to_path_buf(), shown, kind, comp })
 }
 
@@ -264,11 +262,7 @@ fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, PathBuf, UnitWhat)>) {
     let entries = match fs::read_dir(dir) {
         Ok(e) => e,
         Err(e) => {
-            out.push((
-                rel.to_string(),
-                dir.to_path_buf(),
-                UnitWhat::Unreadable(format!("cannot read directory: {e}")),
-            ));
+            out.push((rel.to_string(), dir.to_path_buf(), UnitWhat::Unreadable(format!("cannot read directory: {e}"))));
             return;
         }
     };
@@ -323,9 +317,7 @@ impl Reader {
         self.in_input = true;
         let (path, format) = match &input {
             Input::Stdin => ("-".to_string(), "jsonl".to_string()),
-            Input::File { shown, kind, comp, .. } => {
-                (shown.clone(), format!("{}{}", kind.name(), comp.suffix()))
-            }
+            Input::File { shown, kind, comp, .. } => (shown.clone(), format!("{}{}", kind.name(), comp.suffix())),
             Input::Dir { shown, .. } => (shown.clone(), "dir".to_string()),
         };
         self.stats.push(InputStats { path, format, bytes: 0, sha256: String::new(), records: 0 });
@@ -338,17 +330,8 @@ impl Reader {
                 pre: None,
             }),
             Input::File { file, path, shown, kind, comp } => {
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_else(|| shown.clone());
-                self.units.push_back(Unit {
-                    path,
-                    shown,
-                    name,
-                    what: UnitWhat::File(kind, comp),
-                    pre: Some(file),
-                });
+                let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| shown.clone());
+                self.units.push_back(Unit { path, shown, name, what: UnitWhat::File(kind, comp), pre: Some(file) });
             }
             Input::Dir { root, .. } => {
                 let mut found = Vec::new();
@@ -379,9 +362,7 @@ impl Reader {
                 let stdin = self.stdin.take().unwrap_or_else(|| Box::new(io::empty()));
                 let replay = match Replay::peek(stdin, 4) {
                     Ok(r) => r,
-                    Err(e) => {
-                        return once(reject(origin, None, format!("cannot read stdin: {e}")), None, unit.name)
-                    }
+                    Err(e) => return once(reject(origin, None, format!("cannot read stdin: {e}")), None, unit.name),
                 };
                 let comp = sniff(replay.head());
                 if let Some(st) = self.stats.last_mut() {
@@ -401,18 +382,14 @@ impl Reader {
         };
         let decoded = match decode(tap.clone(), comp) {
             Ok(d) => d,
-            Err(e) => {
-                return once(reject(origin, None, format!("{}: {e}", comp.failure())), Some(tap), unit.name)
-            }
+            Err(e) => return once(reject(origin, None, format!("{}: {e}", comp.failure())), Some(tap), unit.name),
         };
         let active = match kind {
             FileKind::Jsonl => Active::Jsonl(JsonlRecords::new(decoded, unit.shown, self.opts.clone(), comp)),
             FileKind::Delimited(d) => {
                 Active::Delimited(DelimitedRecords::new(decoded, d, unit.shown, self.opts.clone(), comp))
             }
-            FileKind::Text => {
-                Active::Once(Some(text::read_text(decoded, unit.name.clone(), origin, &self.opts, comp)))
-            }
+            FileKind::Text => Active::Once(Some(text::read_text(decoded, unit.name.clone(), origin, &self.opts, comp))),
         };
         Current { active, tap: Some(tap), name: unit.name, file_idx }
     }

@@ -91,10 +91,8 @@ fn custom_field_names() {
     let mut o = opts();
     o.fields.id = "article_id".into();
     o.fields.text = "body".into();
-    let recs = one_jsonl(
-        &[r#"{"article_id":"ldg-9","body":"The ministry denied the report.","text":"kept as extra"}"#],
-        &o,
-    );
+    let recs =
+        one_jsonl(&[r#"{"article_id":"ldg-9","body":"The ministry denied the report.","text":"kept as extra"}"#], &o);
     let d = docs(&recs);
     assert_eq!(d[0].id, "ldg-9");
     assert_eq!(d[0].text, "The ministry denied the report.");
@@ -115,8 +113,7 @@ fn stdin_dash_plain_and_gzip_sniffed() {
     let body = format!("{A1}\n{A2}\n");
     for (bytes, fmt) in [(body.clone().into_bytes(), "jsonl"), (gz(body.as_bytes()), "jsonl+gzip")] {
         let mut r =
-            read_inputs_with_stdin(&[PathBuf::from("-")], &opts(), Box::new(Cursor::new(bytes.clone())))
-                .unwrap();
+            read_inputs_with_stdin(&[PathBuf::from("-")], &opts(), Box::new(Cursor::new(bytes.clone()))).unwrap();
         let recs: Vec<Record> = r.by_ref().collect();
         assert_eq!(docs(&recs).len(), 2);
         assert_eq!(docs(&recs)[0].origin.file, "-");
@@ -240,8 +237,7 @@ fn duplicate_ids_across_files_name_the_first() {
 
 #[test]
 fn rejected_records_do_not_claim_their_id() {
-    let recs =
-        one_jsonl(&[r#"{"id":"r1","text":""}"#, r#"{"id":"r1","text":"Second try, with text."}"#], &opts());
+    let recs = one_jsonl(&[r#"{"id":"r1","text":""}"#, r#"{"id":"r1","text":"Second try, with text."}"#], &opts());
     assert_eq!(docs(&recs)[0].id, "r1");
     assert_eq!(the_rejection(&recs).reason, "text is empty");
 }
@@ -325,8 +321,7 @@ fn single_text_and_markdown_files() {
     let t = put(
         dir.path(),
         "brief.txt",
-        "\u{feff}Interior Ministry spokesman Abdul Rahman Qasemi said on Wednesday that four people died."
-            .as_bytes(),
+        "\u{feff}Interior Ministry spokesman Abdul Rahman Qasemi said on Wednesday that four people died.".as_bytes(),
     );
     let m = put(dir.path(), "notes.MD", b"# Blast\n\nThe Eastern Front claimed it.\n");
     let (recs, stats) = run(&[t, m], &opts());
@@ -397,9 +392,7 @@ fn concatenated_gzip_members_are_one_stream() {
 /// Many short lines, then the compressed stream is cut or damaged half-way.
 fn many_lines(n: usize) -> String {
     (0..n)
-        .map(|i| {
-            format!("{{\"id\":\"l{i}\",\"text\":\"Update {i}: the toll in Kabul rose, officials said.\"}}\n")
-        })
+        .map(|i| format!("{{\"id\":\"l{i}\",\"text\":\"Update {i}: the toll in Kabul rose, officials said.\"}}\n"))
         .collect()
 }
 
@@ -581,8 +574,7 @@ mod prop {
     /// One JSONL line of a given kind; `i` keeps ids apart.
     fn line(kind: u8, i: usize) -> Vec<u8> {
         match kind {
-            0 => format!("{{\"id\":\"p{i}\",\"text\":\"Spokesman no. {i} said the talks stalled.\"}}")
-                .into_bytes(),
+            0 => format!("{{\"id\":\"p{i}\",\"text\":\"Spokesman no. {i} said the talks stalled.\"}}").into_bytes(),
             1 => b"   ".to_vec(),
             2 => b"{\"id\":".to_vec(),
             3 => b"42".to_vec(),

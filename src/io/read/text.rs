@@ -47,10 +47,7 @@ pub(crate) fn read_text<R: Read>(
             return reject(
                 origin,
                 Some(id),
-                format!(
-                    "not a UTF-8 text file (binary?): invalid UTF-8 at byte {}",
-                    e.utf8_error().valid_up_to()
-                ),
+                format!("not a UTF-8 text file (binary?): invalid UTF-8 at byte {}", e.utf8_error().valid_up_to()),
             )
         }
     };

@@ -36,9 +36,7 @@ impl Builder {
             ColType::Int => Builder::Int(Int64Builder::new()),
             ColType::Float => Builder::Float(Float64Builder::new()),
             ColType::Bool => Builder::Bool(BooleanBuilder::new()),
-            ColType::StrList => {
-                Builder::List(ListBuilder::new(StringBuilder::new()).with_field(item_field()))
-            }
+            ColType::StrList => Builder::List(ListBuilder::new(StringBuilder::new()).with_field(item_field())),
         }
     }
 
@@ -105,20 +103,14 @@ pub(crate) struct ParquetSink {
 impl ParquetSink {
     pub(crate) fn new(file: File, spec: &TableSpec, path: &Path) -> Result<Self, IoError> {
         let schema = schema(spec);
-        let props =
-            WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default())).build();
+        let props = WriterProperties::builder().set_compression(Compression::ZSTD(ZstdLevel::default())).build();
         let writer = ArrowWriter::try_new(file, schema.clone(), Some(props))
             .map_err(|e| IoError::Parquet { path: path.to_path_buf(), source: e })?;
         let builders = spec.columns.iter().map(|c| Builder::new(c.ty)).collect();
         Ok(ParquetSink { writer, schema, builders, buffered: 0 })
     }
 
-    pub(crate) fn push(
-        &mut self,
-        cells: Vec<Cell<'_>>,
-        spec: &TableSpec,
-        path: &Path,
-    ) -> Result<(), IoError> {
+    pub(crate) fn push(&mut self, cells: Vec<Cell<'_>>, spec: &TableSpec, path: &Path) -> Result<(), IoError> {
         for (b, cell) in self.builders.iter_mut().zip(cells) {
             b.append(cell);
         }

@@ -74,8 +74,7 @@ fn csv_header_cells_and_escaping() {
     let text = fs::read_to_string(&sum.path).unwrap();
     assert!(text.starts_with("doc_id,speaker,start,score,direct,speaker_json,outlets\n"), "{text}");
     let mut rdr = csv::Reader::from_path(&sum.path).unwrap();
-    let recs: Vec<Vec<String>> =
-        rdr.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
+    let recs: Vec<Vec<String>> = rdr.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect();
     assert_eq!(
         recs[0],
         [
@@ -151,10 +150,7 @@ fn parquet_round_trip_with_nulls_and_lists() {
 #[test]
 fn empty_tables_are_valid_files() {
     let (_d1, csv) = write_all(Format::Csv, &[]);
-    assert_eq!(
-        fs::read_to_string(&csv.path).unwrap(),
-        "doc_id,speaker,start,score,direct,speaker_json,outlets\n"
-    );
+    assert_eq!(fs::read_to_string(&csv.path).unwrap(), "doc_id,speaker,start,score,direct,speaker_json,outlets\n");
     let (_d2, pq) = write_all(Format::Parquet, &[]);
     let b = ParquetRecordBatchReaderBuilder::try_new(fs::File::open(&pq.path).unwrap()).unwrap();
     assert_eq!(b.schema().fields().len(), 7);
@@ -173,11 +169,7 @@ fn type_mismatches_are_errors_naming_table_column_value() {
         let float_for_int = json!({"span": [1.5, 2]});
         assert!(w.write(&float_for_int).unwrap_err().to_string().contains("found 1.5"));
         let num_for_str = json!({"doc_id": 7});
-        assert!(w
-            .write(&num_for_str)
-            .unwrap_err()
-            .to_string()
-            .contains("column 'doc_id': expected a string, found 7"));
+        assert!(w.write(&num_for_str).unwrap_err().to_string().contains("column 'doc_id': expected a string, found 7"));
         let bad_list = json!({"outlets": ["Valley Post", 3]});
         assert!(w.write(&bad_list).unwrap_err().to_string().contains("expected an array of strings"));
         let err = w.write(&json!(["not", "a", "row"])).unwrap_err();

@@ -215,8 +215,9 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
     }
 
     // 3. Shorter multi-word person names inside exactly one longer one.
-    let per_multi: Vec<usize> =
-        (0..m).filter(|&i| ent(i) && infos[i].as_ref().is_some_and(|f| f.label == "PER" && f.words.len() >= 2)).collect();
+    let per_multi: Vec<usize> = (0..m)
+        .filter(|&i| ent(i) && infos[i].as_ref().is_some_and(|f| f.label == "PER" && f.words.len() >= 2))
+        .collect();
     for &a in &per_multi {
         let wa = &infos[a].as_ref().expect("entity").word_sigs;
         let mut cands: BTreeSet<usize> = BTreeSet::new();
@@ -259,7 +260,10 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
             None => {
                 let roots: BTreeSet<usize> = (0..m)
                     .filter(|&j| {
-                        ent(j) && infos[j].as_ref().is_some_and(|f| f.label != "PER" && f.words.len() >= 2 && is_acronym_of(&acr, &f.surface))
+                        ent(j)
+                            && infos[j].as_ref().is_some_and(|f| {
+                                f.label != "PER" && f.words.len() >= 2 && is_acronym_of(&acr, &f.surface)
+                            })
                     })
                     .map(|j| dsu.find(j))
                     .collect();
@@ -287,7 +291,10 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
         }
         let roots: BTreeSet<usize> = (0..m)
             .filter(|&j| {
-                ent(j) && infos[j].as_ref().is_some_and(|f| f.label == "ORG" && f.words.len() >= 2 && f.word_sigs.first() == inf.word_sigs.first())
+                ent(j)
+                    && infos[j].as_ref().is_some_and(|f| {
+                        f.label == "ORG" && f.words.len() >= 2 && f.word_sigs.first() == inf.word_sigs.first()
+                    })
             })
             .map(|j| dsu.find(j))
             .collect();
@@ -311,10 +318,17 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
             continue;
         }
         let w = &inf.word_sigs[0];
-        let mut cands: BTreeSet<usize> =
-            per_multi.iter().filter(|&&j| infos[j].as_ref().expect("entity").word_sigs.last() == Some(w)).map(|&j| dsu.find(j)).collect();
+        let mut cands: BTreeSet<usize> = per_multi
+            .iter()
+            .filter(|&&j| infos[j].as_ref().expect("entity").word_sigs.last() == Some(w))
+            .map(|&j| dsu.find(j))
+            .collect();
         if cands.is_empty() {
-            cands = per_multi.iter().filter(|&&j| infos[j].as_ref().expect("entity").word_sigs.first() == Some(w)).map(|&j| dsu.find(j)).collect();
+            cands = per_multi
+                .iter()
+                .filter(|&&j| infos[j].as_ref().expect("entity").word_sigs.first() == Some(w))
+                .map(|&j| dsu.find(j))
+                .collect();
         }
         let chosen = match cands.len() {
             0 => None,
@@ -383,7 +397,13 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
         for &x in &members {
             doc.mentions[x].chain = Some(ci);
         }
-        chains.push(Chain { label: rinf.label.clone(), representative: rep, mentions: members, key, alt_keys: alt_keys.into_iter().collect() });
+        chains.push(Chain {
+            label: rinf.label.clone(),
+            representative: rep,
+            mentions: members,
+            key,
+            alt_keys: alt_keys.into_iter().collect(),
+        });
     }
     chains
 }
@@ -404,7 +424,9 @@ fn decide(
             .iter()
             .copied()
             .filter(|&c| {
-                last_seen.get(&c).is_some_and(|ms| ms.iter().any(|&x| infos[x].as_ref().is_some_and(|f| !f.roles.is_disjoint(&me.roles))))
+                last_seen.get(&c).is_some_and(|ms| {
+                    ms.iter().any(|&x| infos[x].as_ref().is_some_and(|f| !f.roles.is_disjoint(&me.roles)))
+                })
             })
             .collect();
         if hits.len() == 1 {
@@ -441,7 +463,10 @@ mod tests {
     fn chains(spec: &str) -> Vec<(String, Vec<String>)> {
         let mut d = doc(spec);
         extract(&mut d, &EntityConfig::default());
-        d.chains.iter().map(|c| (c.key.clone(), c.mentions.iter().map(|&m| d.slice(d.mentions[m].span).to_string()).collect())).collect()
+        d.chains
+            .iter()
+            .map(|c| (c.key.clone(), c.mentions.iter().map(|&m| d.slice(d.mentions[m].span).to_string()).collect()))
+            .collect()
     }
     fn ch(key: &str, ms: &[&str]) -> (String, Vec<String>) {
         (key.into(), ms.iter().map(|s| s.to_string()).collect())
@@ -452,7 +477,10 @@ mod tests {
         let got = chains(
             "Gen. Abdul/PER Rahim/PER Qasimi/PER arrived . || Qasimi/PER spoke . || Gen. Qasimi/PER ~'s aides left . || Later , Abdul/PER Rahim/PER smiled . || Mullah Qasemi/PER denied it .",
         );
-        assert_eq!(got, vec![ch("PER:abdul rahim qasimi", &["Abdul Rahim Qasimi", "Qasimi", "Qasimi", "Abdul Rahim", "Qasemi"])]);
+        assert_eq!(
+            got,
+            vec![ch("PER:abdul rahim qasimi", &["Abdul Rahim Qasimi", "Qasimi", "Qasimi", "Abdul Rahim", "Qasemi"])]
+        );
     }
 
     #[test]
@@ -482,7 +510,10 @@ mod tests {
         // An acronym-only chain still advertises its acronym for the corpus step.
         let mut d = doc("UNAMA/ORG said .");
         extract(&mut d, &EntityConfig::default());
-        assert_eq!((d.chains[0].key.as_str(), d.chains[0].alt_keys.clone()), ("ORG:unama", vec!["acr:unama".to_string()]));
+        assert_eq!(
+            (d.chains[0].key.as_str(), d.chains[0].alt_keys.clone()),
+            ("ORG:unama", vec!["acr:unama".to_string()])
+        );
     }
 
     #[test]
@@ -521,10 +552,16 @@ mod tests {
 
     #[test]
     fn person_and_family_firm_and_demonym_stay_apart() {
-        let got = chains("Ahmad/PER Karimi/PER runs the Karimi/ORG Group/ORG . || Karimi/PER said the Afghan/ORG market fell .");
+        let got = chains(
+            "Ahmad/PER Karimi/PER runs the Karimi/ORG Group/ORG . || Karimi/PER said the Afghan/ORG market fell .",
+        );
         assert_eq!(
             got,
-            vec![ch("PER:ahmad karimi", &["Ahmad Karimi", "Karimi"]), ch("ORG:karimi group", &["Karimi Group"]), ch("MISC:afghan", &["Afghan"])]
+            vec![
+                ch("PER:ahmad karimi", &["Ahmad Karimi", "Karimi"]),
+                ch("ORG:karimi group", &["Karimi Group"]),
+                ch("MISC:afghan", &["Afghan"])
+            ]
         );
     }
 
@@ -532,7 +569,10 @@ mod tests {
     fn city_and_province_stay_apart() {
         let got = chains("in Kandahar/LOC province and in Kandahar/LOC city , KANDAHAR/LOC residents");
         // The span is the name alone (CoNLL style); the unit word stays in the key.
-        assert_eq!(got, vec![ch("LOC:kandahar province", &["Kandahar"]), ch("LOC:kandahar", &["Kandahar", "KANDAHAR"])]);
+        assert_eq!(
+            got,
+            vec![ch("LOC:kandahar province", &["Kandahar"]), ch("LOC:kandahar", &["Kandahar", "KANDAHAR"])]
+        );
     }
 
     #[test]

@@ -71,7 +71,11 @@ pub(crate) fn decode(doc: &Document) -> Vec<Draft> {
     spans.retain_mut(|s| strip_titles(doc, s));
     for s in &mut spans {
         split_compound(doc, s);
-        if s.tokens.len() == 1 && s.span.is_none() && matches!(s.label.as_str(), "ORG" | "LOC" | "PER") && is_demonym(tok(doc, s.tokens.start)) {
+        if s.tokens.len() == 1
+            && s.span.is_none()
+            && matches!(s.label.as_str(), "ORG" | "LOC" | "PER")
+            && is_demonym(tok(doc, s.tokens.start))
+        {
             s.label = "MISC".into();
         }
         if s.label == "LOC" {
@@ -109,7 +113,12 @@ fn bio_spans(doc: &Document) -> Vec<Draft> {
     let mut cur: Option<(usize, String)> = None;
     let n = doc.tokens.len();
     for i in 0..=n {
-        let (p, l) = if i < n { let (p, l, _) = ner(doc, i); (p.to_string(), l.to_string()) } else { ("O".into(), String::new()) };
+        let (p, l) = if i < n {
+            let (p, l, _) = ner(doc, i);
+            (p.to_string(), l.to_string())
+        } else {
+            ("O".into(), String::new())
+        };
         let new_sentence = i < n && i > 0 && doc.tokens[i].sentence != doc.tokens[i - 1].sentence;
         let continues = p == "I" && !new_sentence && cur.as_ref().is_some_and(|(_, cl)| *cl == l);
         if !continues {
@@ -169,18 +178,31 @@ fn join(doc: &Document, spans: Vec<Draft>) -> Vec<Draft> {
 fn extend_particles(doc: &Document, s: &mut Draft) {
     let mut start = s.tokens.start;
     // "al" "-" [Qaeda]
-    if start >= 2 && is_joiner(tok(doc, start - 1)) && glued(doc, start - 2) && glued(doc, start - 1)
-        && is_particle(&tok(doc, start - 2).to_lowercase()) && ner(doc, start - 2).0 == "O"
+    if start >= 2
+        && is_joiner(tok(doc, start - 1))
+        && glued(doc, start - 2)
+        && glued(doc, start - 1)
+        && is_particle(&tok(doc, start - 2).to_lowercase())
+        && ner(doc, start - 2).0 == "O"
     {
         start -= 2;
     }
     let mut end = s.tokens.end;
     // [Hizb] "-" "ut" "-" "Tahrir": take joiner + word while glued and the word is a
     // capitalized name or a particle; apostrophe + word unless it is a possessive "s".
-    while end + 1 < doc.tokens.len() && is_joiner(tok(doc, end)) && glued(doc, end - 1) && glued(doc, end) && ner(doc, end + 1).0 != "B" {
+    while end + 1 < doc.tokens.len()
+        && is_joiner(tok(doc, end))
+        && glued(doc, end - 1)
+        && glued(doc, end)
+        && ner(doc, end + 1).0 != "B"
+    {
         let next = tok(doc, end + 1);
         let apostrophe = tok(doc, end) != "-";
-        let ok = if apostrophe { next.chars().all(char::is_alphabetic) && next != "s" } else { capitalized(next) || is_particle(next) };
+        let ok = if apostrophe {
+            next.chars().all(char::is_alphabetic) && next != "s"
+        } else {
+            capitalized(next) || is_particle(next)
+        };
         if !ok || !next.chars().any(char::is_alphabetic) {
             break;
         }
@@ -292,7 +314,11 @@ fn admin_unit(doc: &Document, s: &mut Draft) {
         return;
     }
     let end = s.tokens.end;
-    if end < doc.tokens.len() && doc.tokens[end].sentence == doc.tokens[end - 1].sentence && ner(doc, end).0 == "O" && is_unit(end) {
+    if end < doc.tokens.len()
+        && doc.tokens[end].sentence == doc.tokens[end - 1].sentence
+        && ner(doc, end).0 == "O"
+        && is_unit(end)
+    {
         s.qualifier = Some(tok(doc, end).to_string());
     }
 }
@@ -300,12 +326,33 @@ fn admin_unit(doc: &Document, s: &mut Draft) {
 /// Name particles of Romance and Germanic names ("La Voz del Sur", "Ludwig van Beethoven"),
 /// after which the model often restarts with another label.
 fn is_foreign_particle(s: &str) -> bool {
-    matches!(s, "de" | "del" | "della" | "da" | "di" | "do" | "dos" | "das" | "du" | "des" | "van" | "von" | "der" | "den" | "la" | "le" | "y")
+    matches!(
+        s,
+        "de" | "del"
+            | "della"
+            | "da"
+            | "di"
+            | "do"
+            | "dos"
+            | "das"
+            | "du"
+            | "des"
+            | "van"
+            | "von"
+            | "der"
+            | "den"
+            | "la"
+            | "le"
+            | "y"
+    )
 }
 
 /// Lower-cased last words of facility names, which are places (LOC) in this scheme.
 fn is_facility(s: &str) -> bool {
-    matches!(s, "airport" | "airfield" | "airbase" | "mosque" | "shrine" | "bridge" | "dam" | "stadium" | "square" | "prison")
+    matches!(
+        s,
+        "airport" | "airfield" | "airbase" | "mosque" | "shrine" | "bridge" | "dam" | "stadium" | "square" | "prison"
+    )
 }
 
 /// Joins pieces of one name that the model labelled differently or split at a function word:
@@ -319,7 +366,8 @@ fn join_across_labels(doc: &Document, spans: Vec<Draft>) -> Vec<Draft> {
     let mut spans = spans;
     // Function words the model swept into a name's edge ("Commission for") are not part of
     // it, and a span of nothing but lower-case words ("of") is no name.
-    let edge_word = |t: &str| matches!(t, "of" | "for" | "the" | "and" | "on" | "in" | "at" | "to" | "a" | "an" | "by" | "with");
+    let edge_word =
+        |t: &str| matches!(t, "of" | "for" | "the" | "and" | "on" | "in" | "at" | "to" | "a" | "an" | "by" | "with");
     for s in &mut spans {
         if s.span.is_some() {
             continue;
@@ -328,23 +376,30 @@ fn join_across_labels(doc: &Document, spans: Vec<Draft>) -> Vec<Draft> {
             s.tokens.end -= 1;
         }
     }
-    spans.retain(|s| s.span.is_some() || s.tokens.clone().any(|i| tok(doc, i).chars().any(|c| c.is_uppercase() || c.is_numeric())));
+    spans.retain(|s| {
+        s.span.is_some() || s.tokens.clone().any(|i| tok(doc, i).chars().any(|c| c.is_uppercase() || c.is_numeric()))
+    });
     spans.sort_by_key(|s| (s.tokens.start, s.tokens.end));
     let mut out: Vec<Draft> = Vec::new();
     for s in spans {
         if let Some(prev) = out.last_mut() {
             let (a, b) = (prev.tokens.end, s.tokens.start);
-            let ok_pos = b >= a && doc.tokens[a - 1].sentence == doc.tokens[b].sentence && prev.span.is_none() && s.span.is_none();
+            let ok_pos = b >= a
+                && doc.tokens[a - 1].sentence == doc.tokens[b].sentence
+                && prev.span.is_none()
+                && s.span.is_none();
             let gap: Vec<&str> = if ok_pos { (a..b).map(|i| tok(doc, i)).collect() } else { Vec::new() };
-            let spaced = ok_pos && (a - 1..s.tokens.end - 1).all(|i| {
-                let between = &doc.text[doc.tokens[i].span.end..doc.tokens[i + 1].span.start];
-                between == " "
-            });
+            let spaced = ok_pos
+                && (a - 1..s.tokens.end - 1).all(|i| {
+                    let between = &doc.text[doc.tokens[i].span.end..doc.tokens[i + 1].span.start];
+                    between == " "
+                });
             let first_s = tok(doc, s.tokens.start);
             let last_prev = tok(doc, a - 1);
             let merged_label: Option<String> = if !ok_pos || !spaced {
                 None
-            } else if gap.len() <= 2 && (gap.iter().chain(std::iter::once(&first_s)).any(|t| is_foreign_particle(t)))
+            } else if gap.len() <= 2
+                && (gap.iter().chain(std::iter::once(&first_s)).any(|t| is_foreign_particle(t)))
                 && gap.iter().all(|t| is_foreign_particle(t))
                 && (!gap.is_empty() || is_foreign_particle(first_s))
                 && capitalized(last_prev)
@@ -356,14 +411,21 @@ fn join_across_labels(doc: &Document, spans: Vec<Draft>) -> Vec<Draft> {
                 && prev.label != "MISC"
             {
                 Some("LOC".into())
-            } else if prev.label == "ORG" && (s.label == "ORG" || (s.label == "MISC" && !is_demonym(first_s))) && capitalized(last_prev) && capitalized(first_s)
+            } else if prev.label == "ORG"
+                && (s.label == "ORG" || (s.label == "MISC" && !is_demonym(first_s)))
+                && capitalized(last_prev)
+                && capitalized(first_s)
                 && matches!(gap.as_slice(), ["for"] | ["for", "the"] | ["of"] | ["of", "the"] | ["on"] | ["on", "the"])
             {
                 Some("ORG".into())
             } else if gap.is_empty() && prev.label != s.label && (prev.label == "PER" || s.label == "PER") {
                 let other = if prev.label == "PER" { &s } else { &*prev };
                 let t = tok(doc, other.tokens.start);
-                (other.tokens.len() == 1 && capitalized(t) && !looks_all_caps(t) && !is_demonym(t) && other.label != "MISC")
+                (other.tokens.len() == 1
+                    && capitalized(t)
+                    && !looks_all_caps(t)
+                    && !is_demonym(t)
+                    && other.label != "MISC")
                     .then(|| "PER".to_string())
             } else {
                 None
@@ -390,10 +452,48 @@ fn join_across_labels(doc: &Document, spans: Vec<Draft>) -> Vec<Draft> {
 fn is_org_word(w: &str) -> bool {
     matches!(
         w,
-        "group" | "service" | "services" | "ministry" | "bank" | "company" | "times" | "news" | "party" | "alliance" | "front" | "council"
-            | "committee" | "commission" | "agency" | "authority" | "office" | "department" | "airlines" | "airways" | "corporation"
-            | "institute" | "university" | "court" | "army" | "police" | "force" | "forces" | "movement" | "association" | "union"
-            | "federation" | "foundation" | "fund" | "board" | "bureau" | "post" | "herald" | "tribune" | "daily" | "wire" | "press"
+        "group"
+            | "service"
+            | "services"
+            | "ministry"
+            | "bank"
+            | "company"
+            | "times"
+            | "news"
+            | "party"
+            | "alliance"
+            | "front"
+            | "council"
+            | "committee"
+            | "commission"
+            | "agency"
+            | "authority"
+            | "office"
+            | "department"
+            | "airlines"
+            | "airways"
+            | "corporation"
+            | "institute"
+            | "university"
+            | "court"
+            | "army"
+            | "police"
+            | "force"
+            | "forces"
+            | "movement"
+            | "association"
+            | "union"
+            | "federation"
+            | "foundation"
+            | "fund"
+            | "board"
+            | "bureau"
+            | "post"
+            | "herald"
+            | "tribune"
+            | "daily"
+            | "wire"
+            | "press"
     )
 }
 
@@ -403,7 +503,25 @@ fn looks_all_caps(t: &str) -> bool {
 
 /// Titles that are also common given names, never dropped from the front of a name alone.
 fn title_is_also_a_name(w: &str) -> bool {
-    matches!(w, "amir" | "emir" | "sayyid" | "imam" | "king" | "justice" | "chief" | "rep" | "sen" | "marshal" | "major" | "judge" | "lord" | "lady" | "pir" | "miss")
+    matches!(
+        w,
+        "amir"
+            | "emir"
+            | "sayyid"
+            | "imam"
+            | "king"
+            | "justice"
+            | "chief"
+            | "rep"
+            | "sen"
+            | "marshal"
+            | "major"
+            | "judge"
+            | "lord"
+            | "lady"
+            | "pir"
+            | "miss"
+    )
 }
 
 /// Drops leading titles from a person mention ("Gen. Karimi" -> "Karimi", "Haji Gul Ahmad
@@ -453,7 +571,21 @@ fn strip_titles(doc: &Document, s: &mut Draft) -> bool {
 /// Suffixes of compounds whose first part is the name: "Dubai-based", "Afghan-born",
 /// "Saudi-led". The second part says whether the name is a place.
 const PLACE_SUFFIXES: &[&str] = &["based", "born", "bred", "raised", "educated", "headquartered", "registered"];
-const AGENT_SUFFIXES: &[&str] = &["led", "backed", "owned", "run", "funded", "controlled", "linked", "allied", "affiliated", "sponsored", "supported", "brokered", "made"];
+const AGENT_SUFFIXES: &[&str] = &[
+    "led",
+    "backed",
+    "owned",
+    "run",
+    "funded",
+    "controlled",
+    "linked",
+    "allied",
+    "affiliated",
+    "sponsored",
+    "supported",
+    "brokered",
+    "made",
+];
 
 /// "Dubai-based"/MISC -> "Dubai"/LOC, "Afghan-born" -> "Afghan"/MISC: the mention is the name
 /// before the hyphen (a narrower span when the compound is one token).
@@ -493,18 +625,29 @@ fn split_compound(doc: &Document, s: &mut Draft) {
 /// said. Demonyms (MISC) are left alone.
 fn harmonize_labels(doc: &Document, spans: &mut [Draft]) {
     use std::collections::BTreeMap;
-    let text_of = |s: &Draft| super::names::fold(super::names::strip_possessive(s.span.unwrap_or_else(|| super::span_of(doc, &s.tokens)).of(&doc.text)));
+    let text_of = |s: &Draft| {
+        super::names::fold(super::names::strip_possessive(
+            s.span.unwrap_or_else(|| super::span_of(doc, &s.tokens)).of(&doc.text),
+        ))
+    };
     // Person evidence for a name the model called an organisation or place: an age in
     // apposition ("Toktogulov, 54,") or a relative or lawyer ("Toktogulov's lawyer",
     // "Karimi's nephew"). Only names of plain capitalized words, none an organisation word.
     let mut per_cued = vec![false; spans.len()];
     for (k, s) in spans.iter_mut().enumerate() {
-        if s.span.is_some() || s.source != MentionSource::Model || !matches!(s.label.as_str(), "ORG" | "LOC") || s.tokens.len() > 3 {
+        if s.span.is_some()
+            || s.source != MentionSource::Model
+            || !matches!(s.label.as_str(), "ORG" | "LOC")
+            || s.tokens.len() > 3
+        {
             continue;
         }
         let plain = s.tokens.clone().all(|i| {
             let t = tok(doc, i);
-            capitalized(t) && t.chars().all(char::is_alphabetic) && !looks_all_caps(t) && !is_org_word(&t.to_lowercase())
+            capitalized(t)
+                && t.chars().all(char::is_alphabetic)
+                && !looks_all_caps(t)
+                && !is_org_word(&t.to_lowercase())
         });
         if !plain {
             continue;
@@ -517,7 +660,27 @@ fn harmonize_labels(doc: &Document, spans: &mut [Draft]) {
             && at(e + 2).as_deref() == Some(",");
         let kin = at(e).is_some_and(|w| w == "'s" || w == "\u{2019}s")
             && at(e + 1).is_some_and(|w| {
-                matches!(w.as_str(), "lawyer" | "attorney" | "wife" | "husband" | "son" | "daughter" | "brother" | "sister" | "father" | "mother" | "nephew" | "niece" | "uncle" | "cousin" | "widow" | "brother-in-law" | "son-in-law" | "relatives")
+                matches!(
+                    w.as_str(),
+                    "lawyer"
+                        | "attorney"
+                        | "wife"
+                        | "husband"
+                        | "son"
+                        | "daughter"
+                        | "brother"
+                        | "sister"
+                        | "father"
+                        | "mother"
+                        | "nephew"
+                        | "niece"
+                        | "uncle"
+                        | "cousin"
+                        | "widow"
+                        | "brother-in-law"
+                        | "son-in-law"
+                        | "relatives"
+                )
             });
         if age || kin {
             s.label = "PER".into();
@@ -540,7 +703,11 @@ fn harmonize_labels(doc: &Document, spans: &mut [Draft]) {
     // "shares of X", "X shares"). Such a mention votes ORG with extra weight.
     let mut cued = vec![false; spans.len()];
     for (k, s) in spans.iter_mut().enumerate() {
-        if s.tokens.len() != 1 || s.span.is_some() || s.source != MentionSource::Model || !matches!(s.label.as_str(), "PER" | "LOC" | "MISC") {
+        if s.tokens.len() != 1
+            || s.span.is_some()
+            || s.source != MentionSource::Model
+            || !matches!(s.label.as_str(), "PER" | "LOC" | "MISC")
+        {
             continue;
         }
         let i = s.tokens.start;
@@ -552,7 +719,26 @@ fn harmonize_labels(doc: &Document, spans: &mut [Draft]) {
         let prev = |k: usize| (i >= k && same(i - k)).then(|| tok(doc, i - k).to_lowercase());
         let next = |k: usize| same(i + k).then(|| tok(doc, i + k).to_lowercase());
         let company_word = |w: &str| {
-            matches!(w, "firm" | "company" | "airline" | "carrier" | "bank" | "insurer" | "conglomerate" | "manufacturer" | "maker" | "lender" | "newspaper" | "broadcaster" | "startup" | "retailer" | "operator" | "supplier" | "contractor")
+            matches!(
+                w,
+                "firm"
+                    | "company"
+                    | "airline"
+                    | "carrier"
+                    | "bank"
+                    | "insurer"
+                    | "conglomerate"
+                    | "manufacturer"
+                    | "maker"
+                    | "lender"
+                    | "newspaper"
+                    | "broadcaster"
+                    | "startup"
+                    | "retailer"
+                    | "operator"
+                    | "supplier"
+                    | "contractor"
+            )
         };
         // "Mr. Karimi": a title makes a person whatever else the article says.
         if prev(1).is_some_and(|w| lexicons().title_words.contains(&super::names::fold(&w))) {
@@ -586,13 +772,15 @@ fn harmonize_labels(doc: &Document, spans: &mut [Draft]) {
             continue;
         }
         let t = text_of(s);
-        if s.tokens.len() == 1 && s.label != "PER" && surnames.contains(&t) && !looks_all_caps(tok(doc, s.tokens.start)) {
+        if s.tokens.len() == 1 && s.label != "PER" && surnames.contains(&t) && !looks_all_caps(tok(doc, s.tokens.start))
+        {
             s.label = "PER".into();
             continue;
         }
         if let Some(v) = votes.get(&t) {
             if v.len() > 1 {
-                let best = v.iter().max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(a.0))).map(|(l, _)| l.clone());
+                let best =
+                    v.iter().max_by(|a, b| a.1.total_cmp(b.1).then_with(|| b.0.cmp(a.0))).map(|(l, _)| l.clone());
                 if let Some(b) = best {
                     s.label = b;
                 }
@@ -608,7 +796,10 @@ mod tests {
 
     fn texts(spec: &str) -> Vec<(String, String)> {
         let d = doc(spec);
-        decode(&d).iter().map(|m| (super::super::span_of(&d, &m.tokens).of(&d.text).to_string(), m.label.clone())).collect()
+        decode(&d)
+            .iter()
+            .map(|m| (super::super::span_of(&d, &m.tokens).of(&d.text).to_string(), m.label.clone()))
+            .collect()
     }
     fn pair(t: &str, l: &str) -> (String, String) {
         (t.to_string(), l.to_string())
@@ -656,7 +847,10 @@ mod tests {
         assert_eq!(texts("NATO/ORG said on Monday"), vec![pair("NATO", "ORG")]);
         assert_eq!(texts("WASHINGTON/ORG — The"), vec![pair("WASHINGTON", "LOC")]);
         assert_eq!(texts("US/LOC ~- ~China/LOC talks"), vec![pair("US", "LOC"), pair("China", "LOC")]);
-        assert_eq!(texts("US/LOC , UK/LOC and France/LOC agreed"), vec![pair("US", "LOC"), pair("UK", "LOC"), pair("France", "LOC")]);
+        assert_eq!(
+            texts("US/LOC , UK/LOC and France/LOC agreed"),
+            vec![pair("US", "LOC"), pair("UK", "LOC"), pair("France", "LOC")]
+        );
         // A date between the place and the agency credit is not part of the place.
         assert_eq!(texts("KABUL , Dec. 11 ( Reuters/ORG ) -"), vec![pair("KABUL", "LOC"), pair("Reuters", "ORG")]);
     }
@@ -667,16 +861,25 @@ mod tests {
         // Put the second sentence on its own line, as a body under a headline.
         let nl = d.sentences[1].span.start - 1;
         d.text.replace_range(nl..nl + 1, "\n");
-        let got: Vec<(String, String)> = decode(&d).iter().map(|m| (super::super::span_of(&d, &m.tokens).of(&d.text).to_string(), m.label.clone())).collect();
+        let got: Vec<(String, String)> = decode(&d)
+            .iter()
+            .map(|m| (super::super::span_of(&d, &m.tokens).of(&d.text).to_string(), m.label.clone()))
+            .collect();
         assert_eq!(got, vec![pair("KUNDUZ", "LOC"), pair("Afghanistan", "LOC")]);
         // The same words in mid-paragraph are left to the model.
-        assert_eq!(texts("Attack in north . KUNDUZ/ORG , Afghanistan/LOC — Officials"), vec![pair("KUNDUZ", "ORG"), pair("Afghanistan", "LOC")]);
+        assert_eq!(
+            texts("Attack in north . KUNDUZ/ORG , Afghanistan/LOC — Officials"),
+            vec![pair("KUNDUZ", "ORG"), pair("Afghanistan", "LOC")]
+        );
     }
 
     #[test]
     fn demonyms_are_misc_and_provinces_are_not_cities() {
         assert_eq!(texts("Afghan/ORG officials"), vec![pair("Afghan", "MISC")]);
-        assert_eq!(texts("in Kandahar/LOC province and Kandahar/LOC city"), vec![pair("Kandahar", "LOC"), pair("Kandahar", "LOC")]);
+        assert_eq!(
+            texts("in Kandahar/LOC province and Kandahar/LOC city"),
+            vec![pair("Kandahar", "LOC"), pair("Kandahar", "LOC")]
+        );
         let d = doc("in Kandahar/LOC province and Kandahar/LOC city , Ghazni/LOC province/LOC");
         let q: Vec<Option<String>> = decode(&d).into_iter().map(|m| m.qualifier).collect();
         assert_eq!(q, vec![Some("province".into()), None, Some("province".into())]);
@@ -696,8 +899,15 @@ mod tests {
     #[test]
     fn compounds_keep_the_name_only() {
         let d = doc("a Dubai-based/MISC firm and the Afghan-born/MISC founder , US-backed/MISC forces");
-        let got: Vec<(String, String)> =
-            decode(&d).iter().map(|m| (m.span.unwrap_or_else(|| super::super::span_of(&d, &m.tokens)).of(&d.text).to_string(), m.label.clone())).collect();
+        let got: Vec<(String, String)> = decode(&d)
+            .iter()
+            .map(|m| {
+                (
+                    m.span.unwrap_or_else(|| super::super::span_of(&d, &m.tokens)).of(&d.text).to_string(),
+                    m.label.clone(),
+                )
+            })
+            .collect();
         assert_eq!(got, vec![pair("Dubai", "LOC"), pair("Afghan", "MISC"), pair("US", "MISC")]);
         // Split by the tokenizer at the hyphen: token-aligned.
         assert_eq!(texts("a Herat/MISC ~-/MISC ~born/MISC trader"), vec![pair("Herat", "LOC")]);
@@ -705,21 +915,33 @@ mod tests {
 
     #[test]
     fn names_split_across_labels_are_joined() {
-        assert_eq!(texts("the newspaper La/ORG Voz/ORG del/B-LOC Sur/LOC reported"), vec![pair("La Voz del Sur", "ORG")]);
-        assert_eq!(texts("leaving Jorge/PER Chavez/PER International/B-ORG Airport/ORG ."), vec![pair("Jorge Chavez International Airport", "LOC")]);
+        assert_eq!(
+            texts("the newspaper La/ORG Voz/ORG del/B-LOC Sur/LOC reported"),
+            vec![pair("La Voz del Sur", "ORG")]
+        );
+        assert_eq!(
+            texts("leaving Jorge/PER Chavez/PER International/B-ORG Airport/ORG ."),
+            vec![pair("Jorge Chavez International Airport", "LOC")]
+        );
         assert_eq!(
             texts("the Commission/ORG for/ORG the Investigation/B-MISC of/B-ORG Aviation/B-MISC Accidents/MISC said"),
             vec![pair("Commission for the Investigation of Aviation Accidents", "ORG")]
         );
         assert_eq!(texts("Relatives of Nasir/ORG Qarimi/B-PER said"), vec![pair("Nasir Qarimi", "PER")]);
         // An organisation of a country stays two names.
-        assert_eq!(texts("sold to Helvetra/ORG of Switzerland/LOC ."), vec![pair("Helvetra", "ORG"), pair("Switzerland", "LOC")]);
+        assert_eq!(
+            texts("sold to Helvetra/ORG of Switzerland/LOC ."),
+            vec![pair("Helvetra", "ORG"), pair("Switzerland", "LOC")]
+        );
     }
 
     #[test]
     fn one_name_one_label_in_an_article() {
         // Surname of a person named in full.
-        assert_eq!(texts("Nasir/PER Karimi/PER left . || Karimi/ORG ~'s company"), vec![pair("Nasir Karimi", "PER"), pair("Karimi", "PER")]);
+        assert_eq!(
+            texts("Nasir/PER Karimi/PER left . || Karimi/ORG ~'s company"),
+            vec![pair("Nasir Karimi", "PER"), pair("Karimi", "PER")]
+        );
         // Majority of model confidence.
         assert_eq!(
             texts("Zarlex/ORG rose . || Zarlex/ORG fell . || Zarlex/PER said"),
@@ -738,8 +960,14 @@ mod tests {
             vec![pair("Swiss", "MISC"), pair("Zarlex", "ORG"), pair("Zarlex", "ORG"), pair("Zarlex", "ORG")]
         );
         // A person's surname is not a company, nor a name after a title, nor a place.
-        assert_eq!(texts("Nasir/PER Karimi/PER said . || Karimi/PER shares"), vec![pair("Nasir Karimi", "PER"), pair("Karimi", "PER")]);
-        assert_eq!(texts("Karimi/ORG Group/ORG grew . || Mr. Karimi/PER built it"), vec![pair("Karimi Group", "ORG"), pair("Karimi", "PER")]);
+        assert_eq!(
+            texts("Nasir/PER Karimi/PER said . || Karimi/PER shares"),
+            vec![pair("Nasir Karimi", "PER"), pair("Karimi", "PER")]
+        );
+        assert_eq!(
+            texts("Karimi/ORG Group/ORG grew . || Mr. Karimi/PER built it"),
+            vec![pair("Karimi Group", "ORG"), pair("Karimi", "PER")]
+        );
         assert_eq!(
             texts("the Afghanistan/ORG Chamber/ORG of/ORG Commerce/ORG said . || jobs in Afghanistan/LOC"),
             vec![pair("Afghanistan Chamber of Commerce", "ORG"), pair("Afghanistan", "LOC")]
@@ -761,7 +989,10 @@ mod tests {
             vec![pair("Toktogulov", "PER"), pair("Toktogulov", "PER"), pair("Toktogulov", "PER"), pair("Toktogulov", "PER")]
         );
         // Organisation words keep an organisation.
-        assert_eq!(texts("the State/ORG Customs/ORG Service/ORG ~'s lawyer"), vec![pair("State Customs Service", "ORG")]);
+        assert_eq!(
+            texts("the State/ORG Customs/ORG Service/ORG ~'s lawyer"),
+            vec![pair("State Customs Service", "ORG")]
+        );
         assert_eq!(texts("Kabul/LOC ~'s mayor"), vec![pair("Kabul", "LOC")]);
     }
 

@@ -17,8 +17,8 @@
 pub mod chains;
 pub mod decode;
 pub mod names;
-pub mod rules;
 pub mod ruler;
+pub mod rules;
 
 use std::ops::Range;
 
@@ -51,7 +51,9 @@ pub struct EntityConfig {
 /// identical output for identical input.
 pub fn fingerprint(cfg: &EntityConfig) -> String {
     let mut h = Sha256::new();
-    for part in [VERSION, names::TITLES_TXT, names::DEMONYMS_TXT, names::PARTICLES_TXT, names::ADMIN_TXT, chains::ROLES_TXT] {
+    for part in
+        [VERSION, names::TITLES_TXT, names::DEMONYMS_TXT, names::PARTICLES_TXT, names::ADMIN_TXT, chains::ROLES_TXT]
+    {
         h.update((part.len() as u64).to_le_bytes());
         h.update(part.as_bytes());
     }
@@ -86,7 +88,16 @@ pub(crate) struct Draft {
 
 impl Draft {
     pub(crate) fn new(tokens: Range<usize>, label: &str, score: f32, source: MentionSource) -> Draft {
-        Draft { tokens, label: label.to_string(), score, source, value: None, forced_id: None, span: None, qualifier: None }
+        Draft {
+            tokens,
+            label: label.to_string(),
+            score,
+            source,
+            value: None,
+            forced_id: None,
+            span: None,
+            qualifier: None,
+        }
     }
 }
 
@@ -107,7 +118,8 @@ pub fn extract(doc: &mut Document, cfg: &EntityConfig) {
         drafts = overlay(drafts, r.find(doc), true);
     }
     drafts.sort_by(|a, b| {
-        let (sa, sb) = (a.span.unwrap_or_else(|| span_of(doc, &a.tokens)), b.span.unwrap_or_else(|| span_of(doc, &b.tokens)));
+        let (sa, sb) =
+            (a.span.unwrap_or_else(|| span_of(doc, &a.tokens)), b.span.unwrap_or_else(|| span_of(doc, &b.tokens)));
         (sa.start, sa.end).cmp(&(sb.start, sb.end)).then_with(|| a.label.cmp(&b.label))
     });
     doc.mentions = drafts
@@ -137,9 +149,7 @@ pub(crate) fn span_of(doc: &Document, r: &Range<usize>) -> Span {
 /// overrides everything, rule values yield to entity mentions. Among `extra` itself, longer
 /// matches win, then earlier ones.
 fn overlay(base: Vec<Draft>, mut extra: Vec<Draft>, override_base: bool) -> Vec<Draft> {
-    extra.sort_by(|a, b| {
-        (b.tokens.len(), a.tokens.start).cmp(&(a.tokens.len(), b.tokens.start))
-    });
+    extra.sort_by(|a, b| (b.tokens.len(), a.tokens.start).cmp(&(a.tokens.len(), b.tokens.start)));
     let mut kept: Vec<Draft> = Vec::new();
     for e in extra {
         if kept.iter().any(|k| overlaps(&k.tokens, &e.tokens)) {
@@ -198,7 +208,11 @@ pub mod testdoc {
                 None => (false, raw),
             };
             let (word, tag) = match raw.rsplit_once('/') {
-                Some((w, t)) if !w.is_empty() && t.chars().all(|c| c.is_ascii_uppercase() || c == '-') && !t.is_empty() => (w, t),
+                Some((w, t))
+                    if !w.is_empty() && t.chars().all(|c| c.is_ascii_uppercase() || c == '-') && !t.is_empty() =>
+                {
+                    (w, t)
+                }
                 _ => (raw, "O"),
             };
             let ner = if tag == "O" {
@@ -210,14 +224,19 @@ pub mod testdoc {
             } else {
                 format!("B-{tag}")
             };
-            prev_label = if tag.len() > 2 && (tag.starts_with("B-") || tag.starts_with("I-")) { tag[2..].to_string() } else { tag.to_string() };
+            prev_label = if tag.len() > 2 && (tag.starts_with("B-") || tag.starts_with("I-")) {
+                tag[2..].to_string()
+            } else {
+                tag.to_string()
+            };
             let word = word.replace('_', " ");
             if !text.is_empty() && !glue {
                 text.push(' ');
             }
             let start = text.len();
             text.push_str(&word);
-            let numeric = word.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.') && word.chars().any(|c| c.is_ascii_digit());
+            let numeric = word.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+                && word.chars().any(|c| c.is_ascii_digit());
             let pos = if numeric || word.to_lowercase().split('-').all(|p| NUMBER_WORDS.contains(&p)) {
                 "CD"
             } else if word.chars().next().is_some_and(char::is_uppercase) {
@@ -241,7 +260,10 @@ pub mod testdoc {
         d
     }
 
-    const NUMBER_WORDS: &[&str] = &["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve", "twenty", "five", "dozen", "hundred", "thousand", "million"];
+    const NUMBER_WORDS: &[&str] = &[
+        "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve", "twenty", "five",
+        "dozen", "hundred", "thousand", "million",
+    ];
 
     fn close(sentences: &mut Vec<Sentence>, tokens: &[Token], from: usize) {
         let span = Span::new(tokens[from].span.start, tokens[tokens.len() - 1].span.end);
@@ -281,11 +303,43 @@ mod tests {
     /// keeps the promised shape.
     #[test]
     fn random_documents_keep_invariants() {
-        const WORDS: &[&str] = &["Karimi", "Abdul", "-", "'s", "'", "al", "ul", "(", ")", "NAF", "KABUL", ",", "\u{2014}",
-            "said", "on", "Wednesday", "12", "1,200", "$", "percent", "province", "Afghan", "Gen.", "the", "Qāsimī", "Dec.", "2024", "."];
+        const WORDS: &[&str] = &[
+            "Karimi",
+            "Abdul",
+            "-",
+            "'s",
+            "'",
+            "al",
+            "ul",
+            "(",
+            ")",
+            "NAF",
+            "KABUL",
+            ",",
+            "\u{2014}",
+            "said",
+            "on",
+            "Wednesday",
+            "12",
+            "1,200",
+            "$",
+            "percent",
+            "province",
+            "Afghan",
+            "Gen.",
+            "the",
+            "Qāsimī",
+            "Dec.",
+            "2024",
+            ".",
+        ];
         const TAGS: &[&str] = &["O", "O", "B-PER", "I-PER", "B-ORG", "I-ORG", "B-LOC", "I-LOC", "B-MISC", "I-MISC"];
-        let ruler = EntityRuler::from_jsonl(r#"{"label":"ORG","pattern":"Karimi al"}
-{"label":"MISC","regex":"Abdul\\s*-"}"#, "r").unwrap();
+        let ruler = EntityRuler::from_jsonl(
+            r#"{"label":"ORG","pattern":"Karimi al"}
+{"label":"MISC","regex":"Abdul\\s*-"}"#,
+            "r",
+        )
+        .unwrap();
         let mut x: u64 = 0x2545f4914f6cdd1d;
         let mut next = |n: usize| {
             x ^= x << 13;

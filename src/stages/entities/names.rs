@@ -156,7 +156,13 @@ pub fn joined(words: &[String]) -> String {
 /// "abdulrahim" -> "abdurahim": the same assimilation inside one written-together word.
 fn assimilate_inner(w: &str) -> String {
     let b = w.as_bytes();
-    if b.len() > 6 && w.starts_with("abd") && matches!(b[3], b'a' | b'e' | b'u') && b[4] == b'l' && SUN.contains(&b[5]) && b[5] != b'l' {
+    if b.len() > 6
+        && w.starts_with("abd")
+        && matches!(b[3], b'a' | b'e' | b'u')
+        && b[4] == b'l'
+        && SUN.contains(&b[5])
+        && b[5] != b'l'
+    {
         let mut s = String::with_capacity(w.len());
         s.push_str(&w[..4]);
         s.push_str(&w[5..]);
@@ -192,7 +198,8 @@ impl NameSig {
         let chars: Vec<char> = j.chars().map(|c| if c == 'q' { 'k' } else { c }).collect();
         for (i, &c) in chars.iter().enumerate() {
             // A "w" between vowels is a spelling of the vowel: "Dawood"/"Daud", "Dawud".
-            let v = is_vowel(c) || (c == 'w' && i > 0 && is_vowel(chars[i - 1]) && chars.get(i + 1).is_some_and(|&n| is_vowel(n)));
+            let v = is_vowel(c)
+                || (c == 'w' && i > 0 && is_vowel(chars[i - 1]) && chars.get(i + 1).is_some_and(|&n| is_vowel(n)));
             if v {
                 if !in_vowels {
                     vowel_groups += 1;
@@ -226,7 +233,8 @@ pub fn is_demonym(word: &str) -> bool {
     lex.demonyms.contains(&f) || f.strip_suffix('s').is_some_and(|s| lex.demonyms.contains(s))
 }
 
-const ACRONYM_STOP: &[&str] = &["of", "the", "and", "for", "in", "on", "to", "at", "de", "du", "des", "la", "le", "et", "&"];
+const ACRONYM_STOP: &[&str] =
+    &["of", "the", "and", "for", "in", "on", "to", "at", "de", "du", "des", "la", "le", "et", "&"];
 
 /// Whether `acr` (as written, e.g. "NAF", "TTP") abbreviates the name `expansion`.
 /// Initials are taken from words split at spaces and hyphens, with or without function words.
@@ -283,7 +291,31 @@ pub fn is_defined_acronym_of(acr: &str, expansion: &str) -> bool {
 /// Legal-form words at the end of a company name, dropped before keying ("Helvetra AG" is
 /// "Helvetra").
 fn is_legal_form(w: &str) -> bool {
-    matches!(w, "ag" | "inc" | "ltd" | "llc" | "corp" | "corporation" | "co" | "gmbh" | "plc" | "sa" | "nv" | "bv" | "limited" | "spa" | "sarl" | "pjsc" | "pvt" | "lp" | "llp" | "kg" | "oy" | "ab" | "as")
+    matches!(
+        w,
+        "ag" | "inc"
+            | "ltd"
+            | "llc"
+            | "corp"
+            | "corporation"
+            | "co"
+            | "gmbh"
+            | "plc"
+            | "sa"
+            | "nv"
+            | "bv"
+            | "limited"
+            | "spa"
+            | "sarl"
+            | "pjsc"
+            | "pvt"
+            | "lp"
+            | "llp"
+            | "kg"
+            | "oy"
+            | "ab"
+            | "as"
+    )
 }
 
 pub fn looks_like_acronym(s: &str) -> bool {

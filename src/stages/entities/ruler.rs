@@ -216,7 +216,10 @@ mod tests {
     #[test]
     fn phrase_needs_token_boundaries() {
         let got = run(r#"{"label":"ORG","pattern":"NAF"}"#, "the NAFTA/MISC deal and NAF fighters");
-        assert_eq!(got.iter().filter(|m| m.2 == MentionSource::Ruler).map(|m| m.0.as_str()).collect::<Vec<_>>(), vec!["NAF"]);
+        assert_eq!(
+            got.iter().filter(|m| m.2 == MentionSource::Ruler).map(|m| m.0.as_str()).collect::<Vec<_>>(),
+            vec!["NAF"]
+        );
     }
 
     #[test]
@@ -230,7 +233,8 @@ mod tests {
 
     #[test]
     fn forced_id_becomes_the_chain_key() {
-        let r = EntityRuler::from_jsonl(r#"{"label":"ORG","pattern":"Karimi Group","id":"karimi-group-ltd"}"#, "t").unwrap();
+        let r = EntityRuler::from_jsonl(r#"{"label":"ORG","pattern":"Karimi Group","id":"karimi-group-ltd"}"#, "t")
+            .unwrap();
         let mut d = doc("the Karimi Group said");
         extract(&mut d, &EntityConfig { ruler: Some(r) });
         assert_eq!(d.chains[0].key, "id:karimi-group-ltd");

@@ -113,13 +113,34 @@ pub(crate) fn find(doc: &Document) -> Vec<Draft> {
                 continue;
             }
             // "the only one", "no one", "each one": a pronoun, not a count.
-            if rule.needs_cd && rule.label == "CARDINAL" && m.as_str().eq_ignore_ascii_case("one") && tokens.start > 0
-                && matches!(doc.token_text(tokens.start - 1).to_ascii_lowercase().as_str(), "the" | "only" | "no" | "any" | "each" | "every" | "this" | "that" | "which" | "another" | "someone" | "anyone")
+            if rule.needs_cd
+                && rule.label == "CARDINAL"
+                && m.as_str().eq_ignore_ascii_case("one")
+                && tokens.start > 0
+                && matches!(
+                    doc.token_text(tokens.start - 1).to_ascii_lowercase().as_str(),
+                    "the"
+                        | "only"
+                        | "no"
+                        | "any"
+                        | "each"
+                        | "every"
+                        | "this"
+                        | "that"
+                        | "which"
+                        | "another"
+                        | "someone"
+                        | "anyone"
+                )
             {
                 continue;
             }
             if rule.not_before_plural
-                && doc.tokens.get(tokens.end).and_then(|t| t.tags.as_ref()).is_some_and(|t| t.pos == "NNS" || t.pos == "NNPS")
+                && doc
+                    .tokens
+                    .get(tokens.end)
+                    .and_then(|t| t.tags.as_ref())
+                    .is_some_and(|t| t.pos == "NNS" || t.pos == "NNPS")
             {
                 continue;
             }
@@ -173,7 +194,11 @@ fn scale(num: &str, exp: u32) -> String {
     let a = a.trim_start_matches('0');
     let b = b.trim_end_matches('0');
     let a = if a.is_empty() { "0" } else { a };
-    if b.is_empty() { a.to_string() } else { format!("{a}.{b}") }
+    if b.is_empty() {
+        a.to_string()
+    } else {
+        format!("{a}.{b}")
+    }
 }
 
 fn scale_exp(word: Option<&str>) -> u32 {
@@ -197,13 +222,35 @@ pub fn parse_number_words(s: &str) -> Option<u64> {
     let mut any = false;
     for w in s.to_lowercase().split(|c: char| c.is_whitespace() || c == '-').filter(|w| !w.is_empty() && *w != "and") {
         let small = match w {
-            "zero" => Some(0), "one" | "a" | "an" => Some(1), "two" => Some(2), "three" => Some(3), "four" => Some(4),
-            "five" => Some(5), "six" => Some(6), "seven" => Some(7), "eight" => Some(8), "nine" => Some(9),
-            "ten" => Some(10), "eleven" => Some(11), "twelve" => Some(12), "thirteen" => Some(13),
-            "fourteen" => Some(14), "fifteen" => Some(15), "sixteen" => Some(16), "seventeen" => Some(17),
-            "eighteen" => Some(18), "nineteen" => Some(19), "twenty" => Some(20), "thirty" => Some(30),
-            "forty" => Some(40), "fifty" => Some(50), "sixty" => Some(60), "seventy" => Some(70),
-            "eighty" => Some(80), "ninety" => Some(90), _ => None,
+            "zero" => Some(0),
+            "one" | "a" | "an" => Some(1),
+            "two" => Some(2),
+            "three" => Some(3),
+            "four" => Some(4),
+            "five" => Some(5),
+            "six" => Some(6),
+            "seven" => Some(7),
+            "eight" => Some(8),
+            "nine" => Some(9),
+            "ten" => Some(10),
+            "eleven" => Some(11),
+            "twelve" => Some(12),
+            "thirteen" => Some(13),
+            "fourteen" => Some(14),
+            "fifteen" => Some(15),
+            "sixteen" => Some(16),
+            "seventeen" => Some(17),
+            "eighteen" => Some(18),
+            "nineteen" => Some(19),
+            "twenty" => Some(20),
+            "thirty" => Some(30),
+            "forty" => Some(40),
+            "fifty" => Some(50),
+            "sixty" => Some(60),
+            "seventy" => Some(70),
+            "eighty" => Some(80),
+            "ninety" => Some(90),
+            _ => None,
         };
         any = true;
         if let Some(n) = small {
@@ -214,7 +261,11 @@ pub fn parse_number_words(s: &str) -> Option<u64> {
             "dozen" => cur = cur.max(1).checked_mul(12)?,
             "hundred" => cur = cur.max(1).checked_mul(100)?,
             "thousand" | "million" | "billion" => {
-                let m = match w { "thousand" => 1_000, "million" => 1_000_000, _ => 1_000_000_000 };
+                let m = match w {
+                    "thousand" => 1_000,
+                    "million" => 1_000_000,
+                    _ => 1_000_000_000,
+                };
                 total = total.checked_add(cur.max(1).checked_mul(m)?)?;
                 cur = 0;
             }
@@ -282,7 +333,20 @@ fn cardinal_words(c: &Captures, _: Option<NaiveDate>) -> Option<String> {
 pub(crate) fn month_num(s: &str) -> Option<u32> {
     let s = s.to_ascii_lowercase();
     let s = s.trim_end_matches('.');
-    const M: [&str; 12] = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"];
+    const M: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
     M.iter()
         .position(|m| *m == s || (s.len() >= 3 && s.len() <= 4 && (m.starts_with(s)) && (s.len() == 3 || s == "sept")))
         .map(|i| i as u32 + 1)
@@ -353,15 +417,27 @@ fn date_deictic(c: &Captures, a: Option<NaiveDate>) -> Option<String> {
 fn date_relative(c: &Captures, a: Option<NaiveDate>) -> Option<String> {
     let a = a?;
     let rel = c[2].to_ascii_lowercase();
-    let off: i32 = match rel.as_str() { "last" | "past" => -1, "next" => 1, _ => 0 };
+    let off: i32 = match rel.as_str() {
+        "last" | "past" => -1,
+        "next" => 1,
+        _ => 0,
+    };
     match c[3].to_ascii_lowercase().as_str() {
         "year" => Some(format!("{}", a.year() + off)),
         "month" => {
-            let d = match off { -1 => a.checked_sub_months(Months::new(1))?, 1 => a.checked_add_months(Months::new(1))?, _ => a };
+            let d = match off {
+                -1 => a.checked_sub_months(Months::new(1))?,
+                1 => a.checked_add_months(Months::new(1))?,
+                _ => a,
+            };
             Some(d.format("%Y-%m").to_string())
         }
         _ => {
-            let d = match off { -1 => a.checked_sub_days(Days::new(7))?, 1 => a.checked_add_days(Days::new(7))?, _ => a };
+            let d = match off {
+                -1 => a.checked_sub_days(Days::new(7))?,
+                1 => a.checked_add_days(Days::new(7))?,
+                _ => a,
+            };
             Some(d.format("%G-W%V").to_string())
         }
     }
@@ -369,7 +445,10 @@ fn date_relative(c: &Captures, a: Option<NaiveDate>) -> Option<String> {
 
 fn date_ago(c: &Captures, a: Option<NaiveDate>) -> Option<String> {
     let a = a?;
-    let n: u32 = match c[1].parse() { Ok(n) => n, Err(_) => parse_number_words(&c[1])?.try_into().ok()? };
+    let n: u32 = match c[1].parse() {
+        Ok(n) => n,
+        Err(_) => parse_number_words(&c[1])?.try_into().ok()?,
+    };
     let unit = c[2].to_ascii_lowercase();
     if unit.starts_with("day") {
         Some(a.checked_sub_days(Days::new(n as u64))?.format("%Y-%m-%d").to_string())
@@ -384,7 +463,10 @@ fn date_ago(c: &Captures, a: Option<NaiveDate>) -> Option<String> {
 
 /// ISO 8601 duration of "<n> <unit>" ("P2D", "P11Y", "PT4M"), whatever word follows.
 fn duration(c: &Captures, _: Option<NaiveDate>) -> Option<String> {
-    let n: u64 = match c[1].parse() { Ok(n) => n, Err(_) => parse_number_words(&c[1])? };
+    let n: u64 = match c[1].parse() {
+        Ok(n) => n,
+        Err(_) => parse_number_words(&c[1])?,
+    };
     let unit = c[2].to_ascii_lowercase();
     let (t, u, n) = match unit.trim_end_matches('s') {
         "second" => ("T", 'S', n),
@@ -408,7 +490,13 @@ fn year_part(c: &Captures, _: Option<NaiveDate>) -> Option<String> {
         "second" => 2,
         "third" if !half => 3,
         "fourth" if !half => 4,
-        "last" | "final" => if half { 2 } else { 4 },
+        "last" | "final" => {
+            if half {
+                2
+            } else {
+                4
+            }
+        }
         _ => return None,
     };
     Some(format!("{}-{}{k}", &c[3], if half { 'H' } else { 'Q' }))
@@ -421,7 +509,12 @@ fn time_ampm(c: &Captures, _: Option<NaiveDate>) -> Option<String> {
         return None;
     }
     let pm = c[3].to_ascii_lowercase().starts_with('p');
-    let h24 = match (h, pm) { (12, false) => 0, (12, true) => 12, (h, true) => h + 12, (h, false) => h };
+    let h24 = match (h, pm) {
+        (12, false) => 0,
+        (12, true) => 12,
+        (h, true) => h + 12,
+        (h, false) => h,
+    };
     Some(format!("T{h24:02}:{m:02}"))
 }
 
@@ -457,7 +550,10 @@ mod tests {
 
     #[test]
     fn absolute_dates() {
-        assert_eq!(values("It happened on December 11 ~, 2024 .", None), vec![v("December 11, 2024", "DATE", Some("2024-12-11"))]);
+        assert_eq!(
+            values("It happened on December 11 ~, 2024 .", None),
+            vec![v("December 11, 2024", "DATE", Some("2024-12-11"))]
+        );
         assert_eq!(values("on 3 Sept. 2023 .", None), vec![v("3 Sept. 2023", "DATE", Some("2023-09-03"))]);
         assert_eq!(values("in March 2021", None), vec![v("March 2021", "DATE", Some("2021-03"))]);
         assert_eq!(values("dated 2024-12-11 .", None), vec![v("2024-12-11", "DATE", Some("2024-12-11"))]);
@@ -495,7 +591,10 @@ mod tests {
     fn money_and_percent() {
         assert_eq!(values("a $ ~1.2 million reward", None), vec![v("$1.2 million", "MONEY", Some("USD 1200000"))]);
         assert_eq!(values("paid 500 afghanis", None), vec![v("500 afghanis", "MONEY", Some("AFN 500"))]);
-        assert_eq!(values("cost 3.75 billion Pakistani rupees", None), vec![v("3.75 billion Pakistani rupees", "MONEY", Some("PKR 3750000000"))]);
+        assert_eq!(
+            values("cost 3.75 billion Pakistani rupees", None),
+            vec![v("3.75 billion Pakistani rupees", "MONEY", Some("PKR 3750000000"))]
+        );
         assert_eq!(values("fell 12.5 ~% and", None), vec![v("12.5%", "PERCENT", Some("12.5"))]);
         assert_eq!(values("up 40 percent", None), vec![v("40 percent", "PERCENT", Some("40"))]);
     }
@@ -523,7 +622,10 @@ mod tests {
         assert_eq!(values("flown for 11 years ,", None), vec![v("11 years", "DATE", Some("P11Y"))]);
         assert_eq!(values("within 30 days ,", None), vec![v("30 days", "DATE", Some("P30D"))]);
         assert_eq!(values("four minutes after", None), vec![v("four minutes", "TIME", Some("PT4M"))]);
-        assert_eq!(values("in the first quarter of 2026 ,", None), vec![v("the first quarter of 2026", "DATE", Some("2026-Q1"))]);
+        assert_eq!(
+            values("in the first quarter of 2026 ,", None),
+            vec![v("the first quarter of 2026", "DATE", Some("2026-Q1"))]
+        );
         assert_eq!(values("pay 50,000 soles each", None), vec![v("50,000 soles", "MONEY", Some("PEN 50000"))]);
         // "one" as a pronoun is no count.
         assert_eq!(values("the only one that", None), vec![]);
@@ -539,6 +641,9 @@ mod tests {
         assert_eq!(scale("0.5", 3), "500");
         assert_eq!(scale("12.50", 0), "12.5");
         assert_eq!(scale("1,000", 0), "1000");
-        assert_eq!((month_num("Sept."), month_num("dec"), month_num("Janet"), month_num("Ma")), (Some(9), Some(12), None, None));
+        assert_eq!(
+            (month_num("Sept."), month_num("dec"), month_num("Janet"), month_num("Ma")),
+            (Some(9), Some(12), None, None)
+        );
     }
 }

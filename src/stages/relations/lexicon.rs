@@ -114,7 +114,11 @@ pub struct Lexicon {
     fingerprint: String,
 }
 
-fn rows<'a>(name: &'a str, text: &'a str, n: usize) -> impl Iterator<Item = Result<(usize, Vec<&'a str>), LexiconError>> + 'a {
+fn rows<'a>(
+    name: &'a str,
+    text: &'a str,
+    n: usize,
+) -> impl Iterator<Item = Result<(usize, Vec<&'a str>), LexiconError>> + 'a {
     text.lines().enumerate().filter_map(move |(i, line)| {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() || line.trim_start().starts_with('#') {
@@ -122,7 +126,12 @@ fn rows<'a>(name: &'a str, text: &'a str, n: usize) -> impl Iterator<Item = Resu
         }
         let fields: Vec<&str> = line.split('\t').map(str::trim).collect();
         if fields.len() != n {
-            return Some(Err(LexiconError::Fields { file: name.to_string(), line: i + 1, expected: n, found: fields.len() }));
+            return Some(Err(LexiconError::Fields {
+                file: name.to_string(),
+                line: i + 1,
+                expected: n,
+                found: fields.len(),
+            }));
         }
         Some(Ok((i + 1, fields)))
     })
@@ -176,7 +185,14 @@ impl Lexicon {
                 "speech" => CueEffect::Speech,
                 "deny" => CueEffect::Deny,
                 "hedge" => CueEffect::Hedge,
-                v => return Err(LexiconError::Value { file: "speech_cues.tsv".into(), line, column: 2, value: v.into() }),
+                v => {
+                    return Err(LexiconError::Value {
+                        file: "speech_cues.tsv".into(),
+                        line,
+                        column: 2,
+                        value: v.into(),
+                    })
+                }
             };
             cues.insert(f[0].to_lowercase(), effect);
         }
@@ -190,7 +206,9 @@ impl Lexicon {
             let kind = match f[1] {
                 "det" => NegKind::Det,
                 "adv" => NegKind::Adv,
-                v => return Err(LexiconError::Value { file: "negations.tsv".into(), line, column: 2, value: v.into() }),
+                v => {
+                    return Err(LexiconError::Value { file: "negations.tsv".into(), line, column: 2, value: v.into() })
+                }
             };
             negations.push((words(f[0]), kind));
         }
@@ -203,7 +221,14 @@ impl Lexicon {
                     "neg" => negated = true,
                     "count" => count = true,
                     "-" => {}
-                    v => return Err(LexiconError::Value { file: "relation_verbs.tsv".into(), line, column: 4, value: v.into() }),
+                    v => {
+                        return Err(LexiconError::Value {
+                            file: "relation_verbs.tsv".into(),
+                            line,
+                            column: 4,
+                            value: v.into(),
+                        })
+                    }
                 }
             }
             let w = words(f[0]);
@@ -261,8 +286,7 @@ impl Lexicon {
         for h in &hedges {
             known.extend(h.iter().cloned());
         }
-        let max_title_words =
-            titles.keys().chain(family.keys()).map(|k| k.split(' ').count()).max().unwrap_or(1);
+        let max_title_words = titles.keys().chain(family.keys()).map(|k| k.split(' ').count()).max().unwrap_or(1);
         Ok(Lexicon {
             irregular,
             known,
@@ -397,6 +421,9 @@ mod tests {
         files[1].1.push_str("whisper\tloud\n");
         let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
         assert!(matches!(Lexicon::from_files(&refs), Err(LexiconError::Value { .. })));
-        assert_eq!(Lexicon::from_files(&BUILTIN_FILES[..3]).unwrap_err(), LexiconError::Missing("negations.tsv".into()));
+        assert_eq!(
+            Lexicon::from_files(&BUILTIN_FILES[..3]).unwrap_err(),
+            LexiconError::Missing("negations.tsv".into())
+        );
     }
 }

@@ -11,9 +11,9 @@
 
 pub mod lexicon;
 pub(crate) mod patterns;
-pub(crate) mod view;
 #[cfg(test)]
 pub(crate) mod testdoc;
+pub(crate) mod view;
 
 use std::sync::Arc;
 
@@ -94,7 +94,10 @@ mod tests {
     }
 
     fn find<'a>(d: &'a Document, pred: &str) -> &'a Relation {
-        d.relations.iter().find(|r| r.predicate == pred).unwrap_or_else(|| panic!("no {pred} in {:?} / {}", triples(d), testdoc::dump(d)))
+        d.relations
+            .iter()
+            .find(|r| r.predicate == pred)
+            .unwrap_or_else(|| panic!("no {pred} in {:?} / {}", triples(d), testdoc::dump(d)))
     }
 
     #[test]
@@ -147,12 +150,20 @@ mod tests {
     #[test]
     fn casualty_counts_active_passive_and_toll() {
         let d = run("A suicide bombing in [LOC Kabul] killed at least [CARDINAL 12] people. [CARDINAL 14] people were killed in the attack. The death toll rose to [CARDINAL 15].");
-        let kills: Vec<(String, String)> = d.relations.iter().filter(|r| r.predicate == "kill").map(|r| (arg(&d, &r.subject), arg(&d, &r.object))).collect();
-        assert_eq!(kills, vec![
-            ("=attack in Kabul".to_string(), "=12".to_string()),
-            ("=attack in Kabul".to_string(), "=14".to_string()),
-            ("=attack in Kabul".to_string(), "=15".to_string()),
-        ]);
+        let kills: Vec<(String, String)> = d
+            .relations
+            .iter()
+            .filter(|r| r.predicate == "kill")
+            .map(|r| (arg(&d, &r.subject), arg(&d, &r.object)))
+            .collect();
+        assert_eq!(
+            kills,
+            vec![
+                ("=attack in Kabul".to_string(), "=12".to_string()),
+                ("=attack in Kabul".to_string(), "=14".to_string()),
+                ("=attack in Kabul".to_string(), "=15".to_string()),
+            ]
+        );
     }
 
     #[test]
@@ -189,12 +200,17 @@ mod tests {
     #[test]
     fn relation_inside_statement_is_reported_and_linked() {
         let d = run("\"We carried out the attack on the checkpoint,\" the [ORG Free Valley Front] said. [PER Khalil] said [ORG Hamas] attacked [LOC Rafah]. The group denied that it attacked [LOC Gaza].");
-        let r = &d.relations.iter().find(|r| r.predicate == "carry_out").unwrap_or_else(|| panic!("{:?} {:?}", triples(&d), d.statements));
+        let r = &d
+            .relations
+            .iter()
+            .find(|r| r.predicate == "carry_out")
+            .unwrap_or_else(|| panic!("{:?} {:?}", triples(&d), d.statements));
         assert_eq!(arg(&d, &r.subject), "Free Valley Front");
         assert_eq!(r.modality, Modality::Reported);
         let st = r.statement.expect("inside the quote");
         assert_eq!(d.statements[st].cue, "say");
-        let inner: Vec<&Relation> = d.relations.iter().filter(|r| r.predicate == "attack" && r.rtype.as_deref() == Some("attack")).collect();
+        let inner: Vec<&Relation> =
+            d.relations.iter().filter(|r| r.predicate == "attack" && r.rtype.as_deref() == Some("attack")).collect();
         assert_eq!(inner.len(), 2, "{:?}", triples(&d));
         assert_eq!(inner[0].modality, Modality::Reported);
         assert!(inner[0].statement.is_some());
@@ -260,27 +276,53 @@ mod tests {
     #[test]
     fn counts_without_subject_refer_to_the_article_event() {
         let d = run("HERAT — Gunmen raided the police post in [LOC Shindand] on Monday, killing [CARDINAL 9] officers.\n\nThe assault lasted hours. The death toll from the assault rose to [CARDINAL 11], officials said. [CARDINAL 11] officers had been killed and [CARDINAL 4] wounded, the ministry said.");
-        let counts: Vec<(String, String, String)> = d.relations.iter().filter(|r| matches!(r.rtype.as_deref(), Some("kill" | "injure"))).map(|r| (arg(&d, &r.subject), r.predicate.clone(), arg(&d, &r.object))).collect();
+        let counts: Vec<(String, String, String)> = d
+            .relations
+            .iter()
+            .filter(|r| matches!(r.rtype.as_deref(), Some("kill" | "injure")))
+            .map(|r| (arg(&d, &r.subject), r.predicate.clone(), arg(&d, &r.object)))
+            .collect();
         // The event is anchored to its place's mention, so the count links to that entity.
         for r in d.relations.iter().filter(|r| matches!(r.rtype.as_deref(), Some("kill" | "injure"))) {
             assert_eq!(r.subject.mention.map(|m| d.slice(d.mentions[m].span)), Some("Shindand"));
         }
-        assert_eq!(counts, vec![
-            ("=attack in Shindand".to_string(), "kill".to_string(), "=9".to_string()),
-            ("=attack in Shindand".to_string(), "kill".to_string(), "=11".to_string()),
-            ("=attack in Shindand".to_string(), "kill".to_string(), "=11".to_string()),
-            ("=attack in Shindand".to_string(), "injure".to_string(), "=4".to_string()),
-        ]);
+        assert_eq!(
+            counts,
+            vec![
+                ("=attack in Shindand".to_string(), "kill".to_string(), "=9".to_string()),
+                ("=attack in Shindand".to_string(), "kill".to_string(), "=11".to_string()),
+                ("=attack in Shindand".to_string(), "kill".to_string(), "=11".to_string()),
+                ("=attack in Shindand".to_string(), "injure".to_string(), "=4".to_string()),
+            ]
+        );
     }
 
     #[test]
     fn events_anchor_to_their_place_or_victim() {
         let d = run("[LOC LIMA], [LOC Peru] — A plane crashed#VBD near [LOC Cusco] on Monday, killing all#DT [CARDINAL 46] people on board. It was the worst#JJS accident since 2011, when#WRB [CARDINAL 23] people died#VBD in a crash near [LOC Arequipa].");
-        let kills: Vec<(String, String)> = d.relations.iter().filter(|r| r.rtype.as_deref() == Some("kill")).map(|r| (r.subject.mention.map_or("?".into(), |m| d.slice(d.mentions[m].span).to_string()), arg(&d, &r.object))).collect();
-        assert_eq!(kills, vec![("Cusco".to_string(), "=46".to_string()), ("Arequipa".to_string(), "=23".to_string())], "{:?} / {}", triples(&d), testdoc::dump(&d));
+        let kills: Vec<(String, String)> = d
+            .relations
+            .iter()
+            .filter(|r| r.rtype.as_deref() == Some("kill"))
+            .map(|r| {
+                (r.subject.mention.map_or("?".into(), |m| d.slice(d.mentions[m].span).to_string()), arg(&d, &r.object))
+            })
+            .collect();
+        assert_eq!(
+            kills,
+            vec![("Cusco".to_string(), "=46".to_string()), ("Arequipa".to_string(), "=23".to_string())],
+            "{:?} / {}",
+            triples(&d),
+            testdoc::dump(&d)
+        );
         let d = run("Gunmen shot [PER Abdul Rahim] in [LOC Lashkar Gah]. The [ORG Valley Front] claimed responsibility for the killing#NN of [PER Abdul Rahim].");
         let claim = find(&d, "claim_responsibility_for");
-        assert_eq!(claim.object.mention.map(|m| d.slice(d.mentions[m].span)), Some("Abdul Rahim"), "{}", testdoc::dump(&d));
+        assert_eq!(
+            claim.object.mention.map(|m| d.slice(d.mentions[m].span)),
+            Some("Abdul Rahim"),
+            "{}",
+            testdoc::dump(&d)
+        );
         // A bare "the attack" is the article's event, not a place named beside it.
         let d = run("A bomb exploded in [LOC Kunduz] on Friday. The [ORG United Nations] mission in [LOC Afghanistan] condemned the attack.");
         let c = find(&d, "condemn");
@@ -315,7 +357,11 @@ mod tests {
         let d = run("[ORG Orbis Freight], founded#VBN by [MISC Herat-born] businessman [PER Nasir Omari], was sold. [ORG Kestrel Group], the freight business built#VBN by the [MISC Afghan-born] entrepreneur [PER Omar Aziz], grew.");
         let t = triples(&d);
         assert!(t.contains(&("Nasir Omari".into(), "founder_of".into(), "Orbis Freight".into())), "{t:?}");
-        assert!(t.contains(&("Omar Aziz".into(), "founder_of".into(), "Kestrel Group".into())), "{t:?} / {}", testdoc::dump(&d));
+        assert!(
+            t.contains(&("Omar Aziz".into(), "founder_of".into(), "Kestrel Group".into())),
+            "{t:?} / {}",
+            testdoc::dump(&d)
+        );
         assert!(!t.iter().any(|(s, _, _)| s.ends_with("-born")), "{t:?}");
         let d = run("A bomb exploded in [LOC Kunduz] on Friday. The [ORG Aviation Commission] would lead#VB the inquiry#NN with help from abroad.");
         let inv = find(&d, "investigate");
@@ -370,13 +416,76 @@ mod tests {
         use proptest::prelude::*;
 
         const PIECES: &[&str] = &[
-            "the", "group", "said", "told", "reporters", "that", "he", "she", "it", "they", "we", "no", "not",
-            "claimed", "responsibility", "for", "attack", "bombing", "in", "was", "killed", "by", "people",
-            "purportedly", "according", "to", "uncle", "'s", "minister", ",", ".", ":", "\"", "“", "”", "'",
-            "‘", "’", "\n\n", "[PER Ahmed Khalil]", "[PER Khalil]", "[ORG Free Valley Front]", "[LOC Kabul]",
-            "[CARDINAL 12]", "acting", "interior", "denied", "who", "asked", "named", "Zürich", "—",
-            "death", "toll", "rose", "officers", "wounded", "had", "been", "and", "(", ")", "[ORG EHF]",
-            "based", "brother", "at least", "nothing", "do", "with", "[LOC KABUL] —",
+            "the",
+            "group",
+            "said",
+            "told",
+            "reporters",
+            "that",
+            "he",
+            "she",
+            "it",
+            "they",
+            "we",
+            "no",
+            "not",
+            "claimed",
+            "responsibility",
+            "for",
+            "attack",
+            "bombing",
+            "in",
+            "was",
+            "killed",
+            "by",
+            "people",
+            "purportedly",
+            "according",
+            "to",
+            "uncle",
+            "'s",
+            "minister",
+            ",",
+            ".",
+            ":",
+            "\"",
+            "“",
+            "”",
+            "'",
+            "‘",
+            "’",
+            "\n\n",
+            "[PER Ahmed Khalil]",
+            "[PER Khalil]",
+            "[ORG Free Valley Front]",
+            "[LOC Kabul]",
+            "[CARDINAL 12]",
+            "acting",
+            "interior",
+            "denied",
+            "who",
+            "asked",
+            "named",
+            "Zürich",
+            "—",
+            "death",
+            "toll",
+            "rose",
+            "officers",
+            "wounded",
+            "had",
+            "been",
+            "and",
+            "(",
+            ")",
+            "[ORG EHF]",
+            "based",
+            "brother",
+            "at least",
+            "nothing",
+            "do",
+            "with",
+            "[LOC KABUL] —",
         ];
 
         proptest! {

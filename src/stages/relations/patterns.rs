@@ -46,7 +46,11 @@ enum SlotKind {
     /// for "@toll" phrases ("death toll").
     /// `place` is the mention the event is anchored to (its named victim, else its place): the
     /// argument's mention, so that the relation links to that entity.
-    Event { value: String, prefix: Option<String>, place: Option<usize> },
+    Event {
+        value: String,
+        prefix: Option<String>,
+        place: Option<usize>,
+    },
     /// "no group": a universal negation; the value is the phrase.
     NoneQuant(String),
 }
@@ -69,7 +73,9 @@ impl Slot {
                 let value = mm.value.clone().unwrap_or_else(|| v.text(mm.span).to_string());
                 Argument { span: mm.span, mention: Some(*m), value: Some(value) }
             }
-            SlotKind::Event { value, place: Some(m), .. } => Argument { span: v.doc.mentions[*m].span, mention: Some(*m), value: Some(value.clone()) },
+            SlotKind::Event { value, place: Some(m), .. } => {
+                Argument { span: v.doc.mentions[*m].span, mention: Some(*m), value: Some(value.clone()) }
+            }
             SlotKind::Event { value, .. } => Argument { span, mention: None, value: Some(value.clone()) },
             SlotKind::NoneQuant(value) => Argument { span, mention: None, value: Some(value.clone()) },
         }
@@ -89,7 +95,12 @@ impl Slot {
 /// Which statement (if any) a span lies in.
 /// The innermost one, so "X said Y denied that ..." takes the denial's polarity.
 fn statement_of(statements: &[Statement], span: Span) -> Option<usize> {
-    statements.iter().enumerate().filter(|(_, s)| s.content.contains(&span)).min_by_key(|(i, s)| (s.content.len(), *i)).map(|(i, _)| i)
+    statements
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.content.contains(&span))
+        .min_by_key(|(i, s)| (s.content.len(), *i))
+        .map(|(i, _)| i)
 }
 
 /// The events an article has mentioned so far, so that "the death toll", a bare "the
@@ -127,7 +138,14 @@ fn in_dateline(v: &DocView<'_>, m: usize) -> bool {
 /// ("the Kabul mosque attack"), else one after a locative preposition in the sentence, else
 /// any in the sentence, else the previous event of the same class, else the article's first
 /// place that is not its dateline.
-fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<usize>, last: Option<&Ev>, anaphor: Option<&Ev>) -> Ev {
+fn event_value(
+    v: &DocView<'_>,
+    class: &str,
+    head: usize,
+    sent: std::ops::Range<usize>,
+    last: Option<&Ev>,
+    anaphor: Option<&Ev>,
+) -> Ev {
     let place_text = |m: usize| -> String {
         let mm = &v.doc.mentions[m];
         match mm.chain.and_then(|c| v.doc.chains.get(c)) {
@@ -150,7 +168,9 @@ fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<
             k += 1;
         }
         // Right after "the bombing in", a name is a place even when tagged otherwise.
-        if let Some(m) = v.entity_at(k).filter(|&m| is_place(m) || matches!(v.doc.mentions[m].label.as_str(), "PER" | "MISC")) {
+        if let Some(m) =
+            v.entity_at(k).filter(|&m| is_place(m) || matches!(v.doc.mentions[m].label.as_str(), "PER" | "MISC"))
+        {
             return at(m);
         }
     }
@@ -172,7 +192,12 @@ fn event_value(v: &DocView<'_>, class: &str, head: usize, sent: std::ops::Range<
         let s = v.doc.mentions[m].tokens.start;
         s > sent.start && matches!(v.words[s - 1].as_str(), "in" | "near" | "at" | "outside" | "from")
     };
-    let cands: Vec<usize> = sent.clone().filter_map(|t| v.mention_at[t].filter(|&m| v.doc.mentions[m].tokens.start == t && is_place(m) && !in_dateline(v, m))).collect();
+    let cands: Vec<usize> = sent
+        .clone()
+        .filter_map(|t| {
+            v.mention_at[t].filter(|&m| v.doc.mentions[m].tokens.start == t && is_place(m) && !in_dateline(v, m))
+        })
+        .collect();
     if let Some(&m) = cands.iter().find(|&&m| locative(m)).or(cands.first()) {
         return at(m);
     }
@@ -198,7 +223,10 @@ fn event_at<'d>(v: &DocView<'d>, t: usize, floor: usize) -> Option<(&'d str, usi
     }
     let class = v.lex.events.get(v.words[t].as_str())?;
     let mut a = t;
-    while a > floor && (v.pos[a - 1].starts_with("JJ") || v.is_noun(a - 1) || matches!(v.pos[a - 1], "DT" | "POS" | "PRP$")) && v.mention_at[a - 1].is_none() {
+    while a > floor
+        && (v.pos[a - 1].starts_with("JJ") || v.is_noun(a - 1) || matches!(v.pos[a - 1], "DT" | "POS" | "PRP$"))
+        && v.mention_at[a - 1].is_none()
+    {
         a -= 1;
     }
     // "Tuesday's assault": the date is part of the phrase.
@@ -223,10 +251,13 @@ fn first_event(v: &DocView<'_>) -> Option<Ev> {
     if let Some(e) = named_first_event(v, 1) {
         return Some(e);
     }
-    if let Some(m) = (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m) && v.doc.mentions[m].sentence == 0) {
+    if let Some(m) =
+        (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m) && v.doc.mentions[m].sentence == 0)
+    {
         return Some(at_place(m));
     }
-    named_first_event(v, usize::MAX).or_else(|| (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m)).map(at_place))
+    named_first_event(v, usize::MAX)
+        .or_else(|| (0..v.doc.mentions.len()).find(|&m| is_place(m) && !in_dateline(v, m)).map(at_place))
 }
 
 fn named_first_event(v: &DocView<'_>, sentences: usize) -> Option<Ev> {
@@ -255,9 +286,16 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
             if super::view::is_entity_label(&mm.label) {
                 // "the United Nations mission in Afghanistan": the place belongs to the
                 // organization's noun phrase, which stands as one argument.
-                if let Some(prev) = out.last_mut().filter(|p| matches!(p.kind, SlotKind::Entity(o) if v.doc.mentions[o].label == "ORG")) {
+                if let Some(prev) =
+                    out.last_mut().filter(|p| matches!(p.kind, SlotKind::Entity(o) if v.doc.mentions[o].label == "ORG"))
+                {
                     let gap = prev.b..t;
-                    if gap.len() >= 2 && gap.len() <= 3 && (prev.b..t - 1).all(|k| matches!(v.pos[k], "NN" | "NNS")) && matches!(v.words[t - 1].as_str(), "in" | "to" | "for") && matches!(mm.label.as_str(), "LOC" | "GPE") {
+                    if gap.len() >= 2
+                        && gap.len() <= 3
+                        && (prev.b..t - 1).all(|k| matches!(v.pos[k], "NN" | "NNS"))
+                        && matches!(v.words[t - 1].as_str(), "in" | "to" | "for")
+                        && matches!(mm.label.as_str(), "LOC" | "GPE")
+                    {
                         prev.b = end;
                         t = end;
                         continue;
@@ -266,10 +304,14 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
                 // "Herat-born businessman Haji Nasir Karimi", "Swiss firm Helvetra": a demonym
                 // or place modifying a name is not an argument of its own.
                 let mut k = end;
-                while k < r.end && k < end + 3 && v.mention_at[k].is_none() && matches!(v.pos[k], "NN" | "NNS" | "NNP") {
+                while k < r.end && k < end + 3 && v.mention_at[k].is_none() && matches!(v.pos[k], "NN" | "NNS" | "NNP")
+                {
                     k += 1;
                 }
-                let premodifier = matches!(mm.label.as_str(), "MISC" | "LOC" | "GPE") && k > end && k < r.end && v.mention_at[k].is_some_and(|n| matches!(v.doc.mentions[n].label.as_str(), "PER" | "ORG"));
+                let premodifier = matches!(mm.label.as_str(), "MISC" | "LOC" | "GPE")
+                    && k > end
+                    && k < r.end
+                    && v.mention_at[k].is_some_and(|n| matches!(v.doc.mentions[n].label.as_str(), "PER" | "ORG"));
                 if premodifier {
                     // The name's slot starts at its modifiers, so that relation phrases skip them.
                     premod_start.get_or_insert(t);
@@ -284,7 +326,12 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
         }
         let w = v.words[t].as_str();
         // Negated quantifier: "no group", "no one", "nobody".
-        if let Some((neg, _)) = v.lex.negations.iter().find(|(n, k)| *k == NegKind::Det && v.words.get(t..t + n.len()).is_some_and(|ws| ws == &n[..])) {
+        if let Some((neg, _)) = v
+            .lex
+            .negations
+            .iter()
+            .find(|(n, k)| *k == NegKind::Det && v.words.get(t..t + n.len()).is_some_and(|ws| ws == &n[..]))
+        {
             let mut e = t + neg.len();
             if neg.len() == 1 && matches!(v.pos[t], "DT") {
                 while e < r.end && (v.is_noun(e) || v.pos[e].starts_with("JJ")) {
@@ -317,7 +364,11 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
             if class == "@toll" {
                 // "The death toll from Tuesday's assault on the Nahrin headquarters rose to
                 // 14": the phrase runs to its verb and names its event, if it does.
-                let prefix = (a..=t).filter(|&k| !matches!(v.pos[k], "DT" | "POS" | "PRP$") && v.mention_at[k].is_none()).map(|k| v.words[k].clone()).collect::<Vec<_>>().join(" ");
+                let prefix = (a..=t)
+                    .filter(|&k| !matches!(v.pos[k], "DT" | "POS" | "PRP$") && v.mention_at[k].is_none())
+                    .map(|k| v.words[k].clone())
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 let mut b = t + 1;
                 let mut named = None;
                 if b < r.end && matches!(v.words[b].as_str(), "from" | "in" | "of") {
@@ -361,10 +412,20 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
             continue;
         }
         // "the group", "the ministry": the nearest organization named before.
-        if v.pos[t] == "DT" && t + 1 < r.end && v.is_noun(t + 1) && v.lex.org_nouns.contains(&v.words[t + 1]) && v.mention_at[t + 1].is_none()
+        if v.pos[t] == "DT"
+            && t + 1 < r.end
+            && v.is_noun(t + 1)
+            && v.lex.org_nouns.contains(&v.words[t + 1])
+            && v.mention_at[t + 1].is_none()
             && !(t + 2 < r.end && v.is_noun(t + 2))
         {
-            let org = v.doc.mentions.iter().enumerate().rev().find(|(_, m)| m.label == "ORG" && m.tokens.end <= t && s.saturating_sub(m.sentence) <= 3);
+            let org = v
+                .doc
+                .mentions
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(_, m)| m.label == "ORG" && m.tokens.end <= t && s.saturating_sub(m.sentence) <= 3);
             if let Some((mi, _)) = org {
                 out.push(Slot { a: t, b: t + 2, kind: SlotKind::Pronoun(mi) });
                 t += 2;
@@ -466,7 +527,11 @@ fn phrase(v: &DocView<'_>, a: usize, b: usize, subj: &Slot, obj: &Slot) -> Optio
         if v.is_verb(k) && matches!(lemma, "be" | "have" | "do" | "get") {
             let next_verb = (k + 1..end).find(|&j| v.is_verb(j));
             if let Some(j) = next_verb {
-                if matches!(lemma, "be" | "get") && v.pos[j] == "VBN" && !matches!(v.lemmas[j].as_str(), "be") && !lex.is_hedge_word(&v.words[j], &v.lemmas[j]) {
+                if matches!(lemma, "be" | "get")
+                    && v.pos[j] == "VBN"
+                    && !matches!(v.lemmas[j].as_str(), "be")
+                    && !lex.is_hedge_word(&v.words[j], &v.lemmas[j])
+                {
                     p.passive = true;
                     p.be_at = Some(p.words.len());
                 }
@@ -506,7 +571,10 @@ fn skip_appositive(v: &DocView<'_>, subj_start: usize, p: usize, end: usize) -> 
     // also past a time phrase ("..., Ishaq Rahmani, on Sunday ordered ...").
     if q + 1 < end && v.words[q] == "," && subj_start > 0 && v.words[subj_start - 1] == "," {
         let mut k = q + 1;
-        if k + 1 < end && v.pos[k] == "IN" && v.mention_at[k + 1].is_some_and(|m| matches!(v.doc.mentions[m].label.as_str(), "DATE" | "TIME")) {
+        if k + 1 < end
+            && v.pos[k] == "IN"
+            && v.mention_at[k + 1].is_some_and(|m| matches!(v.doc.mentions[m].label.as_str(), "DATE" | "TIME"))
+        {
             k = v.doc.mentions[v.mention_at[k + 1].unwrap_or_default()].tokens.end;
         }
         if k < end && v.is_verb(k) {
@@ -526,7 +594,8 @@ fn skip_appositive(v: &DocView<'_>, subj_start: usize, p: usize, end: usize) -> 
         // (A relative clause inside it is fine: "an armed group that appeared in 2020".)
         let clause = |c: usize| {
             let rel = (q + 1..c).find(|&k| matches!(v.pos[k], "WDT" | "WP") || v.words[k] == "that").unwrap_or(c);
-            (q + 1..rel).any(|k| matches!(v.pos[k], "VBD" | "VBZ" | "VBP" | "MD")) || (q + 1..c).any(|k| matches!(v.words[k].as_str(), "—" | "–" | "--"))
+            (q + 1..rel).any(|k| matches!(v.pos[k], "VBD" | "VBZ" | "VBP" | "MD"))
+                || (q + 1..c).any(|k| matches!(v.words[k].as_str(), "—" | "–" | "--"))
         };
         if let Some(c) = close.filter(|&c| !clause(c)) {
             if c + 1 < end && (v.is_verb(c + 1) || matches!(v.pos[c + 1], "RB" | "MD")) {
@@ -600,12 +669,19 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
         let send = v.sentence_tokens(s).end;
         // (subject slot, object slot) of the relations found in this sentence, by index.
         let mut found: Vec<(usize, usize)> = Vec::new();
-        let push = |x: &Slot, subj: &Slot, obj: &Slot, ev_end: usize, ph: &Phrase, pat: &RelationPattern, out: &mut Vec<Relation>| {
+        let push = |x: &Slot,
+                    subj: &Slot,
+                    obj: &Slot,
+                    ev_end: usize,
+                    ph: &Phrase,
+                    pat: &RelationPattern,
+                    out: &mut Vec<Relation>| {
             let evidence = v.span_of(x.a.min(subj.a).min(obj.a), ev_end);
             let st = statement_of(statements, evidence);
             let stmt = st.and_then(|i| statements.get(i));
             // A hedge just before the subject ("Possibly X attacked Y") scopes over it.
-            let hedged = ph.hedged || (x.a > 0 && v.lex.is_hedge_word(&v.words[x.a - 1], &v.lemmas[x.a - 1]) && v.pos[x.a - 1] == "RB");
+            let hedged = ph.hedged
+                || (x.a > 0 && v.lex.is_hedge_word(&v.words[x.a - 1], &v.lemmas[x.a - 1]) && v.pos[x.a - 1] == "RB");
             let negative = pat.negated ^ ph.negated ^ matches!(subj.kind, SlotKind::NoneQuant(_)) ^ deny_flip(stmt, v);
             out.push(Relation {
                 sentence: s,
@@ -670,7 +746,9 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
                         continue;
                     }
                     let Some(pat) = v.lex.relations.get(&ph.words.join(" ")) else { continue };
-                    if !matches!(pat.rtype.as_str(), "claim_responsibility" | "investigate") || pat.predicate == "arrest" {
+                    if !matches!(pat.rtype.as_str(), "claim_responsibility" | "investigate")
+                        || pat.predicate == "arrest"
+                    {
                         continue;
                     }
                     // The argument is implicit: its span is the end of the relation phrase.
@@ -688,7 +766,8 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
                 continue;
             }
             let event_slot = |k: usize| -> Slot {
-                match sl[..j].iter().rev().find(|e| matches!(e.kind, SlotKind::Event { prefix: None, .. }) && e.b <= k) {
+                match sl[..j].iter().rev().find(|e| matches!(e.kind, SlotKind::Event { prefix: None, .. }) && e.b <= k)
+                {
                     Some(e) => e.clone(),
                     None => {
                         let (value, place) = event_before.clone().or_else(|| ev.current()).unwrap_or_default();
@@ -742,11 +821,16 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
             while q < send && (v.is_verb(q) || matches!(v.pos[q], "RB" | "MD")) {
                 q += 1;
             }
-            if q == p || (q < send && matches!(v.pos[q], "DT" | "CD" | "PRP" | "NN" | "NNS" | "NNP")) || (q < send && v.words[q] == "by") {
+            if q == p
+                || (q < send && matches!(v.pos[q], "DT" | "CD" | "PRP" | "NN" | "NNS" | "NNP"))
+                || (q < send && v.words[q] == "by")
+            {
                 continue;
             }
             // "23 people died in a crash near Arequipa": the event named right after.
-            let after = (q + 1 < send && matches!(v.words[q].as_str(), "in" | "during")).then(|| sl.iter().find(|e| e.a == q + 1 && matches!(e.kind, SlotKind::Event { prefix: None, .. }))).flatten();
+            let after = (q + 1 < send && matches!(v.words[q].as_str(), "in" | "during"))
+                .then(|| sl.iter().find(|e| e.a == q + 1 && matches!(e.kind, SlotKind::Event { prefix: None, .. })))
+                .flatten();
             let subj = after.cloned().unwrap_or_else(|| event_slot(y.a));
             let Some(mut ph) = phrase(v, p, q, y, y) else { continue };
             if !ph.passive && !matches!(v.pos[q - 1], "VBN" | "VBD") {
@@ -767,26 +851,45 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
         let (predicate, rtype, object) = if r.family {
             let Some(other) = r.other.filter(|&o| v.doc.mentions[o].label == "PER") else { continue };
             let pred = v.lex.family.get(&r.head).cloned().unwrap_or_else(|| format!("{}_of", r.head));
-            (pred, "family".to_string(), Argument { span: v.doc.mentions[other].span, mention: Some(other), value: None })
+            (
+                pred,
+                "family".to_string(),
+                Argument { span: v.doc.mentions[other].span, mention: Some(other), value: None },
+            )
         } else {
             let Some(entry) = v.lex.titles.get(&r.head) else { continue };
             // "the head of the agency, Commander X": a title of another person.
             // ("Acme's chief executive X" with Acme tagged as a person still counts.)
-            let possessor = |o: usize| v.doc.mentions[o].tokens.end < v.len() && v.words[v.doc.mentions[o].tokens.end] == "'s";
+            let possessor =
+                |o: usize| v.doc.mentions[o].tokens.end < v.len() && v.words[v.doc.mentions[o].tokens.end] == "'s";
             if r.other.is_some_and(|o| v.doc.mentions[o].label == "PER" && !possessor(o)) {
                 continue;
             }
-            match r.other.filter(|&o| v.doc.mentions[o].label == "ORG" || (v.doc.mentions[o].label == "PER" && possessor(o))) {
-                Some(o) => (entry.predicate.clone(), entry.rtype.clone(), Argument { span: v.doc.mentions[o].span, mention: Some(o), value: None }),
+            match r
+                .other
+                .filter(|&o| v.doc.mentions[o].label == "ORG" || (v.doc.mentions[o].label == "PER" && possessor(o)))
+            {
+                Some(o) => (
+                    entry.predicate.clone(),
+                    entry.rtype.clone(),
+                    Argument { span: v.doc.mentions[o].span, mention: Some(o), value: None },
+                ),
                 // A title alone, or of a place ("the police chief of Kabul province",
                 // "Afghanistan's interior minister"): a role whose value is the title.
                 None => {
                     // A bare capitalized title before the name ("Commander X") is an honorific.
-                    let bare = r.evidence.start == r.phrase.start && r.modifiers.is_empty() && r.other.is_none() && v.text(r.phrase).chars().next().is_some_and(char::is_uppercase);
+                    let bare = r.evidence.start == r.phrase.start
+                        && r.modifiers.is_empty()
+                        && r.other.is_none()
+                        && v.text(r.phrase).chars().next().is_some_and(char::is_uppercase);
                     if bare && !r.head.contains(' ') {
                         continue;
                     }
-                    ("has_title".to_string(), "role".to_string(), Argument { span: r.phrase, mention: None, value: Some(v.text(r.phrase).to_lowercase()) })
+                    (
+                        "has_title".to_string(),
+                        "role".to_string(),
+                        Argument { span: r.phrase, mention: None, value: Some(v.text(r.phrase).to_lowercase()) },
+                    )
                 }
             }
         };
@@ -806,8 +909,19 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
         });
     }
     out.sort_by(|a, b| {
-        (a.evidence.start, a.evidence.end, &a.predicate, a.subject.span, a.object.span).cmp(&(b.evidence.start, b.evidence.end, &b.predicate, b.subject.span, b.object.span))
+        (a.evidence.start, a.evidence.end, &a.predicate, a.subject.span, a.object.span).cmp(&(
+            b.evidence.start,
+            b.evidence.end,
+            &b.predicate,
+            b.subject.span,
+            b.object.span,
+        ))
     });
-    out.dedup_by(|a, b| a.evidence == b.evidence && a.predicate == b.predicate && a.subject.span == b.subject.span && a.object.span == b.object.span);
+    out.dedup_by(|a, b| {
+        a.evidence == b.evidence
+            && a.predicate == b.predicate
+            && a.subject.span == b.subject.span
+            && a.object.span == b.object.span
+    });
     out
 }

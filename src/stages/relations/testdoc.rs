@@ -11,15 +11,100 @@ use crate::doc::{Chain, Document, Mention, MentionSource, Sentence, Span, Tags, 
 const DT: &[&str] = &["the", "a", "an", "this", "these", "those", "no", "any", "some", "every", "each"];
 const PRP: &[&str] = &["he", "she", "it", "they", "we", "i", "you", "him", "her", "them", "us"];
 const PRPS: &[&str] = &["his", "its", "their", "our", "my", "your"];
-const IN: &[&str] = &["of", "in", "on", "at", "for", "with", "by", "from", "into", "about", "after", "before", "during", "near", "against", "over", "under", "since", "than", "because", "if", "while", "according", "as"];
+const IN: &[&str] = &[
+    "of",
+    "in",
+    "on",
+    "at",
+    "for",
+    "with",
+    "by",
+    "from",
+    "into",
+    "about",
+    "after",
+    "before",
+    "during",
+    "near",
+    "against",
+    "over",
+    "under",
+    "since",
+    "than",
+    "because",
+    "if",
+    "while",
+    "according",
+    "as",
+];
 const CC: &[&str] = &["and", "or", "but", "nor"];
 const MD: &[&str] = &["will", "would", "may", "might", "could", "can", "should", "must"];
-const RB: &[&str] = &["not", "never", "also", "possibly", "purportedly", "allegedly", "reportedly", "apparently", "later", "still", "already", "nearly", "almost", "very", "n't", "soon"];
-const VBD: &[&str] = &["said", "came", "went", "saw", "took", "gave", "made", "fled", "sent", "won", "told", "was", "were", "had", "did", "claimed", "denied", "added", "accused", "killed", "acquired", "announced", "confirmed", "tweeted", "posted", "stated", "met", "led", "bought", "wrote", "rose", "carried", "asked", "attacked", "condemned", "investigated", "visited", "joined", "warned", "hinted", "insisted"];
+const RB: &[&str] = &[
+    "not",
+    "never",
+    "also",
+    "possibly",
+    "purportedly",
+    "allegedly",
+    "reportedly",
+    "apparently",
+    "later",
+    "still",
+    "already",
+    "nearly",
+    "almost",
+    "very",
+    "n't",
+    "soon",
+];
+const VBD: &[&str] = &[
+    "said",
+    "came",
+    "went",
+    "saw",
+    "took",
+    "gave",
+    "made",
+    "fled",
+    "sent",
+    "won",
+    "told",
+    "was",
+    "were",
+    "had",
+    "did",
+    "claimed",
+    "denied",
+    "added",
+    "accused",
+    "killed",
+    "acquired",
+    "announced",
+    "confirmed",
+    "tweeted",
+    "posted",
+    "stated",
+    "met",
+    "led",
+    "bought",
+    "wrote",
+    "rose",
+    "carried",
+    "asked",
+    "attacked",
+    "condemned",
+    "investigated",
+    "visited",
+    "joined",
+    "warned",
+    "hinted",
+    "insisted",
+];
 const VBZ: &[&str] = &["is", "has", "says", "does", "denies", "claims"];
 const VBP: &[&str] = &["are", "have", "do"];
 const VB: &[&str] = &["be", "rebuild", "take", "claim", "named", "say", "carry", "attack"];
-const JJ: &[&str] = &["acting", "interior", "foreign", "chief", "suicide", "security", "senior", "least", "former", "new", "armed"];
+const JJ: &[&str] =
+    &["acting", "interior", "foreign", "chief", "suicide", "security", "senior", "least", "former", "new", "armed"];
 const NN: &[&str] = &["bombing", "shooting", "building", "meeting", "funding", "toll", "death"];
 const RP: &[&str] = &["out", "off", "up", "down"];
 const NNS: &[&str] = &["people", "years", "reporters", "civilians", "officials", "militants", "soldiers", "police"];
@@ -51,7 +136,21 @@ fn guess_pos(w: &str, prev_pos: Option<&str>, prev_word: Option<&str>) -> String
     if l == "who" {
         return "WP".into();
     }
-    for (list, tag) in [(DT, "DT"), (PRP, "PRP"), (PRPS, "PRP$"), (IN, "IN"), (CC, "CC"), (MD, "MD"), (RB, "RB"), (VBZ, "VBZ"), (VBP, "VBP"), (JJ, "JJ"), (NNS, "NNS"), (NN, "NN"), (RP, "RP")] {
+    for (list, tag) in [
+        (DT, "DT"),
+        (PRP, "PRP"),
+        (PRPS, "PRP$"),
+        (IN, "IN"),
+        (CC, "CC"),
+        (MD, "MD"),
+        (RB, "RB"),
+        (VBZ, "VBZ"),
+        (VBP, "VBP"),
+        (JJ, "JJ"),
+        (NNS, "NNS"),
+        (NN, "NN"),
+        (RP, "RP"),
+    ] {
         if list.contains(&l) {
             return tag.into();
         }
@@ -65,7 +164,8 @@ fn guess_pos(w: &str, prev_pos: Option<&str>, prev_word: Option<&str>) -> String
         return "VB".into();
     }
     let after_aux = prev_pos.is_some_and(|p| p.starts_with("VB") || p == "RB")
-        && prev_word.is_some_and(|p| ["was", "were", "is", "are", "be", "been", "has", "have", "had", "not"].contains(&p));
+        && prev_word
+            .is_some_and(|p| ["was", "were", "is", "are", "be", "been", "has", "have", "had", "not"].contains(&p));
     if VBD.contains(&l) || (l.ends_with("ed") && l.len() > 4) {
         return if after_aux { "VBN".into() } else { "VBD".into() };
     }
@@ -113,8 +213,14 @@ fn chunk_of(pos: &[String]) -> Vec<String> {
         let begin = kind != prev
             || kind == "PP"
             || (kind == "NP" && i > 0 && pos[i - 1] == "POS")
-            || (kind == "NP" && matches!(p.as_str(), "DT" | "PRP$" | "PRP") );
-        out.push(if kind == "O" { "O".into() } else if begin { format!("B-{kind}") } else { format!("I-{kind}") });
+            || (kind == "NP" && matches!(p.as_str(), "DT" | "PRP$" | "PRP"));
+        out.push(if kind == "O" {
+            "O".into()
+        } else if begin {
+            format!("B-{kind}")
+        } else {
+            format!("I-{kind}")
+        });
         prev = kind;
     }
     out
@@ -174,7 +280,10 @@ pub(crate) fn build(id: &str, marked: &str) -> Document {
             while j < text.len() {
                 let d = text[j..].chars().next().unwrap();
                 let next_alnum = text[j + d.len_utf8()..].chars().next().is_some_and(|e| e.is_alphanumeric());
-                if d.is_alphanumeric() || ((d == '-' || d == '.' && text[i..j].len() == 1 && text[i..j].chars().all(char::is_uppercase)) && next_alnum) {
+                if d.is_alphanumeric()
+                    || ((d == '-' || d == '.' && text[i..j].len() == 1 && text[i..j].chars().all(char::is_uppercase))
+                        && next_alnum)
+                {
                     j += d.len_utf8();
                 } else if d == '.' && j > i && text[i..j].contains('.') {
                     j += 1; // the final dot of "U.S."
@@ -187,7 +296,10 @@ pub(crate) fn build(id: &str, marked: &str) -> Document {
             i = j;
             continue;
         }
-        if (c == '\'' || c == '’') && text[i + c.len_utf8()..].starts_with('s') && i > 0 && (b[i - 1] as char).is_alphanumeric()
+        if (c == '\'' || c == '’')
+            && text[i + c.len_utf8()..].starts_with('s')
+            && i > 0
+            && (b[i - 1] as char).is_alphanumeric()
             && !text[i + c.len_utf8() + 1..].chars().next().is_some_and(|e| e.is_alphanumeric())
         {
             spans.push(Span::new(i, i + c.len_utf8() + 1));
@@ -204,7 +316,11 @@ pub(crate) fn build(id: &str, marked: &str) -> Document {
         let p = if let Some((_, t)) = forced.iter().find(|(at, _)| *at == s.end) {
             t.clone()
         } else {
-            guess_pos(w, pos.last().map(String::as_str), k.checked_sub(1).map(|j| &text[spans[j].start..spans[j].end]).map(|x| x.to_lowercase()).as_deref())
+            guess_pos(
+                w,
+                pos.last().map(String::as_str),
+                k.checked_sub(1).map(|j| &text[spans[j].start..spans[j].end]).map(|x| x.to_lowercase()).as_deref(),
+            )
         };
         pos.push(p);
     }
@@ -222,11 +338,14 @@ pub(crate) fn build(id: &str, marked: &str) -> Document {
         let gap = spans.get(k + 1).map(|s| &text[spans[k].end..s.start]).unwrap_or("");
         let closes_quote = matches!(next, Some("\"" | "”" | "'" | "’")) && !gap.contains(' ');
         let end = (matches!(w, "." | "?" | "!") && !closes_quote)
-            || (matches!(w, "\"" | "”" | "'" | "’") && k > 0 && matches!(&text[spans[k - 1].start..spans[k - 1].end], "." | "?" | "!"))
+            || (matches!(w, "\"" | "”" | "'" | "’")
+                && k > 0
+                && matches!(&text[spans[k - 1].start..spans[k - 1].end], "." | "?" | "!"))
             || gap.contains("\n\n")
             || k + 1 == spans.len();
         if end {
-            sentences.push(Sentence { span: Span::new(spans[sent_start].start, spans[k].end), tokens: sent_start..k + 1 });
+            sentences
+                .push(Sentence { span: Span::new(spans[sent_start].start, spans[k].end), tokens: sent_start..k + 1 });
             sent_start = k + 1;
             sentence += 1;
         }
@@ -274,7 +393,8 @@ pub(crate) fn build(id: &str, marked: &str) -> Document {
         let found = chains.iter().position(|c| {
             let rep = &mentions[c.representative];
             let rs = &text[rep.span.start..rep.span.end];
-            c.label == m.label && if m.label == "PER" { rs.split_whitespace().last() == Some(last.as_str()) } else { rs == surf }
+            c.label == m.label
+                && if m.label == "PER" { rs.split_whitespace().last() == Some(last.as_str()) } else { rs == surf }
         });
         match found {
             Some(ci) => {
@@ -284,7 +404,13 @@ pub(crate) fn build(id: &str, marked: &str) -> Document {
                     chains[ci].representative = mi;
                 }
             }
-            None => chains.push(Chain { label: m.label.clone(), representative: mi, mentions: vec![mi], key: String::new(), alt_keys: vec![] }),
+            None => chains.push(Chain {
+                label: m.label.clone(),
+                representative: mi,
+                mentions: vec![mi],
+                key: String::new(),
+                alt_keys: vec![],
+            }),
         }
     }
     for (ci, c) in chains.iter_mut().enumerate() {
@@ -305,7 +431,29 @@ pub(crate) fn build(id: &str, marked: &str) -> Document {
 fn builder_tokenizes_and_marks() {
     let d = build("t", "[PER Ahmed Khalil] said the U.S. was \"wrong,\" [ORG Hamas]'s spokesman added.\n\nHe left.");
     let words: Vec<&str> = (0..d.tokens.len()).map(|i| d.token_text(i)).collect();
-    assert_eq!(words, ["Ahmed", "Khalil", "said", "the", "U.S.", "was", "\"", "wrong", ",", "\"", "Hamas", "'s", "spokesman", "added", ".", "He", "left", "."]);
+    assert_eq!(
+        words,
+        [
+            "Ahmed",
+            "Khalil",
+            "said",
+            "the",
+            "U.S.",
+            "was",
+            "\"",
+            "wrong",
+            ",",
+            "\"",
+            "Hamas",
+            "'s",
+            "spokesman",
+            "added",
+            ".",
+            "He",
+            "left",
+            "."
+        ]
+    );
     assert_eq!(d.sentences.len(), 2);
     assert_eq!(d.mentions.len(), 2);
     assert_eq!(d.mentions[1].tokens, 10..11);
@@ -314,10 +462,15 @@ fn builder_tokenizes_and_marks() {
 
 #[allow(dead_code)]
 pub(crate) fn dump(d: &Document) -> String {
-    d.tokens.iter().enumerate().map(|(i, t)| {
-        let g = t.tags.as_ref().unwrap();
-        format!("{i}:{}/{}/{}/{}/s{}", d.token_text(i), g.pos, g.chunk, g.ner, t.sentence)
-    }).collect::<Vec<_>>().join(" ")
+    d.tokens
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let g = t.tags.as_ref().unwrap();
+            format!("{i}:{}/{}/{}/{}/s{}", d.token_text(i), g.pos, g.chunk, g.ner, t.sentence)
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]

@@ -277,13 +277,29 @@ impl<'d> DocView<'d> {
         if other.is_none() && !family {
             // Not the public bodies every story has ("the chief of the district police").
             let org_word = |k: usize| {
-                self.is_noun(k) && self.lex.org_nouns.contains(&self.words[k]) && self.mention_at[k].is_none()
-                    && !matches!(self.words[k].as_str(), "police" | "army" | "government" | "ministry" | "agency" | "party")
+                self.is_noun(k)
+                    && self.lex.org_nouns.contains(&self.words[k])
+                    && self.mention_at[k].is_none()
+                    && !matches!(
+                        self.words[k].as_str(),
+                        "police" | "army" | "government" | "ministry" | "agency" | "party"
+                    )
             };
-            let mut refers = (a..hs).any(|k| (self.words[k] == "its" && self.pos[k] == "PRP$") || (org_word(k) && k + 1 < hs && self.pos[k + 1] == "POS"));
-            if !refers && he + 1 < b && matches!(self.words[he].as_str(), "of" | "at" | "for") && matches!(self.pos[he + 1], "DT" | "PRP$") {
+            let mut refers = (a..hs).any(|k| {
+                (self.words[k] == "its" && self.pos[k] == "PRP$")
+                    || (org_word(k) && k + 1 < hs && self.pos[k + 1] == "POS")
+            });
+            if !refers
+                && he + 1 < b
+                && matches!(self.words[he].as_str(), "of" | "at" | "for")
+                && matches!(self.pos[he + 1], "DT" | "PRP$")
+            {
                 let mut k = he + 2;
-                while k < b && (self.pos[k].starts_with("JJ") || self.is_noun(k)) && self.mention_at[k].is_none() && !org_word(k) {
+                while k < b
+                    && (self.pos[k].starts_with("JJ") || self.is_noun(k))
+                    && self.mention_at[k].is_none()
+                    && !org_word(k)
+                {
                     k += 1;
                 }
                 refers = k < b && org_word(k) && !(k + 1 < b && self.is_noun(k + 1));
@@ -292,20 +308,37 @@ impl<'d> DocView<'d> {
                 let sent = self.sentence_of(a);
                 // The organization the article is about: the most often named one so far
                 // (not an outlet cited in passing), the nearest on a tie.
-                let key = |m: &crate::doc::Mention| m.chain.map_or_else(|| self.text(m.span).to_lowercase(), |c| c.to_string());
-                let all: Vec<usize> = (0..self.doc.mentions.len()).filter(|&i| self.doc.mentions[i].label == "ORG").collect();
+                let key = |m: &crate::doc::Mention| {
+                    m.chain.map_or_else(|| self.text(m.span).to_lowercase(), |c| c.to_string())
+                };
+                let all: Vec<usize> =
+                    (0..self.doc.mentions.len()).filter(|&i| self.doc.mentions[i].label == "ORG").collect();
                 let orgs: Vec<usize> = all.iter().copied().filter(|&i| self.doc.mentions[i].tokens.end <= a).collect();
-                let count = |i: usize| all.iter().filter(|&&j| key(&self.doc.mentions[j]) == key(&self.doc.mentions[i])).count();
-                other = orgs.iter().copied().max_by_key(|&i| (count(i), i)).filter(|&i| sent.saturating_sub(self.doc.mentions[i].sentence) <= 6 || count(i) > 1);
+                let count = |i: usize| {
+                    all.iter().filter(|&&j| key(&self.doc.mentions[j]) == key(&self.doc.mentions[i])).count()
+                };
+                other = orgs
+                    .iter()
+                    .copied()
+                    .max_by_key(|&i| (count(i), i))
+                    .filter(|&i| sent.saturating_sub(self.doc.mentions[i].sentence) <= 6 || count(i) > 1);
             }
         }
         // "his nephew": the man named last.
         if other.is_none() && family {
-            if let Some(k) = (a..hs).find(|&k| self.pos[k] == "PRP$" && matches!(self.words[k].as_str(), "his" | "her")) {
+            if let Some(k) = (a..hs).find(|&k| self.pos[k] == "PRP$" && matches!(self.words[k].as_str(), "his" | "her"))
+            {
                 other = self.resolve_pronoun(k, None);
             }
         }
-        let first = (a..hs).find(|&k| !matches!(self.pos[k], "DT" | "PRP$") && self.entity_at(k).is_none() && self.pos[k] != "POS" && !(self.lex.org_nouns.contains(&self.words[k]) && k + 1 < hs && self.pos[k + 1] == "POS")).unwrap_or(hs);
+        let first = (a..hs)
+            .find(|&k| {
+                !matches!(self.pos[k], "DT" | "PRP$")
+                    && self.entity_at(k).is_none()
+                    && self.pos[k] != "POS"
+                    && !(self.lex.org_nouns.contains(&self.words[k]) && k + 1 < hs && self.pos[k + 1] == "POS")
+            })
+            .unwrap_or(hs);
         Some(RolePhrase { head: key, family, modifiers, other, phrase: self.span_of(first, he) })
     }
 
@@ -325,10 +358,15 @@ impl<'d> DocView<'d> {
                 let k = a - 1;
                 let in_np = self.is_noun(k)
                     || self.pos[k].starts_with("JJ")
-                    || (matches!(self.pos[k], "VBG" | "VBN") && (self.is_noun(k + 1) || self.pos[k + 1].starts_with("JJ")))
+                    || (matches!(self.pos[k], "VBG" | "VBN")
+                        && (self.is_noun(k + 1) || self.pos[k + 1].starts_with("JJ")))
                     || matches!(self.pos[k], "POS" | "HYPH" | "DT" | "PRP$")
                     || self.entity_at(k).is_some();
-                if !in_np || self.entity_at(k).is_some_and(|o| doc.mentions[o].label == "PER" && self.words.get(k + 1).map(String::as_str) != Some("'s")) {
+                if !in_np
+                    || self.entity_at(k).is_some_and(|o| {
+                        doc.mentions[o].label == "PER" && self.words.get(k + 1).map(String::as_str) != Some("'s")
+                    })
+                {
                     break;
                 }
                 a = k;
@@ -340,17 +378,46 @@ impl<'d> DocView<'d> {
                 if let Some(RolePhrase { head, family, modifiers, other, phrase }) = self.role_phrase(a, ms) {
                     // The title must sit right before the name, not earlier in the phrase.
                     if self.find_title(a, ms).is_some_and(|(_, he, _, _)| he == ms) {
-                        out.push(Role { person: mi, head, family, modifiers, other, phrase, evidence: self.span_of(a, me), sentence: m.sentence });
+                        out.push(Role {
+                            person: mi,
+                            head,
+                            family,
+                            modifiers,
+                            other,
+                            phrase,
+                            evidence: self.span_of(a, me),
+                            sentence: m.sentence,
+                        });
                     }
                 }
             }
             // 1b. Title, comma, name: "the provincial police spokesman, Mohammad Basharat",
             //     also past an honorific ("the head of the agency, Commander X").
-            let lead = if ms >= sr.start + 3 && self.words[ms - 2] == "," && self.is_noun(ms - 1) && self.lex.titles.contains_key(&self.words[ms - 1]) && self.mention_at[ms - 1].is_none() { ms - 1 } else { ms };
-            if lead >= sr.start + 2 && self.words[lead - 1] == "," && (me >= sr.end || matches!(self.words[me].as_str(), "," | "." | ";")) {
+            let lead = if ms >= sr.start + 3
+                && self.words[ms - 2] == ","
+                && self.is_noun(ms - 1)
+                && self.lex.titles.contains_key(&self.words[ms - 1])
+                && self.mention_at[ms - 1].is_none()
+            {
+                ms - 1
+            } else {
+                ms
+            };
+            if lead >= sr.start + 2
+                && self.words[lead - 1] == ","
+                && (me >= sr.end || matches!(self.words[me].as_str(), "," | "." | ";"))
+            {
                 let end = lead - 1;
                 let mut a = end;
-                while a > sr.start && (self.is_noun(a - 1) || self.pos[a - 1].starts_with("JJ") || (a >= 2 && matches!(self.pos[a - 1], "VBG" | "VBN") && a < end) || matches!(self.pos[a - 1], "POS" | "HYPH" | "DT" | "PRP$") || self.entity_at(a - 1).is_some_and(|o| doc.mentions[o].label != "PER" || self.words.get(a).map(String::as_str) == Some("'s"))) {
+                while a > sr.start
+                    && (self.is_noun(a - 1)
+                        || self.pos[a - 1].starts_with("JJ")
+                        || (a >= 2 && matches!(self.pos[a - 1], "VBG" | "VBN") && a < end)
+                        || matches!(self.pos[a - 1], "POS" | "HYPH" | "DT" | "PRP$")
+                        || self.entity_at(a - 1).is_some_and(|o| {
+                            doc.mentions[o].label != "PER" || self.words.get(a).map(String::as_str) == Some("'s")
+                        }))
+                {
                     a -= 1;
                     if matches!(self.pos[a], "DT" | "PRP$") {
                         break;
@@ -358,7 +425,16 @@ impl<'d> DocView<'d> {
                 }
                 if a < end && self.find_title(a, end).is_some_and(|(_, he, _, _)| he == end) {
                     if let Some(RolePhrase { head, family, modifiers, other, phrase }) = self.role_phrase(a, end) {
-                        out.push(Role { person: mi, head, family, modifiers, other, phrase, evidence: self.span_of(a, me), sentence: m.sentence });
+                        out.push(Role {
+                            person: mi,
+                            head,
+                            family,
+                            modifiers,
+                            other,
+                            phrase,
+                            evidence: self.span_of(a, me),
+                            sentence: m.sentence,
+                        });
                     }
                 }
             }
@@ -366,23 +442,58 @@ impl<'d> DocView<'d> {
             if me < sr.end && self.words[me] == "," {
                 let start = me + 1;
                 let mut end = start;
-                while end < sr.end && !matches!(self.words[end].as_str(), "," | "." | ";" | ":" | "\"" | "“" | "”" | "(" | ")") && !self.is_verb(end) && !matches!(self.pos[end], "WP" | "WDT") {
+                while end < sr.end
+                    && !matches!(self.words[end].as_str(), "," | "." | ";" | ":" | "\"" | "“" | "”" | "(" | ")")
+                    && !self.is_verb(end)
+                    && !matches!(self.pos[end], "WP" | "WDT")
+                {
                     end += 1;
                 }
                 // "the CIAA, Commander Óscar Villanueva": a title of the next person, not of this one.
-                let names_person = (start..end).any(|k| self.entity_at(k).is_some_and(|o| doc.mentions[o].label == "PER" && doc.mentions[o].tokens.start > start && self.pos[doc.mentions[o].tokens.start - 1] != "IN" && self.words.get(doc.mentions[o].tokens.end).map(String::as_str) != Some("'s")));
-                if !names_person && end > start && end - start <= 10 && self.entity_at(start).map_or(true, |o| doc.mentions[o].label != "PER" || self.words.get(doc.mentions[o].tokens.end).map(String::as_str) == Some("'s")) {
+                let names_person = (start..end).any(|k| {
+                    self.entity_at(k).is_some_and(|o| {
+                        doc.mentions[o].label == "PER"
+                            && doc.mentions[o].tokens.start > start
+                            && self.pos[doc.mentions[o].tokens.start - 1] != "IN"
+                            && self.words.get(doc.mentions[o].tokens.end).map(String::as_str) != Some("'s")
+                    })
+                });
+                if !names_person
+                    && end > start
+                    && end - start <= 10
+                    && self.entity_at(start).map_or(true, |o| {
+                        doc.mentions[o].label != "PER"
+                            || self.words.get(doc.mentions[o].tokens.end).map(String::as_str) == Some("'s")
+                    })
+                {
                     if let Some(RolePhrase { head, family, modifiers, other, phrase }) = self.role_phrase(start, end) {
-                        out.push(Role { person: mi, head, family, modifiers, other, phrase, evidence: self.span_of(ms, end), sentence: m.sentence });
+                        out.push(Role {
+                            person: mi,
+                            head,
+                            family,
+                            modifiers,
+                            other,
+                            phrase,
+                            evidence: self.span_of(ms, end),
+                            sentence: m.sentence,
+                        });
                     }
                 }
             }
             // 3. Copula: "Khalil is the acting interior minister", "Omar was Ali's uncle".
-            let cop = if me + 1 < sr.end && self.words[me] == "," && ms > sr.start && self.words[ms - 1] == "," { me + 1 } else { me };
+            let cop = if me + 1 < sr.end && self.words[me] == "," && ms > sr.start && self.words[ms - 1] == "," {
+                me + 1
+            } else {
+                me
+            };
             if cop < sr.end && self.lemmas[cop] == "be" && self.is_verb(cop) {
                 let start = cop + 1;
                 let mut end = start;
-                while end < sr.end && !matches!(self.words[end].as_str(), "," | "." | ";" | ":") && !self.is_verb(end) && !matches!(self.pos[end], "WP" | "WDT" | "CC") {
+                while end < sr.end
+                    && !matches!(self.words[end].as_str(), "," | "." | ";" | ":")
+                    && !self.is_verb(end)
+                    && !matches!(self.pos[end], "WP" | "WDT" | "CC")
+                {
                     end += 1;
                 }
                 // "is the father of its chief executive": the phrase is about the first title,
@@ -390,11 +501,25 @@ impl<'d> DocView<'d> {
                 // Nor "is the daughter-in-law of the company's founder": a title after an "of"
                 // that does not follow a title belongs to someone else.
                 let two = (start..end).find(|&k| self.words[k] == "of").is_some_and(|o| {
-                    self.find_title(o + 1, end).is_some() && (self.find_title(start, o).is_some() || !(o > start && self.find_title(o - 1, o).is_some()))
+                    self.find_title(o + 1, end).is_some()
+                        && (self.find_title(start, o).is_some() || !(o > start && self.find_title(o - 1, o).is_some()))
                 });
-                if !two && end > start && end - start <= 10 && matches!(self.pos[start], "DT" | "NNP" | "PRP$" | "JJ" | "NN") {
+                if !two
+                    && end > start
+                    && end - start <= 10
+                    && matches!(self.pos[start], "DT" | "NNP" | "PRP$" | "JJ" | "NN")
+                {
                     if let Some(RolePhrase { head, family, modifiers, other, phrase }) = self.role_phrase(start, end) {
-                        out.push(Role { person: mi, head, family, modifiers, other, phrase, evidence: self.span_of(ms, end), sentence: m.sentence });
+                        out.push(Role {
+                            person: mi,
+                            head,
+                            family,
+                            modifiers,
+                            other,
+                            phrase,
+                            evidence: self.span_of(ms, end),
+                            sentence: m.sentence,
+                        });
                     }
                 }
             }
@@ -423,7 +548,9 @@ impl<'d> DocView<'d> {
             let shared = modifiers.iter().filter(|w| r.modifiers.contains(w)).count() as i64;
             let missing = modifiers.iter().filter(|w| !r.modifiers.contains(w)).count() as i64;
             let before = r.evidence.start <= here;
-            let score = shared * 4 - missing * 2 + if before { 2 } else { 0 } + if other.is_some() && r.other.is_some() { 4 } else { 0 };
+            let score = shared * 4 - missing * 2
+                + if before { 2 } else { 0 }
+                + if other.is_some() && r.other.is_some() { 4 } else { 0 };
             if best.map_or(true, |(s, _)| score > s) {
                 best = Some((score, r.person));
             }
