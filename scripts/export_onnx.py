@@ -98,6 +98,23 @@ def export(model_dir: str, dest: str) -> None:
         os.replace(tmp_out, dest)
 
 
+def ensure_export(model_dir: str, force: bool = False) -> str:
+    """Export MODEL_DIR/model.int8.onnx unless its stamp says it came from the current weights; then
+    write the stamp (the sha256 of model.safetensors) that the Rust engine checks. Returns the path."""
+    dest = os.path.join(model_dir, "model.int8.onnx")
+    stamp = dest + ".sha256"
+    source = tc.sha256_file(os.path.join(model_dir, "model.safetensors"))
+    current = open(stamp).read().strip() if os.path.exists(stamp) else None
+    if force or current != source or not os.path.exists(dest):
+        export(model_dir, dest)
+        with open(stamp, "w") as f:
+            f.write(source + "\n")
+        print(f"export_onnx: wrote {dest} ({os.path.getsize(dest) / 1e6:.1f} MB)", file=sys.stderr)
+    else:
+        print(f"export_onnx: {dest} is up to date", file=sys.stderr)
+    return dest
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("model_dir", nargs="?", default=os.path.join(ROOT, "models/claimgraph-tagger"))
@@ -108,17 +125,7 @@ def main() -> int:
     import logging
 
     logging.getLogger().setLevel(logging.ERROR)  # quantize_dynamic's pre-processing advice
-    dest = os.path.join(args.model_dir, "model.int8.onnx")
-    stamp = dest + ".sha256"
-    source = tc.sha256_file(os.path.join(args.model_dir, "model.safetensors"))
-    current = open(stamp).read().strip() if os.path.exists(stamp) else None
-    if args.force or current != source or not os.path.exists(dest):
-        export(args.model_dir, dest)
-        with open(stamp, "w") as f:
-            f.write(source + "\n")
-        print(f"export_onnx: wrote {dest} ({os.path.getsize(dest) / 1e6:.1f} MB)", file=sys.stderr)
-    else:
-        print(f"export_onnx: {dest} is up to date", file=sys.stderr)
+    dest = ensure_export(args.model_dir, force=args.force)
 
     if args.check:
         import torch

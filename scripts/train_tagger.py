@@ -312,17 +312,24 @@ def write_card(out_dir: str) -> None:
         "",
     ]
     if "soup" in m:
-        seeds = m["soup"]["seeds"]
+        members = m["soup"]["members"]
+        seeds = sorted({mm["seed"] for mm in members})
+        replace = sorted({mm.get("mention_replace", 0.0) for mm in members})
+        differ = " and ".join(x for x in (("the seed" if len(seeds) > 1 else ""),
+                                          ("mention replacement" if len(replace) > 1 else "")) if x)
+        kept = ("its last weights" if hp.get("train_on_valid") else "its own best checkpoint by valid")
         lines += [
-            f"- **Model soup**: the shipped weights are the element-wise mean of {len(seeds)} runs of this recipe that",
-            f"  differ only in the seed ({', '.join(map(str, seeds))}); each run kept its own best checkpoint by valid.",
-            "  Same inference cost as one model. Per run (float16, float32 eval, shipped decoding):",
+            f"- **Model soup**: the shipped weights are the element-wise mean of {len(members)} runs of this recipe that",
+            f"  differ only in {differ or 'nothing'}; each run kept {kept}.",
+            "  Same inference cost as one model. Per run (float16, float32 eval, shipped decoding"
+            + ("; valid is training data here" if hp.get("train_on_valid") else "") + "):",
             "",
-            "| seed | best epoch | train min | valid NER F1 | valid chunk F1 |",
-            "|---|---|---|---|---|",
+            "| seed | mention replacement | epochs | train min | valid NER F1 | valid chunk F1 |",
+            "|---|---|---|---|---|---|",
         ]
-        for mm in m["soup"]["members"]:
-            lines.append(f"| {mm['seed']} | {mm['best_epoch']} | {mm['train_seconds_total'] / 60:.1f} | "
+        for mm in members:
+            lines.append(f"| {mm['seed']} | {mm.get('mention_replace', 0.0):g} | {mm['best_epoch']} | "
+                         f"{mm['train_seconds_total'] / 60:.1f} | "
                          f"{_pct(mm['valid_ner_f1'])} | {_pct(mm['valid_chunk_f1'])} |")
         lines += ["", "The per-epoch table below is the first run's."]
     lines += [
@@ -454,15 +461,27 @@ def write_card(out_dir: str) -> None:
         for r in ts["rows"]:
             lines.append(f"| {r['weight']:g} | " + " | ".join(f"{r[c]:.2f}" for c in cols) + " |")
         lines.append("")
+    if "recipe_trials" in m:
+        rt = m["recipe_trials"]
+        ks = sorted({k for r in rt["rows"] for k in r["valid_ner_f1_by_k"]}, key=int)
+        lines += ["### Recipe changes tried under fixed rules (valid NER F1)", "", rt["note"], "",
+                  "| run | change from run A's recipe | " + " | ".join(f"last {k}" for k in ks) + " | adopted |",
+                  "|---|---|" + "---|" * len(ks) + "---|"]
+        for r in rt["rows"]:
+            v = r["valid_ner_f1_by_k"]
+            lines.append(f"| {r['run']} | {r['change']} | " + " | ".join(_pct(v[k]) if k in v else "-" for k in ks)
+                         + f" | {r['adopted']} |")
+        lines.append("")
     lines += [
         "## Reproduce",
         "",
         "```",
         "scripts/fetch_data",
-    ] + ([f".venv/bin/python scripts/train_tagger.py {reproduce_flags(hp)} --seed {sd} --out /tmp/tagger-seed{sd}"
-          for sd in m["soup"]["seeds"]]
+    ] + ([f".venv/bin/python scripts/train_tagger.py {member_flags(mm, hp)} --out /tmp/tagger-{i}"
+          for i, mm in enumerate(m["soup"]["members"])]
          + [".venv/bin/python scripts/train_tagger.py --soup "
-            + " ".join(f"/tmp/tagger-seed{sd}" for sd in m["soup"]["seeds"]) + "   # writes models/claimgraph-tagger/"]
+            + " ".join(f"/tmp/tagger-{i}" for i in range(len(m["soup"]["members"])))
+            + "   # writes models/claimgraph-tagger/"]
          if "soup" in m else
          [".venv/bin/python scripts/train_tagger.py " + reproduce_flags(hp) + "   # writes models/claimgraph-tagger/"]) + [
         ".venv/bin/python scripts/train_tagger.py --rescore --rust-bin target/release/claimgraph   # decoding + Rust rows (exports model.int8.onnx)",
@@ -471,7 +490,9 @@ def write_card(out_dir: str) -> None:
         "",
         "Options: `--epochs`, `--lr`, `--batch`, `--threads`, `--deadline HH:MM` (UTC; no epoch starts that",
         "would not end in time), `--budget-end HH:MM` (train until then, lr decaying in wall-clock time),",
-        "`--case-feature`, `--no-case-feature`, `--max-pieces`, `--bf16`, `--train-on-valid`, `--decode`. Results vary",
+        "`--case-feature`, `--no-case-feature`, `--max-pieces`, `--bf16`, `--train-on-valid`, `--decode`,",
+        "`--mention-replace P`, `--average-last K`, `--eval-averages K,K` (train-only runs: score each average",
+        "of the last K epoch-end weights on valid), `--no-epoch-eval`, `--crf`, `--seed`. Results vary",
         "slightly with thread count and CPU.",
         "",
         "## Licenses and attribution",
@@ -519,6 +540,8 @@ def soup(args) -> None:
         log(None, f"soup {split}: ner f1 {metrics[split]['ner']['f1']:.4f} chunk f1 {metrics[split]['chunk']['f1']:.4f}")
     metrics["soup"] = {
         "members": [{"seed": m["hyperparameters"]["seed"], "best_epoch": m["best_epoch"],
+                     "mention_replace": m["hyperparameters"].get("mention_replace", 0.0),
+                     "flags": reproduce_flags(m["hyperparameters"]) + f" --seed {m['hyperparameters']['seed']}",
                      "train_seconds_total": m["train_seconds_total"],
                      "valid_ner_f1": m["valid"]["ner"]["f1"], "valid_chunk_f1": m["valid"]["chunk"]["f1"],
                      "test_ner_f1": m.get("test", {}).get("ner", {}).get("f1")} for m in members],
@@ -597,7 +620,7 @@ def rescore(args) -> None:
     if args.rust_bin:
         import export_onnx
 
-        export_onnx.export(args.out, os.path.join(args.out, "model.int8.onnx"))
+        export_onnx.ensure_export(args.out, force=True)
         rust = {}
         for precision in ("f32", "bf16", "int8"):
             out = subprocess.run([args.rust_bin, "eval", "conll", os.path.join(args.data, "test.txt"), "--json",
@@ -613,10 +636,15 @@ def rescore(args) -> None:
         f.write("\n")
 
 
+def member_flags(member: dict, hp: dict) -> str:
+    """The training flags of one soup member (older cards recorded only its seed)."""
+    return member.get("flags") or f"{reproduce_flags(hp)} --seed {member['seed']}"
+
+
 def reproduce_flags(hp: dict) -> str:
     flags = [f"--epochs {hp['epochs_planned']}", f"--threads {hp['threads']}", f"--lr {hp['lr']:g}",
              f"--batch {hp['batch_windows']}", f"--max-pieces {hp.get('max_pieces', 128)}",
-             f"--case-feature {hp['case_feature_name']}"]
+             f"--case-feature {hp.get('case_feature_name') or hp['case_feature']}"]
     if hp.get("bf16_autocast"):
         flags.append("--bf16")
     if hp.get("train_on_valid"):
