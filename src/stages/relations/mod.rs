@@ -347,6 +347,11 @@ mod tests {
         ] {
             assert!(t.contains(&(want.0.to_string(), want.1.to_string(), want.2.to_string())), "{want:?} not in {t:?}");
         }
+        // "Its": the organization that opens the sentence before, not the one named most often.
+        let d = run("[ORG CAAN] opened an inquiry#NN. [ORG CAAN] sent a team. [ORG Everest Wings], a private company, operates four helicopters. Its managing director, [PER Sunita Rai], said it was serviced.");
+        let t = triples(&d);
+        assert!(t.iter().any(|(s, p, o)| s == "Sunita Rai" && p.ends_with("_of") && o == "Everest Wings"), "{t:?}");
+        assert!(!t.iter().any(|(s, _, o)| s == "Sunita Rai" && o == "CAAN"), "{t:?}");
         // An honorific before a name is not a role.
         let d = run("The head of the agency, Commander [PER Oscar Villa], spoke.");
         assert!(!triples(&d).iter().any(|(_, p, o)| p == "has_title" && o == "=commander"), "{:?}", triples(&d));

@@ -317,11 +317,21 @@ impl<'d> DocView<'d> {
                 let count = |i: usize| {
                     all.iter().filter(|&&j| key(&self.doc.mentions[j]) == key(&self.doc.mentions[i])).count()
                 };
-                other = orgs
-                    .iter()
-                    .copied()
-                    .max_by_key(|&i| (count(i), i))
-                    .filter(|&i| sent.saturating_sub(self.doc.mentions[i].sentence) <= 6 || count(i) > 1);
+                // But an organization that opens this sentence or the one before, as its subject
+                // ("Everest Wings, a private company, operates four helicopters. Its managing
+                // director ..."), is the one meant, however often another was named.
+                let opens_sentence = |i: usize| {
+                    let m = &self.doc.mentions[i];
+                    let first = self.sentence_tokens(m.sentence).start;
+                    (m.sentence == sent || m.sentence + 1 == sent)
+                        && (first..m.tokens.start).all(|k| self.pos[k] == "DT")
+                };
+                other = orgs.iter().copied().filter(|&i| opens_sentence(i)).max().or_else(|| {
+                    orgs.iter()
+                        .copied()
+                        .max_by_key(|&i| (count(i), i))
+                        .filter(|&i| sent.saturating_sub(self.doc.mentions[i].sentence) <= 6 || count(i) > 1)
+                });
             }
         }
         // "his nephew": the man named last.
