@@ -156,24 +156,26 @@ def replace_mentions(docs, pool: dict, rng: random.Random, p: float):
             if key not in swap:
                 swap[key] = list(rng.choice(pool[ty])) if rng.random() < p else None
         nd = tc.Document()
+
+        def add(word, pos, chunk, ner, sentence):
+            nd.words.append(word); nd.pos.append(pos); nd.chunk.append(chunk)
+            nd.ner.append(ner); nd.sentence.append(sentence)
+
+        def copy(lo, hi):
+            for i in range(lo, hi):
+                add(d.words[i], d.pos[i], d.chunk[i], d.ner[i], d.sentence[i])
+
         at = 0
         for s, e, ty in mentions:
-            for i in range(at, s):
-                nd.words.append(d.words[i]); nd.pos.append(d.pos[i]); nd.chunk.append(d.chunk[i])
-                nd.ner.append(d.ner[i]); nd.sentence.append(d.sentence[i])
+            copy(at, s)
             new = swap[(tuple(d.words[s:e]), ty)]
             if new is None:
-                for i in range(s, e):
-                    nd.words.append(d.words[i]); nd.pos.append(d.pos[i]); nd.chunk.append(d.chunk[i])
-                    nd.ner.append(d.ner[i]); nd.sentence.append(d.sentence[i])
+                copy(s, e)
             else:
                 for j, w in enumerate(new):
-                    nd.words.append(w); nd.pos.append(None); nd.chunk.append(None)
-                    nd.ner.append(("B-" if j == 0 else "I-") + ty); nd.sentence.append(d.sentence[s])
+                    add(w, None, None, ("B-" if j == 0 else "I-") + ty, d.sentence[s])
             at = e
-        for i in range(at, len(d.words)):
-            nd.words.append(d.words[i]); nd.pos.append(d.pos[i]); nd.chunk.append(d.chunk[i])
-            nd.ner.append(d.ner[i]); nd.sentence.append(d.sentence[i])
+        copy(at, len(d.words))
         out.append(nd)
     return out
 

@@ -243,6 +243,17 @@ impl<'d> DocView<'d> {
         best
     }
 
+    /// The role of person mention `mi` (tokens ending at `me`) named by the phrase over tokens
+    /// `a..end`, when its title ends right at `end`, not earlier in the phrase.
+    fn role_before(&self, a: usize, end: usize, mi: usize, me: usize) -> Option<Role> {
+        if !self.find_title(a, end).is_some_and(|(_, he, _, _)| he == end) {
+            return None;
+        }
+        let RolePhrase { head, family, modifiers, other, phrase } = self.role_phrase(a, end)?;
+        let sentence = self.doc.mentions[mi].sentence;
+        Some(Role { person: mi, head, family, modifiers, other, phrase, evidence: self.span_of(a, me), sentence })
+    }
+
     /// Reads a role phrase over tokens `a..b` (no person inside): its title, modifiers and
     /// organization ("the acting interior minister", "Boeing chief executive", "Hamas's
     /// spokesman", "the uncle of Ali", "a spokesman for the ministry").
@@ -385,21 +396,7 @@ impl<'d> DocView<'d> {
                 }
             }
             if a < ms {
-                if let Some(RolePhrase { head, family, modifiers, other, phrase }) = self.role_phrase(a, ms) {
-                    // The title must sit right before the name, not earlier in the phrase.
-                    if self.find_title(a, ms).is_some_and(|(_, he, _, _)| he == ms) {
-                        out.push(Role {
-                            person: mi,
-                            head,
-                            family,
-                            modifiers,
-                            other,
-                            phrase,
-                            evidence: self.span_of(a, me),
-                            sentence: m.sentence,
-                        });
-                    }
-                }
+                out.extend(self.role_before(a, ms, mi, me));
             }
             // 1b. Title, comma, name: "the provincial police spokesman, Mohammad Basharat",
             //     also past an honorific ("the head of the agency, Commander X").
@@ -433,19 +430,8 @@ impl<'d> DocView<'d> {
                         break;
                     }
                 }
-                if a < end && self.find_title(a, end).is_some_and(|(_, he, _, _)| he == end) {
-                    if let Some(RolePhrase { head, family, modifiers, other, phrase }) = self.role_phrase(a, end) {
-                        out.push(Role {
-                            person: mi,
-                            head,
-                            family,
-                            modifiers,
-                            other,
-                            phrase,
-                            evidence: self.span_of(a, me),
-                            sentence: m.sentence,
-                        });
-                    }
+                if a < end {
+                    out.extend(self.role_before(a, end, mi, me));
                 }
             }
             // 2. Appositive: "Khalil, the acting interior minister," / "Omar, Ali's uncle,".
