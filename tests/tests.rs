@@ -48,6 +48,30 @@ mod util {
     pub fn sample() -> PathBuf {
         repo().join("data/sample/articles.jsonl")
     }
+
+    /// Every non-null string under a field whose name ends in `entity_id`, at any depth, with
+    /// its path.
+    pub fn entity_ids(v: &serde_json::Value, path: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, x) in map {
+                    let p = format!("{path}/{k}");
+                    match x {
+                        serde_json::Value::String(s) if k.ends_with("entity_id") => out.push((p, s.clone())),
+                        _ => out.extend(entity_ids(x, &p)),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for x in items {
+                    out.extend(entity_ids(x, path));
+                }
+            }
+            _ => {}
+        }
+        out
+    }
 }
 
 mod binary {
@@ -154,14 +178,19 @@ mod sample_run {
         for l in ["PER", "ORG", "LOC", "DATE", "CARDINAL"] {
             assert!(labels.contains(l), "no {l} mention in the sample: {labels:?}");
         }
-        // Every entity id a mention points at exists in entities.
+        // Every `*entity_id` value in every table is an `entities` row: no internal key leaks.
         let entities = read_jsonl(&p.join("entities.jsonl"));
-        let ids: HashSet<&str> = entities.iter().map(|e| e["entity_id"].as_str().unwrap()).collect();
-        for m in &mentions {
-            if let Some(id) = m["entity_id"].as_str() {
-                assert!(ids.contains(id), "dangling entity id {id}");
+        let ids: HashSet<String> = entities.iter().map(|e| e["entity_id"].as_str().unwrap().to_string()).collect();
+        let mut checked = 0;
+        for t in ["mentions", "statements", "relations", "facts", "conflicts"] {
+            for row in read_jsonl(&p.join(format!("{t}.jsonl"))) {
+                for (field, id) in entity_ids(&row, "") {
+                    assert!(ids.contains(&id), "{t}.{field} = {id:?} is not an entities row");
+                    checked += 1;
+                }
             }
         }
+        assert!(checked > 100, "only {checked} entity ids checked");
         for s in read_jsonl(&p.join("statements.jsonl")) {
             let text = &texts[s["doc_id"].as_str().unwrap()];
             let c = &s["content"];
@@ -187,7 +216,7 @@ mod sample_run {
         let manifest: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(p.join("manifest.json")).unwrap()).unwrap();
         assert_eq!(manifest["counts"]["records"], texts.len());
-        assert_eq!(manifest["schema_version"], "1.1.0");
+        assert_eq!(manifest["schema_version"], "2.0.0");
         assert!(manifest["model"]["engine"].as_str().is_some_and(|e| e.starts_with("tch:") || e == "onnx:int8"));
     }
 
@@ -671,5 +700,73 @@ mod gold {
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+}
+
+/// Cross-document linking as a user sees it: stable under unrelated additions.
+mod linking {
+    use super::util::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// (doc_id, start, end) -> entity_id of every linked mention, and the doc ids.
+    fn links(out: &std::path::Path) -> BTreeMap<(String, u64, u64), String> {
+        read_jsonl(&out.join("mentions.jsonl"))
+            .into_iter()
+            .filter_map(|m| {
+                let id = m["entity_id"].as_str()?.to_string();
+                Some(((m["doc_id"].as_str()?.to_string(), m["start"].as_u64()?, m["end"].as_u64()?), id))
+            })
+            .collect()
+    }
+
+    fn run(input: &std::path::Path, out: &std::path::Path) {
+        run_ok(&["run", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "-q", "--threads", "1"]);
+    }
+
+    /// A corpus, then the same corpus with other articles added: every entity of the first run
+    /// that the added articles do not mention keeps its id and exactly its mentions. (Links may
+    /// change only where the new articles bring evidence about those names.)
+    #[test]
+    fn unrelated_articles_do_not_change_links() {
+        let bbc = repo().join("data/external/bbc/bbc.jsonl");
+        if !bbc.exists() {
+            eprintln!("skipped: {} is missing (scripts/setup fetches it)", bbc.display());
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let gold = repo().join("tests/fixtures/gold/articles.jsonl");
+        let both = dir.path().join("both.jsonl");
+        let mut text = std::fs::read_to_string(&gold).unwrap();
+        // Every 40th BBC article: 56 articles on business, politics, sport, tech and entertainment.
+        for line in std::fs::read_to_string(&bbc).unwrap().lines().step_by(40) {
+            text.push_str(line);
+            text.push('\n');
+        }
+        std::fs::write(&both, text).unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        run(&gold, &a);
+        run(&both, &b);
+        let (la, lb) = (links(&a), links(&b));
+        let gold_docs: BTreeSet<&str> = la.keys().map(|k| k.0.as_str()).collect();
+        // Entities of the combined run that some added article mentions.
+        let touched: BTreeSet<&str> =
+            lb.iter().filter(|(k, _)| !gold_docs.contains(k.0.as_str())).map(|(_, id)| id.as_str()).collect();
+        let mut members: BTreeMap<&str, BTreeSet<&(String, u64, u64)>> = BTreeMap::new();
+        for (k, id) in &la {
+            members.entry(id.as_str()).or_default().insert(k);
+        }
+        let mut kept = 0;
+        for (id, ms) in &members {
+            let now: BTreeSet<Option<&String>> = ms.iter().map(|k| lb.get(*k)).collect();
+            if now.iter().flatten().any(|x| touched.contains(x.as_str())) {
+                continue;
+            }
+            assert_eq!(now.len(), 1, "entity {id} split when unrelated articles were added: {ms:?}");
+            assert_eq!(now.iter().next().unwrap().map(String::as_str), Some(*id), "entity {id} changed its id");
+            let in_b: usize = lb.values().filter(|x| x.as_str() == *id).count();
+            assert_eq!(in_b, ms.len(), "entity {id} gained mentions of the gold set");
+            kept += 1;
+        }
+        assert!(kept * 10 >= members.len() * 8, "only {kept} of {} entities untouched", members.len());
     }
 }

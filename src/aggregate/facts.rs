@@ -18,9 +18,10 @@
 //! An event argument ("the attack in Nahrin") is anchored to the mention of its named victim
 //! or its place, so it keys by that entity (the gold convention: casualty counts with no named
 //! attacker have the place as subject). Arguments that are plain values (a title, "no group",
-//! an event with no place) have no entity: a fact's `subject_entity_id` is then
-//! `value:<value>`, its object goes in `value`. Chain keys that `entity_of` does not know
-//! stand for themselves.
+//! an event with no place) have no entity: a fact's `subject_entity_id` is then null and the
+//! value is in `subject_value` (its object goes in `value`). A chain key no entity has (a
+//! surname left unresolved in its article) is grouped per article and shown by its name, never
+//! as the internal key: every `*entity_id` in the tables is an `entities` row.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
@@ -66,7 +67,11 @@ pub struct FactIndex {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FactRecord {
     pub fact_id: String,
-    pub subject_entity_id: String,
+    /// The subject's entity; null when the subject is a value or a surname left unresolved.
+    pub subject_entity_id: Option<String>,
+    /// The subject when it is no entity: a value ("attack in Nahrin", "no group") or an
+    /// unresolved surname.
+    pub subject_value: Option<String>,
     pub predicate: String,
     #[serde(rename = "type")]
     pub rtype: Option<String>,
@@ -110,7 +115,8 @@ pub struct ConflictRecord {
     pub conflict_id: String,
     /// "polarity" or "value".
     pub kind: String,
-    pub subject_entity_id: String,
+    pub subject_entity_id: Option<String>,
+    pub subject_value: Option<String>,
     pub predicate: String,
     /// The object of a polarity conflict (entity id or value); absent for value conflicts.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -168,6 +174,13 @@ fn key_of(doc: &Document, a: &Argument) -> Option<Key> {
     a.value.clone().map(Key::Value)
 }
 
+/// The name in a chain key that no entity has: "PER:karimi#ambiguous@doc-3" -> "karimi".
+fn unresolved_name(key: &str) -> String {
+    let name = key.split_once(':').map_or(key, |(_, n)| n);
+    let name = name.split_once('@').map_or(name, |(n, _)| n);
+    name.trim_end_matches(crate::stages::entities::chains::AMBIGUOUS_SUFFIX).to_string()
+}
+
 fn is_number(s: &str) -> bool {
     !s.is_empty() && s.parse::<f64>().is_ok()
 }
@@ -214,17 +227,30 @@ impl FactIndex {
     pub fn finish(mut self, entity_of: &dyn Fn(&str) -> Option<String>) -> (Vec<FactRecord>, Vec<ConflictRecord>) {
         self.recs.sort();
         self.recs.dedup();
+        // What the tables show: an entity id that is an `entities` row, or the value (for a
+        // key no entity has, such as an unresolved surname, its name).
         let resolve = |k: &Key| -> (Option<String>, Option<String>) {
             match k {
-                Key::Entity(c) => (Some(entity_of(c).unwrap_or_else(|| c.clone())), None),
+                Key::Entity(c) => match entity_of(c) {
+                    Some(e) => (Some(e), None),
+                    None => (None, Some(unresolved_name(c))),
+                },
                 Key::Value(v) => (None, Some(v.clone())),
             }
         };
+        // The grouping key: an entity id, else the chain key (scoped to its article when
+        // unresolved), else `value:<value>`.
         let id_or_value = |k: &Key| -> String {
+            match k {
+                Key::Entity(c) => entity_of(c).unwrap_or_else(|| c.clone()),
+                Key::Value(v) => format!("value:{v}"),
+            }
+        };
+        // The public form of an object: its entity id, else `value:<value>`.
+        let public = |k: &Key| -> String {
             match resolve(k) {
                 (Some(e), _) => e,
-                (None, Some(v)) => format!("value:{v}"),
-                (None, None) => String::new(),
+                (None, v) => format!("value:{}", v.unwrap_or_default()),
             }
         };
         // (subject, predicate, object) -> records
@@ -235,6 +261,7 @@ impl FactIndex {
         let mut facts = Vec::with_capacity(groups.len());
         for ((s, p, o), recs) in &groups {
             let (object_entity_id, value) = resolve(&recs[0].object);
+            let (subject_entity_id, subject_value) = resolve(&recs[0].subject);
             let docs: BTreeSet<&str> = recs.iter().map(|r| r.doc_id.as_str()).collect();
             let sources: BTreeSet<&str> = recs.iter().filter_map(|r| r.source.as_deref()).collect();
             let published: Vec<&str> = recs.iter().filter_map(|r| r.published.as_deref()).collect();
@@ -246,7 +273,8 @@ impl FactIndex {
             let rtype = types.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))).map(|(t, _)| t.to_string());
             facts.push(FactRecord {
                 fact_id: hash_id("f", &[s, p, o]),
-                subject_entity_id: s.clone(),
+                subject_entity_id,
+                subject_value,
                 predicate: p.clone(),
                 rtype,
                 object_entity_id,
@@ -292,9 +320,10 @@ impl FactIndex {
                 conflicts.push(ConflictRecord {
                     conflict_id: hash_id("c", &["polarity", s, p, o]),
                     kind: "polarity".into(),
-                    subject_entity_id: s.clone(),
+                    subject_entity_id: resolve(&recs[0].subject).0,
+                    subject_value: resolve(&recs[0].subject).1,
                     predicate: p.clone(),
-                    object: Some(o.clone()),
+                    object: Some(public(&recs[0].object)),
                     sides: vec![
                         side(Some(Polarity::Positive), None, None, &pos),
                         side(Some(Polarity::Negative), None, None, &neg),
@@ -325,9 +354,10 @@ impl FactIndex {
             conflicts.push(ConflictRecord {
                 conflict_id: hash_id("c", &["polarity-universal", s, p, o]),
                 kind: "polarity".into(),
-                subject_entity_id: s.clone(),
+                subject_entity_id: resolve(&recs[0].subject).0,
+                subject_value: resolve(&recs[0].subject).1,
                 predicate: p.clone(),
-                object: Some(o.clone()),
+                object: Some(public(&recs[0].object)),
                 sides: vec![
                     side(Some(Polarity::Positive), None, None, &pos),
                     side(Some(Polarity::Negative), None, subject, negs),
@@ -369,7 +399,8 @@ impl FactIndex {
             conflicts.push(ConflictRecord {
                 conflict_id: hash_id("c", &parts),
                 kind: "value".into(),
-                subject_entity_id: s.clone(),
+                subject_entity_id: resolve(&vals[0].1[0].subject).0,
+                subject_value: resolve(&vals[0].1[0].subject).1,
                 predicate: p.clone(),
                 object: None,
                 sides: vals.iter().map(|(v, recs)| side(None, Some((*v).clone()), None, recs)).collect(),
@@ -403,6 +434,7 @@ mod tests {
             "free valley front|ORG" | "fvf|ORG" => Some("E-fvf".into()),
             "kestrel|ORG" => Some("E-kestrel".into()),
             "orbis|ORG" => Some("E-orbis".into()),
+            "kabul|LOC" => Some("E-kabul".into()),
             _ => None,
         }
     }
@@ -446,14 +478,16 @@ mod tests {
         let (facts, _) = finish_all(&docs, 1);
         let acq: Vec<_> = facts.iter().filter(|f| f.predicate == "acquire").collect();
         assert_eq!(acq.len(), 2, "{acq:?}");
-        assert!(acq.iter().all(|f| f.support == 1 && f.subject_entity_id.ends_with(&format!("@{}", f.doc_ids[0]))));
+        // No internal key reaches the table: no entity id, the surname as the subject's value.
+        assert!(acq.iter().all(|f| f.support == 1 && f.subject_entity_id.is_none()));
+        assert!(acq.iter().all(|f| f.subject_value.as_deref() == Some("karimi")), "{acq:?}");
     }
 
     #[test]
     fn support_sources_and_dates() {
         let (facts, _) = finish_all(&corpus(), 2);
         let acq = facts.iter().find(|f| f.predicate == "acquire").expect("acquire fact");
-        assert_eq!(acq.subject_entity_id, "E-kestrel");
+        assert_eq!(acq.subject_entity_id.as_deref(), Some("E-kestrel"));
         assert_eq!(acq.object_entity_id.as_deref(), Some("E-orbis"));
         assert_eq!(acq.support, 2);
         assert_eq!(acq.doc_ids, ["a1", "a2"]);
@@ -464,10 +498,10 @@ mod tests {
         );
         let claim = facts
             .iter()
-            .find(|f| f.predicate == "claim_responsibility_for" && f.subject_entity_id == "E-fvf")
+            .find(|f| f.predicate == "claim_responsibility_for" && f.subject_entity_id.as_deref() == Some("E-fvf"))
             .expect("claim fact");
         // Events are anchored to their place's mention, so they key by that entity.
-        assert_eq!(claim.object_entity_id.as_deref(), Some("kabul|LOC"));
+        assert_eq!(claim.object_entity_id.as_deref(), Some("E-kabul"));
         assert_eq!((claim.support, claim.positive, claim.negative), (3, 2, 1));
         assert_eq!(claim.rtype.as_deref(), Some("claim_responsibility"));
     }
@@ -478,7 +512,7 @@ mod tests {
         let pol: Vec<&ConflictRecord> = conflicts.iter().filter(|c| c.kind == "polarity").collect();
         assert_eq!(pol.len(), 2, "{pol:#?}");
         for c in &pol {
-            assert_eq!(c.subject_entity_id, "E-fvf");
+            assert_eq!(c.subject_entity_id.as_deref(), Some("E-fvf"));
             assert_eq!(c.sides[0].polarity, Some(Polarity::Positive));
             assert_eq!(c.sides[0].doc_ids, ["a1", "a2"]);
         }
@@ -488,7 +522,7 @@ mod tests {
 
         let val: Vec<&ConflictRecord> = conflicts.iter().filter(|c| c.kind == "value").collect();
         assert_eq!(val.len(), 1, "{val:#?}");
-        assert_eq!(val[0].subject_entity_id, "kabul|LOC");
+        assert_eq!(val[0].subject_entity_id.as_deref(), Some("E-kabul"));
         assert_eq!(val[0].predicate, "kill");
         let sides: Vec<(Option<&str>, Vec<&str>)> =
             val[0].sides.iter().map(|s| (s.value.as_deref(), s.doc_ids.iter().map(String::as_str).collect())).collect();
@@ -517,6 +551,7 @@ mod tests {
         ];
         let canon = |k: &str| match k {
             "eastern hills front|ORG" | "ehf|ORG" => Some("E-ehf".to_string()),
+            "nahrin|LOC" => Some("E-nahrin".to_string()),
             _ => None,
         };
         let mut idx = FactIndex::new();
@@ -526,15 +561,15 @@ mod tests {
         let (facts, conflicts) = idx.finish(&canon);
         let claim = facts
             .iter()
-            .find(|f| f.predicate == "claim_responsibility_for" && f.subject_entity_id == "E-ehf")
+            .find(|f| f.predicate == "claim_responsibility_for" && f.subject_entity_id.as_deref() == Some("E-ehf"))
             .expect("claim fact");
-        assert_eq!(claim.object_entity_id.as_deref(), Some("nahrin|LOC"));
+        assert_eq!(claim.object_entity_id.as_deref(), Some("E-nahrin"));
         assert_eq!((claim.positive, claim.negative, claim.support), (1, 1, 2));
         let kinds: Vec<(&str, &str)> =
-            conflicts.iter().map(|c| (c.kind.as_str(), c.subject_entity_id.as_str())).collect();
+            conflicts.iter().map(|c| (c.kind.as_str(), c.subject_entity_id.as_deref().unwrap_or(""))).collect();
         assert!(kinds.contains(&("polarity", "E-ehf")), "{kinds:?}");
         let val = conflicts.iter().find(|c| c.kind == "value").expect("casualty conflict");
-        assert_eq!(val.subject_entity_id, "nahrin|LOC");
+        assert_eq!(val.subject_entity_id.as_deref(), Some("E-nahrin"));
         let values: Vec<&str> = val.sides.iter().filter_map(|s| s.value.as_deref()).collect();
         assert_eq!(values, ["11", "14"]);
         // The universal "no other group" negation also stands against the EHF's claim.

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use clap::Args;
 
+use crate::aggregate::entities::AliasTable;
 use crate::cli::ModelArgs;
 use crate::io::{FieldNames, Format, ReadOptions};
 use crate::model::Tagger;
@@ -33,6 +34,14 @@ pub struct RunArgs {
     /// override mentions.
     #[arg(long, value_name = "FILE")]
     pub ruler: Option<PathBuf>,
+    /// Curated aliases for the cross-document step: lines of `canonical | form | form`
+    /// (format in data/lexicons/aliases.txt). They extend the built-in table; a form listed
+    /// here moves to this file's entity.
+    #[arg(long, value_name = "FILE")]
+    pub aliases: Option<PathBuf>,
+    /// Start from an empty alias table instead of the built-in one.
+    #[arg(long)]
+    pub no_builtin_aliases: bool,
     /// Also write the sentences table (sentence spans, token spans and tags).
     #[arg(long)]
     pub with_tokens: bool,
@@ -117,7 +126,11 @@ fn count_records(inputs: &[PathBuf]) -> Option<u64> {
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     let read = ReadOptions { fields: field_names(&args.fields)?, max_text_bytes: args.max_text_bytes };
     args.model.init_threads()?;
-    let stages = StageSet::new(args.ruler.as_deref()).context("loading the stage configuration")?;
+    let mut aliases = if args.no_builtin_aliases { AliasTable::default() } else { AliasTable::builtin() };
+    if let Some(p) = &args.aliases {
+        aliases.extend(AliasTable::load(p)?);
+    }
+    let stages = StageSet::with_aliases(args.ruler.as_deref(), aliases).context("loading the stage configuration")?;
     let dir = args.model.model_dir();
     let mut tagger = Tagger::load(&dir, &args.model.tagger_config()?)
         .with_context(|| format!("loading the model in {}", dir.display()))?;

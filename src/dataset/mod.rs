@@ -18,7 +18,7 @@ use crate::doc::{Argument, CharOffsets, Document, Origin, Span};
 use crate::io::{ColType, Column, TableSpec};
 
 /// Version of the output contract (docs/SCHEMA.md).
-pub const SCHEMA_VERSION: &str = "1.1.0";
+pub const SCHEMA_VERSION: &str = "2.0.0";
 
 /// Placeholder field holding a chain key until entities are canonicalized.
 pub const KEY: &str = "_chain_key";
@@ -178,6 +178,7 @@ pub fn facts_spec() -> TableSpec {
             col("fact_id", "/fact_id", Str),
             col("subject_entity_id", "/subject_entity_id", Str),
             col("subject_name", "/subject_name", Str),
+            col("subject_value", "/subject_value", Str),
             col("predicate", "/predicate", Str),
             col("type", "/type", Str),
             col("object_entity_id", "/object_entity_id", Str),
@@ -204,6 +205,7 @@ pub fn conflicts_spec() -> TableSpec {
             col("kind", "/kind", Str),
             col("subject_entity_id", "/subject_entity_id", Str),
             col("subject_name", "/subject_name", Str),
+            col("subject_value", "/subject_value", Str),
             col("predicate", "/predicate", Str),
             col("object", "/object", Str),
             col("sides", "/sides", Json),

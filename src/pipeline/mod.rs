@@ -233,7 +233,7 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
 
     // The barrier: everything below needs the whole corpus.
     let t = Instant::now();
-    let canon = entity_index.finish();
+    let canon = entity_index.finish_with(&stages.aliases);
     let entity_of = |k: &str| canon.entity_of(k).map(str::to_string);
     let mut ent_w = TableWriter::create(&cfg.out_dir, dataset::entities_spec(), cfg.format)?;
     for e in canon.entities() {

@@ -8,6 +8,7 @@ pub mod statements;
 
 use std::path::Path;
 
+use crate::aggregate::entities::AliasTable;
 use crate::doc::Document;
 use crate::pipeline::stage::{check_order, Annotation, Stage};
 use crate::pipeline::PipelineError;
@@ -99,11 +100,21 @@ impl Stage for Relations {
 pub struct StageSet {
     pub before: Vec<Box<dyn Stage>>,
     pub after: Vec<Box<dyn Stage>>,
+    /// The curated aliases the corpus step links by (after the per-document stages).
+    pub aliases: AliasTable,
 }
 
+/// Bumped when the corpus step (`aggregate::entities`) changes how it groups names.
+const RESOLVE_VERSION: &str = "resolve-2";
+
 impl StageSet {
-    /// The default pipeline, with an optional entity ruler.
+    /// The default pipeline, with an optional entity ruler and the built-in aliases.
     pub fn new(ruler: Option<&Path>) -> Result<Self, PipelineError> {
+        Self::with_aliases(ruler, AliasTable::builtin())
+    }
+
+    /// The default pipeline with the given alias table.
+    pub fn with_aliases(ruler: Option<&Path>, aliases: AliasTable) -> Result<Self, PipelineError> {
         let ruler = match ruler {
             Some(p) => Some(entities::EntityRuler::from_path(p).map_err(|e| PipelineError::Config(e.to_string()))?),
             None => None,
@@ -116,6 +127,7 @@ impl StageSet {
                 Box::new(Statements(claims.clone())),
                 Box::new(Relations(claims)),
             ],
+            aliases,
         })
     }
 
@@ -140,7 +152,11 @@ impl StageSet {
     }
 
     /// `(stage name, fingerprint)` of every stage, in order.
+    /// Each stage's fingerprint, then the corpus step's (`resolve`: its version and aliases).
     pub fn fingerprints(&self) -> Vec<(&'static str, String)> {
-        self.before.iter().chain(&self.after).map(|s| (s.name(), s.fingerprint())).collect()
+        let mut out: Vec<(&'static str, String)> =
+            self.before.iter().chain(&self.after).map(|s| (s.name(), s.fingerprint())).collect();
+        out.push(("resolve", format!("{RESOLVE_VERSION}:{}", self.aliases.fingerprint())));
+        out
     }
 }

@@ -199,17 +199,17 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
         }
     }
 
-    // 2. Same label and signature.
+    // 2. Same name class and signature.
     let mut by_sig: BTreeMap<(&str, &NameSig), usize> = BTreeMap::new();
     for i in 0..m {
         let Some(inf) = &infos[i] else { continue };
         if !ent(i) || (inf.label == "PER" && inf.words.len() < 2) {
             continue;
         }
-        match by_sig.get(&(inf.label.as_str(), &inf.sig)) {
+        match by_sig.get(&(name_class(&inf.label), &inf.sig)) {
             Some(&f) => dsu.union(f, i),
             None => {
-                by_sig.insert((inf.label.as_str(), &inf.sig), i);
+                by_sig.insert((name_class(&inf.label), &inf.sig), i);
             }
         }
     }
@@ -282,22 +282,27 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
         }
     }
 
-    // 4b. A one-word organisation name that is the first word of exactly one longer
-    // organisation name in the article ("Brennan" beside "Brennan Aerospace").
+    // 4b. Organization short forms: a name that ends exactly one longer organization name in
+    // the article ("Colts" beside "Indianapolis Colts"), or a one-word name that starts exactly
+    // one ("Brennan" beside "Brennan Aerospace").
     for i in 0..m {
         let Some(inf) = &infos[i] else { continue };
-        if !ent(i) || inf.label != "ORG" || inf.words.len() != 1 || inf.acronym {
+        if !ent(i) || name_class(&inf.label) != "NAME" || inf.acronym {
             continue;
         }
-        let roots: BTreeSet<usize> = (0..m)
-            .filter(|&j| {
-                ent(j)
-                    && infos[j].as_ref().is_some_and(|f| {
-                        f.label == "ORG" && f.words.len() >= 2 && f.word_sigs.first() == inf.word_sigs.first()
-                    })
-            })
+        let longer = |f: &Info| name_class(&f.label) == "NAME" && f.words.len() > inf.words.len() && !f.acronym;
+        let mut roots: BTreeSet<usize> = (0..m)
+            .filter(|&j| ent(j) && infos[j].as_ref().is_some_and(|f| longer(f) && f.word_sigs.ends_with(&inf.word_sigs)))
             .map(|j| dsu.find(j))
             .collect();
+        if roots.is_empty() && inf.words.len() == 1 {
+            roots = (0..m)
+                .filter(|&j| {
+                    ent(j) && infos[j].as_ref().is_some_and(|f| longer(f) && f.word_sigs.first() == inf.word_sigs.first())
+                })
+                .map(|j| dsu.find(j))
+                .collect();
+        }
         if roots.len() == 1 {
             let r = *roots.iter().next().expect("one");
             dsu.union(r, i);
@@ -332,6 +337,11 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
         }
         let chosen = match cands.len() {
             0 => None,
+            // "Peterson ... his wife": a relative who may share the surname is in the sentence.
+            1 if kin_nearby(doc, i) => {
+                ambiguous.insert(i);
+                continue;
+            }
             1 => cands.iter().next().copied(),
             _ => decide(doc, &infos, &last_seen, &cands, i),
         };
@@ -376,13 +386,14 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
             })
             .expect("non-empty group");
         let rinf = infos[rep].as_ref().expect("entity");
+        let label = vote_label(members.iter().map(|&x| infos[x].as_ref().expect("entity").label.as_str()), &rinf.label);
         let forced_id = members.iter().find_map(|&x| forced.get(x).cloned().flatten());
         let key = if let Some(id) = forced_id {
             format!("id:{id}")
         } else if members.len() == 1 && ambiguous.contains(&rep) {
-            format!("{}:{}{AMBIGUOUS_SUFFIX}", rinf.label, rinf.words.join(" "))
+            format!("{label}:{}{AMBIGUOUS_SUFFIX}", rinf.words.join(" "))
         } else {
-            format!("{}:{}", rinf.label, rinf.words.join(" "))
+            format!("{label}:{}", rinf.words.join(" "))
         };
         let mut alt_keys: BTreeSet<String> = BTreeSet::new();
         for &x in &members {
@@ -398,7 +409,7 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
             doc.mentions[x].chain = Some(ci);
         }
         chains.push(Chain {
-            label: rinf.label.clone(),
+            label,
             representative: rep,
             mentions: members,
             key,
@@ -406,6 +417,42 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
         });
     }
     chains
+}
+
+/// The class within which names are compared: organizations and MISC together (the tagger
+/// confuses them most), every other label on its own.
+pub(crate) fn name_class(label: &str) -> &str {
+    match label {
+        "ORG" | "MISC" => "NAME",
+        l => l,
+    }
+}
+
+/// The label most of a chain's mentions have; ties go to the representative's.
+fn vote_label<'a>(labels: impl Iterator<Item = &'a str>, rep: &'a str) -> String {
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in labels {
+        *counts.entry(l).or_default() += 1;
+    }
+    let top = counts.values().copied().max().unwrap_or(0);
+    if counts.get(rep) == Some(&top) {
+        return rep.to_string();
+    }
+    counts.into_iter().find(|&(_, c)| c == top).map_or(rep, |(l, _)| l).to_string()
+}
+
+/// Kinship words that name a relative, who may share a surname.
+const KIN: &[&str] = &[
+    "wife", "husband", "son", "daughter", "brother", "sister", "father", "mother", "widow", "widower", "sons",
+    "daughters", "brothers", "sisters", "parents", "uncle", "nephew", "niece", "cousin", "grandson", "granddaughter",
+];
+
+/// Whether the sentence of mention `i` names someone's relative ("his wife", "her son"): a
+/// possessive before the kinship word, so an apposition ("the uncle, Karimi") does not count.
+fn kin_nearby(doc: &Document, i: usize) -> bool {
+    let s = doc.mentions[i].sentence;
+    let words: Vec<String> = doc.tokens.iter().filter(|t| t.sentence == s).map(|t| fold(t.span.of(&doc.text))).collect();
+    words.windows(2).any(|w| matches!(w[0].as_str(), "his" | "her" | "their") && KIN.contains(&w[1].as_str()))
 }
 
 /// Picks among several full-name candidates for a one-word name, or `None` when the

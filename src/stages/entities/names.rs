@@ -113,7 +113,45 @@ pub fn name_words(surface: &str, label: &str) -> Vec<String> {
     if n > 0 && n < words.len() {
         words.drain(..n);
     }
-    words
+    join_initials(words)
+}
+
+/// Joins runs of two or more one-letter words, so spaced and dotted initialisms read alike:
+/// "U. S. Geological Survey" and "U.S. Geological Survey" are both "us geological survey".
+fn join_initials(words: Vec<String>) -> Vec<String> {
+    let single = |w: &String| w.chars().count() == 1 && w.chars().all(char::is_alphabetic);
+    let mut out: Vec<String> = Vec::with_capacity(words.len());
+    let mut run = 0;
+    for w in words {
+        if single(&w) {
+            run += 1;
+            if run >= 2 {
+                let last = out.last_mut().expect("run > 1");
+                last.push_str(&w);
+                continue;
+            }
+        } else {
+            run = 0;
+        }
+        out.push(w);
+    }
+    out
+}
+
+/// Particles that join the parts of a transliterated name and are written or left out at will
+/// ("Khalil-ur-Rehman" / "Khalil Rehman", "Tehrik-i-Taliban" / "Tehrik-e-Taliban"): left out
+/// of the [`NameSig`]. "bin", "ibn" and "abu" carry meaning ("son of") and stay.
+const JOINERS: &[&str] = &["ur", "ul", "ud", "ad", "al", "el", "as", "ash", "an", "at", "az", "i", "e"];
+
+/// The words of a name that its signature reads: all but the joiner particles (unless nothing
+/// else is left).
+pub fn sig_words(words: &[String]) -> Vec<String> {
+    let kept: Vec<String> = words.iter().filter(|w| !JOINERS.contains(&w.as_str())).cloned().collect();
+    if kept.is_empty() {
+        words.to_vec()
+    } else {
+        kept
+    }
 }
 
 /// How many leading words of `words` are titles ("gen", "prime minister", "mullah").
@@ -187,15 +225,16 @@ impl NameSig {
     /// `person`: initial vowels of person names compare by class ("Osama"/"Usama"), not
     /// those of places, where "Iran" and "Oran" differ.
     pub fn of_words(words: &[String], person: bool) -> NameSig {
-        Self::of_joined(&joined(words), person)
+        Self::of_joined(&joined(&sig_words(words)), person)
     }
     pub fn of_joined(j: &str, person: bool) -> NameSig {
         let mut skeleton = String::with_capacity(j.len());
         let mut vowel_groups = 0u16;
         let mut prev: Option<char> = None;
         let mut in_vowels = false;
-        // "q" and "k" transliterate one Arabic/Persian letter: "Qarimi"/"Karimi".
-        let chars: Vec<char> = j.chars().map(|c| if c == 'q' { 'k' } else { c }).collect();
+        // "q" and "k" transliterate one Arabic/Persian letter: "Qarimi"/"Karimi"; "ph" is "f"
+        // ("Mustapha"/"Mustafa").
+        let chars: Vec<char> = j.replace("ph", "f").chars().map(|c| if c == 'q' { 'k' } else { c }).collect();
         for (i, &c) in chars.iter().enumerate() {
             // A "w" between vowels is a spelling of the vowel: "Dawood"/"Daud", "Dawud".
             let v = is_vowel(c)
@@ -368,6 +407,20 @@ mod tests {
         // One Arabic letter written "q" or "k"; "w" between vowels written or not.
         assert_eq!(sig("Qarimi"), sig("Karimi"));
         assert_eq!(sig("Dawood"), sig("Daud"));
+        // Joiner particles written or not, attached or not; "ph" for "f".
+        assert_eq!(sig("Khalil-ur-Rehman Haqqani"), sig("Khalil Rahman Haqqani"));
+        assert_eq!(sig("Khalil ur Rehman Haqqani"), sig("Khalil-ur-Rehman Haqqani"));
+        assert_eq!(sig("Mustapha"), sig("Mustafa"));
+        let org = |s: &str| NameSig::of_words(&name_words(s, "ORG"), false);
+        assert_eq!(org("Tehrik-i-Taliban Pakistan"), org("Tehrik-e-Taliban Pakistan"));
+    }
+
+    #[test]
+    fn spaced_and_dotted_initials_read_alike() {
+        assert_eq!(name_words("U. S. Geological Survey", "ORG"), vec!["us", "geological", "survey"]);
+        assert_eq!(name_words("U.S. Geological Survey", "ORG"), name_words("U. S. Geological Survey", "ORG"));
+        assert_eq!(name_words("George W. Bush", "PER"), vec!["george", "w", "bush"]);
+        assert_eq!(name_words("J. R. R. Tolkien", "PER"), name_words("J.R.R. Tolkien", "PER"));
     }
 
     #[test]

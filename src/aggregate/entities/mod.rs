@@ -1,30 +1,43 @@
 //! Canonical entities across the corpus.
 //!
 //! [`EntityIndex`] accumulates, per chain key (`LABEL:normalized name`, `id:<ruler id>`),
-//! only counts: the surface forms with their counts, the number of mentions and documents,
-//! and the chain's alternative keys (acronyms). Indexes built on different threads or shards
-//! are combined with [`EntityIndex::merge`]; the result does not depend on the order.
+//! only counts: the surface forms and the mention labels with their counts, the number of
+//! mentions and documents, and the chain's alternative keys (acronyms). Indexes built on
+//! different threads or shards are combined with [`EntityIndex::merge`]; the result does not
+//! depend on the order.
 //!
-//! [`EntityIndex::finish`] groups keys without comparing pairs: every step is a lookup in a
-//! map from a normalized blocking key to the groups that have it, so the work is
-//! O(K log K) in the number K of distinct keys, whatever the number of mentions.
-//! 1. Keys with the same label and the same [`NameSig`] (spelling and transliteration
-//!    variants: "Abdul-Rahim"/"Abdurrahim", "Qasimi"/"Qasemi", case, diacritics, titles
-//!    already dropped by the stage) form one group. Ruler ids are groups of their own.
-//! 2. A multi-word person name that is the tail of exactly one longer name group
-//!    ("Rahim Qasimi" of "Abdul Rahim Qasimi") joins it.
-//! 3. A one-word person name ("Qasimi" in an article that never gave the full name) joins a
-//!    full name only when exactly one multi-word person group in the whole corpus ends with
-//!    that word; with two Karimis it stays its own entity. Precision over recall.
-//! 4. An acronym-only group ("NAF") joins its expansion when exactly one expansion is known
-//!    for that acronym corpus-wide (from "Northern Alliance Front (NAF)" definitions).
+//! [`EntityIndex::finish_with`] groups keys (steps in [`resolve`]): identity is the name, not
+//! the tagger's label, so "Taliban" tagged MISC in one article and ORG in the next is one
+//! entity, whose label is the vote of its mentions (each mention keeps its own label).
+//! 1. Same name class (persons; places; organizations and MISC) and the same `NameSig`:
+//!    spelling and transliteration variants ("Qasimi"/"Qasemi"), joiner particles ("Khalil-ur-
+//!    Rehman"/"Khalil Rehman"), spaced initials ("U. S."), case, diacritics.
+//! 2. The curated alias table ([`aliases`]: "US"/"United States", "Daesh"/"ISIL").
+//! 3. Person name parts joining the *only* full name of the corpus they fit: tails ("Rahim
+//!    Qasimi"), first + last name ("Khalil Haqqani" of "Khalil Rahman Haqqani"), lone surnames
+//!    (with two Karimis, "Karimi" stays apart).
+//! 4. Organization short forms: the end of exactly one longer name ("Colts", "Saints"), or a
+//!    one-word start of exactly one ("T-Mobile" of "T-Mobile USA").
+//! 5. Acronyms: the one expansion defined for those letters in the corpus, else the one
+//!    multi-word name whose initials they are ("USGS").
+//! 6. One name under two classes joins on a clear vote of its mentions when it is a name of its
+//!    own (so "Jordan" of "Michael Jordan" stays apart from the country).
 //!
-//! Labels never mix (a person and the "Karimi Group" stay apart; "Kandahar" and "Kandahar
-//! province" have different keys), and `#ambiguous` chains get no entity.
+//! Every link needs a *unique* candidate among the names that share a blocking key, so
+//! articles that do not use those names cannot change an article's links: adding unrelated
+//! articles to a corpus leaves the first corpus's entities as they were (a test pins it).
+//! Every step is a map lookup, O(K log K) in the number K of distinct keys.
+//! `#ambiguous` chains get no entity.
 //!
-//! `entity_id` is `"E"` + the first 16 hex digits of SHA-256 over the group's canonical key:
-//! the smallest multi-word (or ruler-id) key of the group, else its smallest key. It depends
-//! only on the group's membership, never on corpus order or thread count.
+//! `entity_id` is `"E"` + the first 16 hex digits of SHA-256 over the group's canonical key,
+//! `name:<folded name>` (no label): the curated alias name, else the smallest multi-word name
+//! of the group, else its smallest name; a ruler id keeps `id:<id>`. When two groups have one
+//! canonical name (a person and a place called Jordan), each uses its smallest chain key,
+//! which carries the label. The id depends only on the group's names, never on corpus order,
+//! thread count or the label vote.
+
+pub mod aliases;
+mod resolve;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -35,12 +48,17 @@ use crate::doc::Document;
 use crate::stages::entities::chains::AMBIGUOUS_SUFFIX;
 #[cfg(test)]
 use crate::stages::entities::names::name_words;
-use crate::stages::entities::names::{lexicons, strip_possessive, NameSig};
+use crate::stages::entities::names::{lexicons, strip_possessive};
+pub use aliases::AliasTable;
+use resolve::Resolve;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct KeyStats {
     label: String,
     aliases: BTreeMap<String, u64>,
+    /// Mentions per tagger label.
+    #[serde(default)]
+    labels: BTreeMap<String, u64>,
     mentions: u64,
     docs: u64,
     alt_keys: BTreeSet<String>,
@@ -55,6 +73,9 @@ impl KeyStats {
         }
         for (a, c) in o.aliases {
             *self.aliases.entry(a).or_default() += c;
+        }
+        for (l, c) in o.labels {
+            *self.labels.entry(l).or_default() += c;
         }
         self.mentions += o.mentions;
         self.docs += o.docs;
@@ -125,27 +146,6 @@ pub fn entity_id(canonical_key: &str) -> String {
     s
 }
 
-use crate::stages::entities::chains::Dsu;
-
-/// A key split into its parts.
-struct Parsed {
-    label: String,
-    words: Vec<String>,
-    forced: bool,
-}
-
-fn parse_key(key: &str, stats_label: &str) -> Parsed {
-    if key.starts_with("id:") {
-        return Parsed { label: stats_label.to_string(), words: Vec::new(), forced: true };
-    }
-    let (label, name) = key.split_once(':').unwrap_or((stats_label, key));
-    Parsed {
-        label: label.to_string(),
-        words: name.split(' ').filter(|w| !w.is_empty()).map(String::from).collect(),
-        forced: false,
-    }
-}
-
 impl EntityIndex {
     pub fn new() -> Self {
         Self::default()
@@ -183,6 +183,12 @@ impl EntityIndex {
                         st.aliases.insert(text.to_string(), 1);
                     }
                 }
+                match st.labels.get_mut(men.label.as_str()) {
+                    Some(c) => *c += 1,
+                    None => {
+                        st.labels.insert(men.label.clone(), 1);
+                    }
+                }
                 st.mentions += 1;
             }
             if first {
@@ -204,183 +210,38 @@ impl EntityIndex {
         }
     }
 
-    /// Groups the keys into canonical entities (see module doc).
-    #[allow(clippy::needless_range_loop)] // indices tie keys, parsed and sigs together
+    /// Groups the keys into canonical entities with the built-in alias table.
     pub fn finish(self) -> Canon {
+        self.finish_with(&AliasTable::builtin())
+    }
+
+    /// Groups the keys into canonical entities (see module doc).
+    pub fn finish_with(self, aliases: &AliasTable) -> Canon {
         let mut keys: Vec<(String, KeyStats)> = self.keys.into_iter().collect();
         keys.sort_by(|a, b| a.0.cmp(&b.0));
-        let parsed: Vec<Parsed> = keys.iter().map(|(k, s)| parse_key(k, &s.label)).collect();
+        let mut r = Resolve::run(&keys, aliases);
         let n = keys.len();
-        let mut dsu = Dsu((0..n).collect());
-
-        // 1. Same label and signature.
-        let sigs: Vec<Option<NameSig>> =
-            parsed.iter().map(|p| (!p.forced).then(|| NameSig::of_words(&p.words, p.label == "PER"))).collect();
-        let mut by_sig: HashMap<(&str, &NameSig), usize> = HashMap::with_capacity(n);
-        for i in 0..n {
-            if let Some(sig) = &sigs[i] {
-                match by_sig.get(&(parsed[i].label.as_str(), sig)) {
-                    Some(&f) => dsu.union(f, i),
-                    None => {
-                        by_sig.insert((parsed[i].label.as_str(), sig), i);
-                    }
-                }
-            }
-        }
-
-        // 2. Person name tails: index every proper tail (>= 2 words) of longer names.
-        let per = |i: usize| !parsed[i].forced && parsed[i].label == "PER";
-        let mut tails: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
-        let mut last_word: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
-        for i in 0..n {
-            let w = &parsed[i].words;
-            if per(i) && w.len() >= 2 {
-                for s in 1..w.len() - 1 {
-                    tails.entry(NameSig::of_words(&w[s..], true)).or_default().insert(i);
-                }
-                last_word.entry(NameSig::of_words(&w[w.len() - 1..], true)).or_default().insert(i);
-            }
-        }
-        for i in 0..n {
-            if per(i) && parsed[i].words.len() >= 2 {
-                if let Some(c) = tails.get(sigs[i].as_ref().expect("not forced")) {
-                    let roots: BTreeSet<usize> = c.iter().map(|&j| dsu.find(j)).collect();
-                    if roots.len() == 1 {
-                        let r = *roots.iter().next().expect("one");
-                        dsu.union(r, i);
-                    }
-                }
-            }
-        }
-
-        // 3. One-word person names: only when one full-name group in the corpus fits.
-        for i in 0..n {
-            if per(i) && parsed[i].words.len() == 1 {
-                if let Some(c) = last_word.get(sigs[i].as_ref().expect("not forced")) {
-                    let roots: BTreeSet<usize> = c.iter().map(|&j| dsu.find(j)).collect();
-                    if roots.len() == 1 {
-                        let r = *roots.iter().next().expect("one");
-                        dsu.union(r, i);
-                    }
-                }
-            }
-        }
-
-        // 3b. One-word organisation names: the only multi-word organisation group in the
-        // corpus whose first word it is ("Brennan" -> "Brennan Aerospace").
-        let org = |i: usize| !parsed[i].forced && parsed[i].label == "ORG";
-        let mut first_word: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
-        for i in 0..n {
-            let w = &parsed[i].words;
-            if org(i) && w.len() >= 2 {
-                first_word.entry(NameSig::of_words(&w[..1], false)).or_default().insert(i);
-            }
-        }
-        for i in 0..n {
-            if org(i) && parsed[i].words.len() == 1 {
-                if let Some(c) = first_word.get(sigs[i].as_ref().expect("not forced")) {
-                    let roots: BTreeSet<usize> = c.iter().map(|&j| dsu.find(j)).collect();
-                    if roots.len() == 1 {
-                        let r = *roots.iter().next().expect("one");
-                        dsu.union(r, i);
-                    }
-                }
-            }
-        }
-
-        // 4. Acronyms: expansions (multi-word keys advertising "acr:x") vs acronym-only keys.
-        let mut expansions: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
-        let mut bare: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (i, (_, st)) in keys.iter().enumerate() {
-            for a in &st.alt_keys {
-                let Some(acr) = a.strip_prefix("acr:") else { continue };
-                if parsed[i].forced || parsed[i].words.len() >= 2 {
-                    expansions.entry(acr).or_default().insert(i);
-                } else if parsed[i].words.len() == 1 && parsed[i].words[0] == acr {
-                    bare.entry(acr).or_default().push(i);
-                }
-            }
-        }
-        for (acr, items) in &bare {
-            let Some(exp) = expansions.get(acr) else { continue };
-            let roots: BTreeSet<usize> = exp.iter().map(|&j| dsu.find(j)).collect();
-            if roots.len() == 1 {
-                let r = *roots.iter().next().expect("one");
-                for &i in items {
-                    dsu.union(r, i);
-                }
-            }
-        }
-
-        // 5. One name, several labels: the tagger sometimes labels one name differently
-        // across articles ("AeroAndino" ORG, MISC, LOC). A key whose name is used at least
-        // half again as often under another label joins that label's group, unless it already
-        // belongs to a group of other names (then the label difference may be real).
-        let mut by_name: BTreeMap<String, BTreeMap<&str, (u64, usize)>> = BTreeMap::new();
-        for i in 0..n {
-            if parsed[i].forced {
-                continue;
-            }
-            let e =
-                by_name.entry(parsed[i].words.join(" ")).or_default().entry(parsed[i].label.as_str()).or_insert((0, i));
-            e.0 += keys[i].1.mentions;
-        }
-        let mut group_size: HashMap<usize, usize> = HashMap::new();
-        for i in 0..n {
-            *group_size.entry(dsu.find(i)).or_default() += 1;
-        }
-        for labels in by_name.values() {
-            if labels.len() < 2 {
-                continue;
-            }
-            let (_, &(top, top_i)) =
-                labels.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.0.cmp(a.0))).expect("non-empty");
-            for &(count, i) in labels.values() {
-                if i != top_i && count * 3 <= top * 2 && group_size.get(&dsu.find(i)).copied().unwrap_or(1) == 1 {
-                    dsu.union(top_i, i);
-                }
-            }
-        }
-
-        // Groups and records.
         let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
         for i in 0..n {
-            groups.entry(dsu.find(i)).or_default().push(i);
+            groups.entry(r.dsu.find(i)).or_default().push(i);
+        }
+        let alias_of: HashMap<usize, usize> = (0..aliases.len()).map(|g| (r.dsu.find(n + g), g)).collect();
+        let canon_keys: Vec<String> = groups
+            .iter()
+            .map(|(root, members)| canonical_key(&r, members, alias_of.get(root).map(|&g| aliases.canonical(g))))
+            .collect();
+        let mut uses: HashMap<&str, usize> = HashMap::new();
+        for k in &canon_keys {
+            *uses.entry(k.as_str()).or_default() += 1;
         }
         let mut entities: Vec<(EntityRecord, Vec<usize>)> = Vec::with_capacity(groups.len());
-        for (_, members) in groups {
-            // Members are in key order, so the first primary key is the smallest.
-            let primary = |&&i: &&usize| parsed[i].forced || parsed[i].words.len() >= 2;
-            let canon = *members.iter().find(primary).unwrap_or(&members[0]);
-            let canon_key = &keys[canon].0;
-            let mut aliases: BTreeMap<&str, u64> = BTreeMap::new();
-            let (mut mentions, mut docs) = (0, 0);
-            for &i in &members {
-                let st = &keys[i].1;
-                for (a, c) in &st.aliases {
-                    *aliases.entry(a.as_str()).or_default() += c;
-                }
-                mentions += st.mentions;
-                docs += st.docs;
-            }
-            let label = parsed[canon].label.clone();
-            let name = best_name(&aliases)
-                .unwrap_or_else(|| canon_key.split_once(':').map_or(canon_key.as_str(), |x| x.1).to_string());
-            let mut aliases: Vec<Alias> =
-                aliases.into_iter().map(|(t, c)| Alias { text: t.to_string(), count: c }).collect();
-            aliases.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
-            entities.push((
-                EntityRecord {
-                    entity_id: entity_id(canon_key),
-                    name,
-                    label,
-                    aliases,
-                    mention_count: mentions,
-                    doc_count: docs,
-                },
-                members,
-            ));
+        for ((_, members), ck) in groups.into_iter().zip(&canon_keys) {
+            // Two groups with one canonical name (a person and a place called Jordan): each is
+            // told apart by its smallest key, which carries the label.
+            let id_key = if uses[ck.as_str()] > 1 { keys[members[0]].0.as_str() } else { ck.as_str() };
+            entities.push((record(&keys, &members, id_key, ck), members));
         }
+        drop(r);
         entities.sort_by(|a, b| a.0.entity_id.cmp(&b.0.entity_id).then_with(|| keys[a.1[0]].0.cmp(&keys[b.1[0]].0)));
         let mut by_key = HashMap::with_capacity(n);
         let mut out = Vec::with_capacity(entities.len());
@@ -391,6 +252,53 @@ impl EntityIndex {
             out.push(rec);
         }
         Canon { entities: out, by_key }
+    }
+}
+
+/// The canonical key of a group: its curated alias name, else its ruler id, else the name of its
+/// smallest multi-word key, else of its smallest key (`name:<folded words>`, no label).
+fn canonical_key(r: &Resolve, members: &[usize], alias: Option<&str>) -> String {
+    if let Some(a) = alias {
+        return format!("name:{a}");
+    }
+    if let Some(&i) = members.iter().find(|&&i| r.parsed[i].forced) {
+        return r.keys[i].0.clone();
+    }
+    let i = *members.iter().find(|&&i| r.parsed[i].words.len() >= 2).unwrap_or(&members[0]);
+    format!("name:{}", r.parsed[i].words.join(" "))
+}
+
+/// The record of one group: label by its mentions' vote, the best name, summed counts.
+fn record(keys: &[(String, KeyStats)], members: &[usize], id_key: &str, canon_key: &str) -> EntityRecord {
+    let mut aliases: BTreeMap<&str, u64> = BTreeMap::new();
+    let mut labels: BTreeMap<&str, u64> = BTreeMap::new();
+    let (mut mentions, mut docs) = (0, 0);
+    for &i in members {
+        let st = &keys[i].1;
+        for (a, c) in &st.aliases {
+            *aliases.entry(a.as_str()).or_default() += c;
+        }
+        for (l, c) in &st.labels {
+            *labels.entry(l.as_str()).or_default() += c;
+        }
+        if st.labels.is_empty() {
+            *labels.entry(st.label.as_str()).or_default() += st.mentions.max(1);
+        }
+        mentions += st.mentions;
+        docs += st.docs;
+    }
+    // Most mentions; ties: the smallest label.
+    let label = labels.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0))).map_or("", |(l, _)| l);
+    let name = best_name(&aliases).unwrap_or_else(|| canon_key.split_once(':').map_or(canon_key, |x| x.1).to_string());
+    let mut aliases: Vec<Alias> = aliases.into_iter().map(|(t, c)| Alias { text: t.to_string(), count: c }).collect();
+    aliases.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
+    EntityRecord {
+        entity_id: entity_id(id_key),
+        name,
+        label: label.to_string(),
+        aliases,
+        mention_count: mentions,
+        doc_count: docs,
     }
 }
 
@@ -538,7 +446,7 @@ mod tests {
         assert!(same(&c, "PER:rahim qasimi", "PER:abdul rahim qasimi"));
         assert_eq!(c.entities().len(), 1);
         // The canonical key is the smallest multi-word one, whatever came first.
-        assert_eq!(c.entities()[0].entity_id, entity_id("PER:abdul rahim qasimi"));
+        assert_eq!(c.entities()[0].entity_id, entity_id("name:abdul rahim qasimi"));
     }
 
     #[test]
@@ -614,6 +522,121 @@ mod tests {
         sorted.sort();
         assert_eq!(ids, sorted);
         assert_eq!(a.entity_of("id:karimi-group").unwrap(), entity_id("id:karimi-group"));
+    }
+
+    #[test]
+    fn one_name_under_two_labels_is_one_entity_labelled_by_its_mentions() {
+        let c = canon(&[
+            doc("a", &[("MISC:taliban", &["Taliban", "Taliban", "Taliban"], &[])]),
+            doc("b", &[("ORG:taliban", &["Taliban", "Taliban"], &[])]),
+            doc("c", &[("ORG:us geological survey", &["U.S. Geological Survey"], &[])]),
+            doc("d", &[("MISC:us geological survey", &["U. S. Geological Survey"], &[])]),
+        ]);
+        assert!(same(&c, "MISC:taliban", "ORG:taliban"));
+        let t = c.entities().iter().find(|e| e.name == "Taliban").unwrap();
+        assert_eq!((t.label.as_str(), t.mention_count, t.doc_count), ("MISC", 5, 2));
+        assert_eq!(t.entity_id, entity_id("name:taliban"));
+        assert!(same(&c, "ORG:us geological survey", "MISC:us geological survey"));
+    }
+
+    #[test]
+    fn a_person_and_a_place_with_one_name_stay_apart() {
+        let c = canon(&[
+            doc("a", &[("PER:michael jordan", &["Michael Jordan", "Jordan"], &[])]),
+            doc("b", &[("PER:jordan", &["Jordan"], &[])]),
+            doc("c", &[("LOC:jordan", &["Jordan", "Jordan", "Jordan"], &[])]),
+        ]);
+        assert!(same(&c, "PER:jordan", "PER:michael jordan"));
+        assert!(!same(&c, "PER:jordan", "LOC:jordan"));
+        // Different referents, different ids, though the place's name is the person's surname.
+        let ids: BTreeSet<&str> = c.entities().iter().map(|e| e.entity_id.as_str()).collect();
+        assert_eq!(ids.len(), 2);
+    }
+
+    #[test]
+    fn name_variants_particles_and_dropped_middle_names() {
+        let c = canon(&[
+            doc("a", &[("PER:khalil rahman haqqani", &["Khalil Rahman Haqqani"], &[])]),
+            doc("b", &[("PER:khalil ur rehman haqqani", &["Khalil-ur-Rehman Haqqani"], &[])]),
+            doc("c", &[("PER:khalil haqqani", &["Khalil Haqqani"], &[])]),
+            doc("d", &[("PER:sirajuddin haqqani", &["Sirajuddin Haqqani"], &[])]),
+        ]);
+        assert!(same(&c, "PER:khalil rahman haqqani", "PER:khalil ur rehman haqqani"));
+        assert!(same(&c, "PER:khalil haqqani", "PER:khalil rahman haqqani"));
+        assert!(!same(&c, "PER:sirajuddin haqqani", "PER:khalil haqqani"));
+        // Two longer names fit "Ahmad Karimi": it joins neither.
+        let c = canon(&[
+            doc("a", &[("PER:ahmad shah karimi", &["Ahmad Shah Karimi"], &[])]),
+            doc("b", &[("PER:ahmad zia karimi", &["Ahmad Zia Karimi"], &[])]),
+            doc("c", &[("PER:ahmad karimi", &["Ahmad Karimi"], &[])]),
+        ]);
+        assert_eq!(c.entities().len(), 3);
+    }
+
+    #[test]
+    fn organization_short_forms_join_the_only_longer_name() {
+        let c = canon(&[
+            doc("a", &[("ORG:indianapolis colts", &["Indianapolis Colts"], &[])]),
+            doc("b", &[("ORG:colts", &["Colts"], &[])]),
+            doc("c", &[("ORG:t mobile usa", &["T-Mobile USA"], &[])]),
+            doc("d", &[("ORG:t mobile", &["T-Mobile"], &[])]),
+            doc("e", &[("ORG:interior ministry", &["Interior Ministry"], &[])]),
+            doc("f", &[("ORG:defence ministry", &["Defence Ministry"], &[])]),
+            doc("g", &[("ORG:ministry", &["Ministry"], &[])]),
+        ]);
+        assert!(same(&c, "ORG:colts", "ORG:indianapolis colts"));
+        assert!(same(&c, "ORG:t mobile", "ORG:t mobile usa"));
+        // Two ministries: "Ministry" alone is neither.
+        assert!(!same(&c, "ORG:ministry", "ORG:interior ministry") && !same(&c, "ORG:ministry", "ORG:defence ministry"));
+    }
+
+    #[test]
+    fn acronyms_from_initials_and_curated_aliases() {
+        let c = canon(&[
+            doc("a", &[("ORG:us geological survey", &["U.S. Geological Survey"], &[])]),
+            doc("b", &[("ORG:usgs", &["USGS"], &[])]),
+            doc("c", &[("ORG:islamic state khorasan province", &["Islamic State Khorasan Province"], &[])]),
+            doc("d", &[("ORG:isis k", &["ISIS-K"], &[]), ("ORG:is k", &["IS-K"], &[])]),
+            doc("e", &[("LOC:us", &["US"], &[]), ("LOC:united states", &["United States"], &[])]),
+            doc("f", &[("ORG:us", &["U.S."], &[])]),
+        ]);
+        assert!(same(&c, "ORG:usgs", "ORG:us geological survey"));
+        assert!(same(&c, "ORG:isis k", "ORG:islamic state khorasan province"));
+        assert!(same(&c, "ORG:is k", "ORG:islamic state khorasan province"));
+        assert!(same(&c, "LOC:us", "LOC:united states") && same(&c, "ORG:us", "LOC:united states"));
+        // The id of an aliased entity is its curated name's, whichever forms a corpus uses.
+        assert_eq!(c.entity_of("LOC:us").unwrap(), entity_id("name:united states"));
+        // Without the table, "US" is its own entity.
+        let mut ix = EntityIndex::new();
+        ix.add(&doc("e", &[("LOC:us", &["US"], &[]), ("LOC:united states", &["United States"], &[])]));
+        let c = ix.finish_with(&AliasTable::default());
+        assert!(!same(&c, "LOC:us", "LOC:united states"));
+    }
+
+    /// Adding articles about other names never changes the first corpus's entities.
+    #[test]
+    fn unrelated_documents_leave_links_and_ids_unchanged() {
+        let first = vec![
+            doc("a", &[("PER:scott peterson", &["Scott Peterson"], &[]), ("ORG:indianapolis colts", &["Colts"], &[])]),
+            doc("b", &[("PER:peterson", &["Peterson"], &[]), ("ORG:colts", &["Colts"], &[])]),
+            doc("c", &[("MISC:taliban", &["Taliban"], &[]), ("ORG:naf", &["NAF"], &["acr:naf"])]),
+            doc("d", &[("ORG:northern alliance front", &["Northern Alliance Front"], &["acr:naf"])]),
+        ];
+        let other = vec![
+            doc("x", &[("PER:reggie bush", &["Reggie Bush"], &[]), ("ORG:new orleans saints", &["Saints"], &[])]),
+            doc("y", &[("LOC:athens", &["Athens"], &[]), ("ORG:ttp", &["TTP"], &[])]),
+        ];
+        let a = canon(&first);
+        let mut all = first.clone();
+        all.extend(other);
+        let b = canon(&all);
+        for e in a.entities() {
+            let again = b.entities().iter().find(|x| x.entity_id == e.entity_id).expect("same id");
+            assert_eq!(again, e);
+        }
+        for k in ["PER:peterson", "ORG:colts", "ORG:naf", "MISC:taliban"] {
+            assert_eq!(a.entity_of(k), b.entity_of(k), "{k}");
+        }
     }
 
     /// Outlets reporting the same events with different spellings, end to end through the
