@@ -11,12 +11,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::aliases::AliasTable;
 use super::KeyStats;
-use crate::stages::entities::chains::{name_class, Dsu};
+use crate::stages::entities::chains::{all_demonyms, name_class, Dsu};
 use crate::stages::entities::names::{looks_like_acronym, NameSig};
 
 /// A key split into its parts.
 pub(super) struct Parsed {
-    pub label: String,
     pub class: String,
     pub words: Vec<String>,
     /// A ruler id (`id:<id>`): a group of its own.
@@ -26,13 +25,17 @@ pub(super) struct Parsed {
 }
 
 fn parse_key(key: &str, st: &KeyStats) -> Parsed {
-    let acronym = !st.aliases.is_empty() && st.aliases.keys().all(|a| looks_like_acronym(a));
+    // All capitals and short, or dotted/hyphenated ("NAF", "USGS", "IS-K"); "CHIEFS" in a
+    // headline is a word.
+    let acronym = !st.aliases.is_empty()
+        && st.aliases.keys().all(|a| {
+            looks_like_acronym(a) && (a.chars().filter(|c| c.is_alphabetic()).count() <= 5 || a.contains(['-', '.']))
+        });
     if key.starts_with("id:") {
-        return Parsed { label: st.label.clone(), class: String::new(), words: Vec::new(), forced: true, acronym };
+        return Parsed { class: String::new(), words: Vec::new(), forced: true, acronym };
     }
     let (label, name) = key.split_once(':').unwrap_or((st.label.as_str(), key));
     Parsed {
-        label: label.to_string(),
         class: name_class(label).to_string(),
         words: name.split(' ').filter(|w| !w.is_empty()).map(String::from).collect(),
         forced: false,
@@ -115,12 +118,13 @@ impl<'a> Resolve<'a> {
     }
 
     /// 3. Person names: a multi-word tail of exactly one longer name ("Rahim Qasimi"), a
-    ///    first + last name of exactly one longer name with middle names ("Khalil Haqqani" of
-    ///    "Khalil Rahman Haqqani"), a lone surname of exactly one full name.
+    ///    less specific form of exactly one fuller name with the same surname (dropped middle
+    ///    names, "Khalil Haqqani" of "Khalil Rahman Haqqani"; short or initial first names,
+    ///    "Fred LaRue" of "Frederick C. LaRue", "Mo Cheeks" of "Maurice Cheeks"), a lone
+    ///    surname of exactly one full name.
     fn person_name_parts(&mut self) {
         let mut tails: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
-        let mut ends: HashMap<(NameSig, NameSig), BTreeSet<usize>> = HashMap::new();
-        let mut last_word: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
+        let mut by_surname: HashMap<NameSig, Vec<usize>> = HashMap::new();
         for i in 0..self.n {
             let w = &self.parsed[i].words;
             if !self.named(i, "PER") || w.len() < 2 {
@@ -128,78 +132,72 @@ impl<'a> Resolve<'a> {
             }
             for s in 1..w.len() - 1 {
                 tails.entry(self.sig(i, &w[s..])).or_default().insert(i);
+                // Also multi-word starts: "Abdul Wadood" of "Abdul Wadood Achakzai".
+                tails.entry(self.sig(i, &w[..s + 1])).or_default().insert(i);
             }
-            if w.len() >= 3 {
-                let key = (self.sig(i, &w[..1]), self.sig(i, &w[w.len() - 1..]));
-                ends.entry(key).or_default().insert(i);
-            }
-            last_word.entry(self.sig(i, &w[w.len() - 1..])).or_default().insert(i);
+            by_surname.entry(self.sig(i, &w[w.len() - 1..])).or_default().push(i);
         }
         for i in 0..self.n {
             let w = self.parsed[i].words.clone();
-            if !self.named(i, "PER") {
+            if !self.named(i, "PER") || w.len() < 2 {
                 continue;
             }
-            if w.len() >= 2 {
-                if let Some(c) = tails.get(&self.sig(i, &w)) {
-                    let c = c.clone();
-                    if self.join_unique(i, &c) {
-                        continue;
-                    }
-                }
-            }
-            if w.len() == 2 {
-                if let Some(c) = ends.get(&(self.sig(i, &w[..1]), self.sig(i, &w[1..]))) {
-                    let c = c.clone();
-                    self.join_unique(i, &c);
-                }
-            }
-        }
-        for i in 0..self.n {
-            if self.named(i, "PER") && self.parsed[i].words.len() == 1 {
-                if let Some(c) = last_word.get(&self.sig(i, &self.parsed[i].words)) {
-                    let c = c.clone();
-                    self.join_unique(i, &c);
-                }
-            }
-        }
-    }
-
-    /// 4. Organization short forms: a name that ends exactly one longer organization name of
-    ///    the corpus ("Colts" of "Indianapolis Colts", "Saints"), or a one-word name that
-    ///    starts exactly one ("Brennan" of "Brennan Aerospace", "T-Mobile" of "T-Mobile USA").
-    ///    Acronyms and curated aliases are left to their own steps.
-    fn organization_short_forms(&mut self) {
-        let mut suffixes: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
-        let mut first_word: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
-        for i in 0..self.n {
-            let w = &self.parsed[i].words;
-            if !self.named(i, "NAME") || w.len() < 2 {
-                continue;
-            }
-            for s in 1..w.len() {
-                suffixes.entry(self.sig(i, &w[s..])).or_default().insert(i);
-            }
-            first_word.entry(self.sig(i, &w[..1])).or_default().insert(i);
-        }
-        let aliased: BTreeSet<usize> = (self.n..self.dsu.0.len()).map(|a| self.dsu.find(a)).collect();
-        for i in 0..self.n {
-            let p = &self.parsed[i];
-            if !self.named(i, "NAME") || p.acronym || aliased.contains(&self.dsu.find(i)) {
-                continue;
-            }
-            let sig = self.sig(i, &p.words);
-            let one_word = p.words.len() == 1;
-            if let Some(c) = suffixes.get(&sig) {
+            if let Some(c) = tails.get(&self.sig(i, &w)) {
                 let c = c.clone();
                 if self.join_unique(i, &c) {
                     continue;
                 }
             }
-            if one_word {
-                if let Some(c) = first_word.get(&sig) {
+            let Some(bucket) = by_surname.get(&self.sig(i, &w[w.len() - 1..])) else { continue };
+            if bucket.len() > MAX_SURNAME_BUCKET {
+                continue;
+            }
+            let fuller: BTreeSet<usize> =
+                bucket.iter().copied().filter(|&j| j != i && fuller_form(&w, &self.parsed[j].words)).collect();
+            self.join_unique(i, &fuller);
+        }
+        for i in 0..self.n {
+            if !self.named(i, "PER") || self.parsed[i].words.len() != 1 {
+                continue;
+            }
+            if let Some(c) = by_surname.get(&self.sig(i, &self.parsed[i].words)) {
+                let c: BTreeSet<usize> = c.iter().copied().collect();
+                self.join_unique(i, &c);
+            }
+        }
+    }
+
+    /// 4. Organization short forms: a name that ends exactly one longer organization name of
+    ///    the corpus ("Colts" of "Indianapolis Colts", "Saints"), or that starts exactly one
+    ///    ("Brennan" of "Brennan Aerospace", "T-Mobile" of "T-Mobile USA"; "Microsoft" starts
+    ///    several unit names and stays the company). Acronyms and curated aliases are left to
+    ///    their own steps.
+    fn organization_short_forms(&mut self) {
+        let mut suffixes: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
+        let mut prefixes: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
+        for i in 0..self.n {
+            let w = &self.parsed[i].words;
+            if !self.named(i, "NAME") || w.len() < 2 || self.parsed[i].acronym || all_demonyms(w) {
+                continue;
+            }
+            for s in 1..w.len() {
+                suffixes.entry(self.sig(i, &w[s..])).or_default().insert(i);
+                prefixes.entry(self.sig(i, &w[..s])).or_default().insert(i);
+            }
+        }
+        let aliased: BTreeSet<usize> = (self.n..self.dsu.0.len()).map(|a| self.dsu.find(a)).collect();
+        for i in 0..self.n {
+            let p = &self.parsed[i];
+            if !self.named(i, "NAME") || p.acronym || all_demonyms(&p.words) || aliased.contains(&self.dsu.find(i)) {
+                continue;
+            }
+            let sig = self.sig(i, &self.parsed[i].words);
+            for index in [&suffixes, &prefixes] {
+                if let Some(c) = index.get(&sig) {
                     let c = c.clone();
-                    self.join_unique(i, &c);
+                    if self.join_unique(i, &c) {
+                        break;
+                    }
                 }
             }
         }
@@ -231,14 +229,14 @@ impl<'a> Resolve<'a> {
         }
         for i in 0..self.n {
             let p = &self.parsed[i];
-            if p.forced || p.class == "PER" || !p.acronym {
+            if p.forced || !p.acronym {
                 continue;
             }
             let letters: String = p.words.concat();
             if let Some(c) = defined.get(&letters) {
                 let c = c.clone();
                 self.join_unique(i, &c);
-            } else if letters.chars().count() >= 3 {
+            } else if letters.chars().count() >= 3 && p.class != "PER" {
                 if let Some(c) = initials.get(&letters) {
                     let c = c.clone();
                     self.join_unique(i, &c);
@@ -286,6 +284,24 @@ impl<'a> Resolve<'a> {
             self.dsu.union(a, b);
         }
     }
+}
+
+/// Surnames shared by more full names than this are too common to link less specific forms by.
+const MAX_SURNAME_BUCKET: usize = 64;
+
+/// Whether `b` is a fuller form of the person name `a` with the same surname (checked by the
+/// caller): as many words or more, a first name that `a`'s equals, starts (three letters or
+/// more: "Fred" / "Frederick") or abbreviates (one or two letters with the same initial: "J.",
+/// "Mo"), and, when both have middle names, the same first middle initial. Equal forms are not
+/// fuller.
+fn fuller_form(a: &[String], b: &[String]) -> bool {
+    let (fa, fb) = (&a[0], &b[0]);
+    let first_ok = NameSig::of_words(std::slice::from_ref(fa), true) == NameSig::of_words(std::slice::from_ref(fb), true)
+        || (fa.len() >= 3 && fb.len() > fa.len() && fb.starts_with(fa.as_str()))
+        || (fa.chars().count() <= 2 && fb.chars().count() > 2 && fa.chars().next() == fb.chars().next());
+    let middle_ok = a.len() < 3 || b.len() < 3 || a[1].chars().next() == b[1].chars().next();
+    let fuller = b.len() > a.len() || fb.chars().count() > fa.chars().count();
+    first_ok && middle_ok && fuller && b.len() >= a.len()
 }
 
 /// The letters an acronym of these name words could have: every word's initial, and the

@@ -89,7 +89,7 @@ pub(crate) fn acronym_drafts(doc: &Document, drafts: &[Draft]) -> Vec<Draft> {
     let mut out = Vec::new();
     let covered = |i: usize, out: &Vec<Draft>| drafts.iter().chain(out.iter()).any(|d| d.tokens.contains(&i));
     for d in drafts {
-        if d.tokens.len() < 2 || is_value_label(&d.label) || d.label == "PER" {
+        if d.tokens.len() < 2 || is_value_label(&d.label) {
             continue;
         }
         let e = d.tokens.end;
@@ -238,7 +238,9 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
     let mut defined: BTreeMap<String, usize> = BTreeMap::new();
     for i in 0..m {
         let Some(inf) = &infos[i] else { continue };
-        if !ent(i) || inf.words.len() < 2 || inf.label == "PER" {
+        // Any label: a definition in parentheses is evidence enough, whatever the tagger called
+        // the name ("Lashkar-e-Wilayat (LeW)" tagged PER).
+        if !ent(i) || inf.words.len() < 2 {
             continue;
         }
         let e = doc.mentions[i].tokens.end;
@@ -251,10 +253,10 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
     }
     for i in 0..m {
         let Some(inf) = &infos[i] else { continue };
-        if !ent(i) || !inf.acronym || inf.label == "PER" || inf.words.len() != 1 {
+        let acr = names::strip_possessive(&inf.surface).to_string();
+        if !ent(i) || !inf.acronym || inf.words.len() != 1 {
             continue;
         }
-        let acr = names::strip_possessive(&inf.surface).to_string();
         let target = match defined.get(&acr) {
             Some(&d) => Some(d),
             None => {
@@ -262,7 +264,8 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
                     .filter(|&j| {
                         ent(j)
                             && infos[j].as_ref().is_some_and(|f| {
-                                f.label != "PER" && f.words.len() >= 2 && is_acronym_of(&acr, &f.surface)
+                                // Any label: the tagger calls "Lashkar-e-Wilayat" PER as often as ORG.
+                                f.words.len() >= 2 && !f.acronym && is_acronym_of(&acr, &f.surface)
                             })
                     })
                     .map(|j| dsu.find(j))
@@ -276,33 +279,34 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
         // Organisations (and MISC, where models often put them) advertise their acronym so
         // the corpus step can join documents that use only one form. All-caps place names
         // ("KABUL") are not acronyms.
-        if matches!(inf.label.as_str(), "ORG" | "MISC") {
+        if matches!(inf.label.as_str(), "ORG" | "MISC") || defined.contains_key(&acr) {
             let root = dsu.find(i);
             alt.entry(root).or_default().insert(format!("acr:{}", fold(&acr)));
         }
     }
 
     // 4b. Organization short forms: a name that ends exactly one longer organization name in
-    // the article ("Colts" beside "Indianapolis Colts"), or a one-word name that starts exactly
-    // one ("Brennan" beside "Brennan Aerospace").
+    // the article ("Colts" beside "Indianapolis Colts"). A name that starts a longer one is
+    // left to the corpus step, which sees whether other names start with it too ("Microsoft"
+    // beside "Microsoft Security Bulletin": a unit, not the company).
     for i in 0..m {
         let Some(inf) = &infos[i] else { continue };
-        if !ent(i) || name_class(&inf.label) != "NAME" || inf.acronym {
+        if !ent(i) || name_class(&inf.label) != "NAME" || inf.acronym || all_demonyms(&inf.words) {
             continue;
         }
-        let longer = |f: &Info| name_class(&f.label) == "NAME" && f.words.len() > inf.words.len() && !f.acronym;
-        let mut roots: BTreeSet<usize> = (0..m)
-            .filter(|&j| ent(j) && infos[j].as_ref().is_some_and(|f| longer(f) && f.word_sigs.ends_with(&inf.word_sigs)))
+        let roots: BTreeSet<usize> = (0..m)
+            .filter(|&j| {
+                ent(j)
+                    && infos[j].as_ref().is_some_and(|f| {
+                        name_class(&f.label) == "NAME"
+                            && f.words.len() > inf.words.len()
+                            && !f.acronym
+                            && !all_demonyms(&f.words)
+                            && f.word_sigs.ends_with(&inf.word_sigs)
+                    })
+            })
             .map(|j| dsu.find(j))
             .collect();
-        if roots.is_empty() && inf.words.len() == 1 {
-            roots = (0..m)
-                .filter(|&j| {
-                    ent(j) && infos[j].as_ref().is_some_and(|f| longer(f) && f.word_sigs.first() == inf.word_sigs.first())
-                })
-                .map(|j| dsu.find(j))
-                .collect();
-        }
         if roots.len() == 1 {
             let r = *roots.iter().next().expect("one");
             dsu.union(r, i);
@@ -337,8 +341,8 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
         }
         let chosen = match cands.len() {
             0 => None,
-            // "Peterson ... his wife": a relative who may share the surname is in the sentence.
-            1 if kin_nearby(doc, i) => {
+            // "Peterson ... his wife": the one full name may be the relative's.
+            1 if relative_may_be(doc, i, &cand_words(&infos, &last_seen, &cands)) => {
                 ambiguous.insert(i);
                 continue;
             }
@@ -428,6 +432,12 @@ pub(crate) fn name_class(label: &str) -> &str {
     }
 }
 
+/// Whether every word is a nationality ("Tajik Afghan"): such names are no organization whose
+/// end or start could stand for it.
+pub(crate) fn all_demonyms(words: &[String]) -> bool {
+    words.iter().all(|w| names::is_demonym(w))
+}
+
 /// The label most of a chain's mentions have; ties go to the representative's.
 fn vote_label<'a>(labels: impl Iterator<Item = &'a str>, rep: &'a str) -> String {
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
@@ -447,12 +457,42 @@ const KIN: &[&str] = &[
     "daughters", "brothers", "sisters", "parents", "uncle", "nephew", "niece", "cousin", "grandson", "granddaughter",
 ];
 
-/// Whether the sentence of mention `i` names someone's relative ("his wife", "her son"): a
-/// possessive before the kinship word, so an apposition ("the uncle, Karimi") does not count.
-fn kin_nearby(doc: &Document, i: usize) -> bool {
+/// Whether the sentence of mention `i` speaks of someone's relative ("his wife", "her son")
+/// who may be the one full name `cand` of the article: an unnamed spouse, or a relative named
+/// by the start of `cand` ("his daughter, Laci" beside "Laci Peterson"). A possessive must stand
+/// before the kinship word, so an apposition ("the uncle, Karimi") does not count, and a
+/// relative named otherwise ("his brother, Abdul Wadood") leaves the surname to `cand`.
+fn relative_may_be(doc: &Document, i: usize, cand: &[String]) -> bool {
     let s = doc.mentions[i].sentence;
-    let words: Vec<String> = doc.tokens.iter().filter(|t| t.sentence == s).map(|t| fold(t.span.of(&doc.text))).collect();
-    words.windows(2).any(|w| matches!(w[0].as_str(), "his" | "her" | "their") && KIN.contains(&w[1].as_str()))
+    let idx: Vec<usize> = (0..doc.tokens.len()).filter(|&t| doc.tokens[t].sentence == s).collect();
+    let word = |k: usize| fold(doc.token_text(idx[k]));
+    for k in 1..idx.len() {
+        if !(matches!(word(k - 1).as_str(), "his" | "her" | "their") && KIN.contains(&word(k).as_str())) {
+            continue;
+        }
+        let mut j = k + 1;
+        while j < idx.len() && word(j).is_empty() {
+            j += 1;
+        }
+        let named: Vec<String> = (j..idx.len())
+            .take_while(|&t| doc.token_text(idx[t]).chars().next().is_some_and(char::is_uppercase))
+            .map(word)
+            .collect();
+        // An unnamed spouse ("murdering his wife") is the likeliest other bearer of the surname;
+        // an unnamed brother is as often the person named ("called his brother by name").
+        let spouse = matches!(word(k).as_str(), "wife" | "husband" | "widow" | "widower");
+        if (named.is_empty() && spouse) || (!named.is_empty() && cand.starts_with(&named)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// The name words of the (one) candidate group's longest mention.
+fn cand_words(infos: &[Option<Info>], last_seen: &BTreeMap<usize, Vec<usize>>, cands: &BTreeSet<usize>) -> Vec<String> {
+    let root = *cands.iter().next().expect("one candidate");
+    let ms = last_seen.get(&root).map_or(&[][..], Vec::as_slice);
+    ms.iter().filter_map(|&x| infos[x].as_ref()).map(|f| f.words.clone()).max_by_key(Vec::len).unwrap_or_default()
 }
 
 /// Picks among several full-name candidates for a one-word name, or `None` when the

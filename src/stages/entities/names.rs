@@ -69,12 +69,31 @@ pub fn fold(s: &str) -> String {
                 out.push(' ');
             }
             pending_space = false;
-            out.extend(c.to_lowercase());
+            match unaccented(c) {
+                Some(a) => out.push_str(a),
+                None => out.extend(c.to_lowercase()),
+            }
         } else {
             pending_space = true;
         }
     }
     out
+}
+
+/// Latin letters that NFKD does not decompose into a base letter and a mark ("Yıldız" is
+/// "Yildiz", "Łódź" is "Lodz").
+fn unaccented(c: char) -> Option<&'static str> {
+    Some(match c {
+        'ı' | 'İ' => "i",
+        'ł' | 'Ł' => "l",
+        'ø' | 'Ø' => "o",
+        'đ' | 'Đ' | 'ð' | 'Ð' => "d",
+        'ß' => "ss",
+        'æ' | 'Æ' => "ae",
+        'œ' | 'Œ' => "oe",
+        'þ' | 'Þ' => "th",
+        _ => return None,
+    })
 }
 
 /// Removes a trailing possessive ("Karimi's", "Moses'") from a surface form.
@@ -360,7 +379,16 @@ fn is_legal_form(w: &str) -> bool {
 pub fn looks_like_acronym(s: &str) -> bool {
     let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
     let n = s.chars().filter(|c| c.is_alphanumeric()).count();
-    (2..=8).contains(&n) && letters.len() >= 2 && letters.iter().all(|c| c.is_uppercase()) && !s.contains(' ')
+    if !(2..=8).contains(&n) || letters.len() < 2 || s.contains(' ') {
+        return false;
+    }
+    if letters.iter().all(|c| c.is_uppercase()) {
+        return true;
+    }
+    // Mixed case with lower-case joiners: "LeW" (Lashkar-e-Wilayat), "JeM", "AfD".
+    let upper = letters.iter().filter(|c| c.is_uppercase()).count();
+    let lower_run = letters.windows(2).any(|w| w[0].is_lowercase() && w[1].is_lowercase());
+    letters[0].is_uppercase() && letters[letters.len() - 1].is_uppercase() && upper >= 2 && !lower_run
 }
 
 #[cfg(test)]
@@ -380,6 +408,7 @@ mod tests {
         assert_eq!(fold("ABDUL-RAHIM"), "abdul rahim");
         assert_eq!(fold("Ma'ruf  al–Haq"), "maruf al haq");
         assert_eq!(fold("U.S."), "us");
+        assert_eq!(fold("Yıldız"), fold("Yildiz"));
     }
 
     #[test]
@@ -441,6 +470,8 @@ mod tests {
         assert!(is_acronym_of("UNAMA", "United Nations Assistance Mission in Afghanistan"));
         assert!(!is_acronym_of("NAF", "National Army Force Command"));
         assert!(looks_like_acronym("NAF") && !looks_like_acronym("Naf") && !looks_like_acronym("A"));
+        assert!(looks_like_acronym("LeW") && is_acronym_of("LeW", "Lashkar-e-Wilayat"));
+        assert!(!looks_like_acronym("McDonald") && !looks_like_acronym("iPhone"));
     }
 
     #[test]
