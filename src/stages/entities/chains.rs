@@ -533,12 +533,46 @@ fn decide(
         })
         .collect();
     dist.sort();
-    match dist.as_slice() {
+    let recent = match dist.as_slice() {
         [(d0, c0), (d1, _), ..] if *d0 <= 1 && *d1 >= d0 + 2 => Some(*c0),
         // The other candidates are named only after this mention.
         [(d0, c0)] if *d0 <= 1 => Some(*c0),
         _ => None,
+    };
+    // Salience: when all candidates but one entered the article as someone's relative ("His
+    // brother, Abdul Wadood Achakzai"), a bare surname far from both is the one who did not.
+    recent.or_else(|| {
+        let principal: Vec<usize> = cands
+            .iter()
+            .copied()
+            .filter(|c| last_seen.get(c).and_then(|ms| ms.iter().min()).is_some_and(|&x| !introduced_as_relative(doc, x)))
+            .collect();
+        (principal.len() == 1).then(|| principal[0])
+    })
+}
+
+/// Whether mention `j` is introduced as someone's relative: "his (younger) brother, X",
+/// "Karimi's son X", "their father X".
+fn introduced_as_relative(doc: &Document, j: usize) -> bool {
+    let start = doc.mentions[j].tokens.start;
+    let sent = doc.mentions[j].sentence;
+    let mut words: Vec<String> = Vec::new();
+    let mut t = start;
+    while t > 0 && words.len() < 4 && doc.tokens[t - 1].sentence == sent {
+        t -= 1;
+        words.push(fold(doc.token_text(t)));
     }
+    // words[0] is the nearest: an optional comma (folded to ""), the kinship word, an optional
+    // adjective, then a possessive.
+    let mut k = usize::from(words.first().is_some_and(String::is_empty));
+    if !words.get(k).is_some_and(|w| KIN.contains(&w.as_str())) {
+        return false;
+    }
+    k += 1;
+    if words.get(k).is_some_and(|w| matches!(w.as_str(), "younger" | "elder" | "older" | "eldest" | "youngest" | "late")) {
+        k += 1;
+    }
+    words.get(k).is_some_and(|w| matches!(w.as_str(), "his" | "her" | "their" | "s"))
 }
 
 #[cfg(test)]
