@@ -35,13 +35,24 @@ fn parse_key(key: &str, st: &KeyStats) -> Parsed {
         return Parsed { class: String::new(), words: Vec::new(), forced: true, acronym };
     }
     let (label, name) = key.split_once(':').unwrap_or((st.label.as_str(), key));
+    let words: Vec<String> = name.split(' ').filter(|w| !w.is_empty()).map(String::from).collect();
+    // A facility ("Betty Ford Center", "Promises Treatment Centre") is tagged a place or an
+    // organization at random: compare it with organizations.
+    let facility = label == "LOC" && words.len() >= 2 && words.last().is_some_and(|w| FACILITIES.contains(&w.as_str()));
     Parsed {
-        class: name_class(label).to_string(),
-        words: name.split(' ').filter(|w| !w.is_empty()).map(String::from).collect(),
+        class: if facility { "NAME".to_string() } else { name_class(label).to_string() },
+        words,
         forced: false,
         acronym,
     }
 }
+
+/// Head words of facility names.
+const FACILITIES: &[&str] = &[
+    "center", "centre", "hospital", "clinic", "airport", "stadium", "arena", "university", "college", "school",
+    "hotel", "prison", "jail", "mosque", "church", "cathedral", "temple", "museum", "library", "base", "station",
+    "embassy", "consulate", "palace", "mall", "market", "park", "theater", "theatre",
+];
 
 /// The union-find over keys `0..n` and alias groups `n..n + aliases.len()`.
 pub(super) struct Resolve<'a> {
@@ -81,6 +92,31 @@ impl<'a> Resolve<'a> {
             return false;
         }
         let r = *roots.iter().next().expect("one");
+        self.dsu.union(r, i);
+        true
+    }
+
+    /// Unites `i` with the group that holds nearly all of `cands`' mentions (at least
+    /// [`DOMINANCE`] times the rest: "Chiefs" of "Kansas City Chiefs", not of a headline's
+    /// "Grinch in Chiefs"), or with the one group if there is one.
+    fn join_dominant(&mut self, i: usize, cands: &BTreeSet<usize>) -> bool {
+        // Candidates already in `i`'s group ("IR as New Orleans" beside "New Orleans") are no
+        // evidence either way.
+        let own = self.dsu.find(i);
+        let mut by_root: BTreeMap<usize, u64> = BTreeMap::new();
+        for &j in cands {
+            let r = self.dsu.find(j);
+            if r != own {
+                *by_root.entry(r).or_default() += self.keys[j].1.mentions;
+            }
+        }
+        let total: u64 = by_root.values().sum();
+        let Some((&r, &top)) = by_root.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0))) else {
+            return false;
+        };
+        if by_root.len() > 1 && top < DOMINANCE * (total - top) {
+            return false;
+        }
         self.dsu.union(r, i);
         true
     }
@@ -137,11 +173,13 @@ impl<'a> Resolve<'a> {
             }
             by_surname.entry(self.sig(i, &w[w.len() - 1..])).or_default().push(i);
         }
-        for i in 0..self.n {
+        // Most specific names first, so that a chain of ever shorter forms ("Frederick Cheney
+        // LaRue", "Frederick C. LaRue", "Frederick LaRue", "Fred LaRue") links up.
+        let mut order: Vec<usize> = (0..self.n).filter(|&i| self.named(i, "PER") && self.parsed[i].words.len() >= 2).collect();
+        let size = |p: &Parsed| (p.words.len(), p.words.iter().map(String::len).sum::<usize>());
+        order.sort_by(|&a, &b| size(&self.parsed[b]).cmp(&size(&self.parsed[a])).then(a.cmp(&b)));
+        for i in order {
             let w = self.parsed[i].words.clone();
-            if !self.named(i, "PER") || w.len() < 2 {
-                continue;
-            }
             if let Some(c) = tails.get(&self.sig(i, &w)) {
                 let c = c.clone();
                 if self.join_unique(i, &c) {
@@ -195,7 +233,7 @@ impl<'a> Resolve<'a> {
             for index in [&suffixes, &prefixes] {
                 if let Some(c) = index.get(&sig) {
                     let c = c.clone();
-                    if self.join_unique(i, &c) {
+                    if self.join_dominant(i, &c) {
                         break;
                     }
                 }
@@ -266,6 +304,20 @@ impl<'a> Resolve<'a> {
         for i in 0..self.dsu.0.len() {
             *group_size.entry(self.dsu.find(i)).or_default() += 1;
         }
+        // A group whose other names all extend this one at its end ("Deep Throat-a" of "Deep
+        // Throat") is still a name of its own; "Michael Jordan" of "Jordan" is not.
+        let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+        for i in 0..self.n {
+            members.entry(self.dsu.find(i)).or_default().push(i);
+        }
+        let mut variants_only: HashMap<usize, bool> = HashMap::new();
+        for classes in by_name.values() {
+            for &(_, i) in classes.values() {
+                let w = &self.parsed[i].words;
+                let ok = members[&self.dsu.find(i)].iter().all(|&j| self.parsed[j].words.starts_with(w));
+                variants_only.insert(i, ok);
+            }
+        }
         let mut joins = Vec::new();
         for classes in by_name.values() {
             if classes.len() < 2 {
@@ -274,7 +326,7 @@ impl<'a> Resolve<'a> {
             let (_, &(top, top_i)) =
                 classes.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.0.cmp(a.0))).expect("non-empty");
             for &(count, i) in classes.values() {
-                let alone = group_size.get(&self.dsu.find(i)).copied().unwrap_or(1) == 1;
+                let alone = group_size.get(&self.dsu.find(i)).copied().unwrap_or(1) == 1 || variants_only[&i];
                 if i != top_i && count * 3 <= top * 2 && alone {
                     joins.push((top_i, i));
                 }
@@ -286,22 +338,37 @@ impl<'a> Resolve<'a> {
     }
 }
 
+/// How many times the mentions of all other candidates one candidate group of an organization
+/// short form must have to take it.
+const DOMINANCE: u64 = 5;
+
 /// Surnames shared by more full names than this are too common to link less specific forms by.
 const MAX_SURNAME_BUCKET: usize = 64;
 
 /// Whether `b` is a fuller form of the person name `a` with the same surname (checked by the
-/// caller): as many words or more, a first name that `a`'s equals, starts (three letters or
-/// more: "Fred" / "Frederick") or abbreviates (one or two letters with the same initial: "J.",
-/// "Mo"), and, when both have middle names, the same first middle initial. Equal forms are not
-/// fuller.
+/// caller): as many words or more, a first name and (if `a` has one) a first middle name that
+/// `a`'s can be written for ([`part_ok`]), and longer somewhere: more words, or a longer first
+/// or middle name. Equal forms are not fuller.
 fn fuller_form(a: &[String], b: &[String]) -> bool {
-    let (fa, fb) = (&a[0], &b[0]);
-    let first_ok = NameSig::of_words(std::slice::from_ref(fa), true) == NameSig::of_words(std::slice::from_ref(fb), true)
-        || (fa.len() >= 3 && fb.len() > fa.len() && fb.starts_with(fa.as_str()))
-        || (fa.chars().count() <= 2 && fb.chars().count() > 2 && fa.chars().next() == fb.chars().next());
-    let middle_ok = a.len() < 3 || b.len() < 3 || a[1].chars().next() == b[1].chars().next();
-    let fuller = b.len() > a.len() || fb.chars().count() > fa.chars().count();
-    first_ok && middle_ok && fuller && b.len() >= a.len()
+    if b.len() < a.len() || a.len() > 3 || b.len() > 4 {
+        return false;
+    }
+    let (am, bm) = (&a[1..a.len() - 1], &b[1..b.len() - 1]);
+    let middle_ok = am.is_empty() || (!bm.is_empty() && part_ok(&am[0], &bm[0]));
+    let longer = |x: &String, y: &String| y.chars().count() > x.chars().count();
+    let fuller = b.len() > a.len() || longer(&a[0], &b[0]) || (!am.is_empty() && longer(&am[0], &bm[0]));
+    part_ok(&a[0], &b[0]) && middle_ok && fuller
+}
+
+/// Whether name part `x` can be written for `y`: the same (by signature), a start of it with
+/// three letters or more ("Fred" / "Frederick"), or one or two letters with its initial ("J.",
+/// "C.", "Mo").
+fn part_ok(x: &str, y: &str) -> bool {
+    let sig = |w: &str| NameSig::of_joined(w, true);
+    let (nx, ny) = (x.chars().count(), y.chars().count());
+    sig(x) == sig(y)
+        || (nx >= 3 && ny > nx && y.starts_with(x))
+        || (nx <= 2 && ny > nx && x.chars().next() == y.chars().next())
 }
 
 /// The letters an acronym of these name words could have: every word's initial, and the
