@@ -613,6 +613,33 @@ mod tests {
         assert!(!same(&c, "LOC:us", "LOC:united states"));
     }
 
+    #[test]
+    fn fuller_person_forms_link_from_the_most_specific_down() {
+        let c = canon(&[
+            doc("a", &[("PER:frederick cheney larue", &["Frederick Cheney LaRue"], &[])]),
+            doc("b", &[("PER:frederick c larue", &["Frederick C. LaRue"], &[])]),
+            doc("c", &[("PER:frederick larue", &["Frederick LaRue"], &[])]),
+            doc("d", &[("PER:fred larue", &["Fred LaRue"], &[]), ("PER:joyce larue", &["Joyce LaRue"], &[])]),
+            doc("e", &[("PER:vincent gigante", &["Vincent Gigante"], &[])]),
+            doc("f", &[("PER:vincent", &["Vincent"], &[])]),
+        ]);
+        for k in ["PER:frederick c larue", "PER:frederick larue", "PER:fred larue"] {
+            assert!(same(&c, k, "PER:frederick cheney larue"), "{k}");
+        }
+        assert!(!same(&c, "PER:joyce larue", "PER:fred larue"));
+        // No full name ends in "Vincent": the one that starts with it takes it.
+        assert!(same(&c, "PER:vincent", "PER:vincent gigante"));
+    }
+
+    #[test]
+    fn a_place_named_x_of_y_is_called_x() {
+        let c = canon(&[
+            doc("a", &[("LOC:gulf of aden", &["Gulf of Aden"; 5], &[])]),
+            doc("b", &[("LOC:gulf", &["Gulf"], &[])]),
+        ]);
+        assert!(same(&c, "LOC:gulf", "LOC:gulf of aden"));
+    }
+
     /// Adding articles about other names never changes the first corpus's entities.
     #[test]
     fn unrelated_documents_leave_links_and_ids_unchanged() {

@@ -194,12 +194,24 @@ impl<'a> Resolve<'a> {
                 bucket.iter().copied().filter(|&j| j != i && fuller_form(&w, &self.parsed[j].words)).collect();
             self.join_unique(i, &fuller);
         }
+        // Lone names: the surname of exactly one full name, else (no full name has it as a
+        // surname) the first name of exactly one ("Vincent" of "Vincent Gigante").
+        let mut by_first: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
+        for c in by_surname.values() {
+            for &j in c {
+                by_first.entry(self.sig(j, &self.parsed[j].words[..1])).or_default().insert(j);
+            }
+        }
         for i in 0..self.n {
             if !self.named(i, "PER") || self.parsed[i].words.len() != 1 {
                 continue;
             }
-            if let Some(c) = by_surname.get(&self.sig(i, &self.parsed[i].words)) {
+            let sig = self.sig(i, &self.parsed[i].words);
+            if let Some(c) = by_surname.get(&sig) {
                 let c: BTreeSet<usize> = c.iter().copied().collect();
+                self.join_unique(i, &c);
+            } else if let Some(c) = by_first.get(&sig) {
+                let c = c.clone();
                 self.join_unique(i, &c);
             }
         }
@@ -208,8 +220,8 @@ impl<'a> Resolve<'a> {
     /// 4. Organization short forms: a name that ends exactly one longer organization name of
     ///    the corpus ("Colts" of "Indianapolis Colts", "Saints"), or that starts exactly one
     ///    ("Brennan" of "Brennan Aerospace", "T-Mobile" of "T-Mobile USA"; "Microsoft" starts
-    ///    several unit names and stays the company). Acronyms and curated aliases are left to
-    ///    their own steps.
+    ///    several unit names and stays the company); and a place's head ("Gulf" of "Gulf of
+    ///    Aden"). Acronyms and curated aliases are left to their own steps.
     fn organization_short_forms(&mut self) {
         let mut suffixes: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
         let mut prefixes: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
@@ -221,6 +233,22 @@ impl<'a> Resolve<'a> {
             for s in 1..w.len() {
                 suffixes.entry(self.sig(i, &w[s..])).or_default().insert(i);
                 prefixes.entry(self.sig(i, &w[..s])).or_default().insert(i);
+            }
+        }
+        // Places named "X of Y" ("Gulf of Aden", "Strait of Hormuz") are called "the X" for short.
+        let mut place_heads: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
+        for i in 0..self.n {
+            let w = &self.parsed[i].words;
+            if self.named(i, "LOC") && w.len() >= 3 && w[1] == "of" {
+                place_heads.entry(self.sig(i, &w[..1])).or_default().insert(i);
+            }
+        }
+        for i in 0..self.n {
+            if self.named(i, "LOC") && self.parsed[i].words.len() == 1 {
+                if let Some(c) = place_heads.get(&self.sig(i, &self.parsed[i].words)) {
+                    let c = c.clone();
+                    self.join_dominant(i, &c);
+                }
             }
         }
         let aliased: BTreeSet<usize> = (self.n..self.dsu.0.len()).map(|a| self.dsu.find(a)).collect();

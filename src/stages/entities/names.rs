@@ -128,6 +128,12 @@ pub fn name_words(surface: &str, label: &str) -> Vec<String> {
             words.pop();
         }
     }
+    // Generational suffixes: "W. Mark Felt Sr." is "W. Mark Felt".
+    if label == "PER" {
+        while words.len() > 2 && matches!(words[words.len() - 1].as_str(), "jr" | "sr" | "ii" | "iii" | "iv") {
+            words.pop();
+        }
+    }
     let n = leading_title_len(&words);
     if n > 0 && n < words.len() {
         words.drain(..n);
@@ -165,7 +171,16 @@ const JOINERS: &[&str] = &["ur", "ul", "ud", "ad", "al", "el", "as", "ash", "an"
 /// The words of a name that its signature reads: all but the joiner particles (unless nothing
 /// else is left).
 pub fn sig_words(words: &[String]) -> Vec<String> {
-    let kept: Vec<String> = words.iter().filter(|w| !JOINERS.contains(&w.as_str())).cloned().collect();
+    let kept: Vec<String> = words
+        .iter()
+        .filter(|w| !JOINERS.contains(&w.as_str()))
+        // Abbreviations of place-name words: "Mt Cook" is "Mount Cook".
+        .map(|w| match w.as_str() {
+            "mt" => "mount".to_string(),
+            "ft" => "fort".to_string(),
+            _ => w.clone(),
+        })
+        .collect();
     if kept.is_empty() {
         words.to_vec()
     } else {
@@ -256,8 +271,10 @@ impl NameSig {
         let chars: Vec<char> = j.replace("ph", "f").chars().map(|c| if c == 'q' { 'k' } else { c }).collect();
         for (i, &c) in chars.iter().enumerate() {
             // A "w" between vowels is a spelling of the vowel: "Dawood"/"Daud", "Dawud".
+            // A "y" not before a vowel is a vowel too: "Betty"/"Bettie", "Ray"/"Rai".
             let v = is_vowel(c)
-                || (c == 'w' && i > 0 && is_vowel(chars[i - 1]) && chars.get(i + 1).is_some_and(|&n| is_vowel(n)));
+                || (c == 'w' && i > 0 && is_vowel(chars[i - 1]) && chars.get(i + 1).is_some_and(|&n| is_vowel(n)))
+                || (c == 'y' && i > 0 && !chars.get(i + 1).is_some_and(|&n| is_vowel(n)));
             if v {
                 if !in_vowels {
                     vowel_groups += 1;
@@ -416,6 +433,7 @@ mod tests {
         assert_eq!(w("Gen. Abdul Rahim Qasimi's"), vec!["abdul", "rahim", "qasimi"]);
         assert_eq!(w("Mullah Karimi"), vec!["karimi"]);
         assert_eq!(w("Prime Minister Nawaz Khalil"), vec!["nawaz", "khalil"]);
+        assert_eq!(w("W. Mark Felt Sr."), vec!["w", "mark", "felt"]);
         // A title alone stays: it is all there is.
         assert_eq!(w("General"), vec!["general"]);
         assert_eq!(name_words("the Taliban", "ORG"), vec!["taliban"]);
@@ -440,6 +458,8 @@ mod tests {
         assert_eq!(sig("Khalil-ur-Rehman Haqqani"), sig("Khalil Rahman Haqqani"));
         assert_eq!(sig("Khalil ur Rehman Haqqani"), sig("Khalil-ur-Rehman Haqqani"));
         assert_eq!(sig("Mustapha"), sig("Mustafa"));
+        assert_eq!(sig("Bettie Page"), sig("Betty Page"));
+        assert_ne!(sig("Yusuf"), sig("Usuf"));
         let org = |s: &str| NameSig::of_words(&name_words(s, "ORG"), false);
         assert_eq!(org("Tehrik-i-Taliban Pakistan"), org("Tehrik-e-Taliban Pakistan"));
     }
