@@ -22,6 +22,10 @@ pub(super) struct Parsed {
     pub forced: bool,
     /// Every surface form looks like an acronym ("NAF", "IS-K").
     pub acronym: bool,
+    /// Signatures of the whole name, its first word and its last word (computed once).
+    pub sig: NameSig,
+    pub first: NameSig,
+    pub last: NameSig,
 }
 
 fn parse_key(key: &str, st: &KeyStats) -> Parsed {
@@ -32,15 +36,34 @@ fn parse_key(key: &str, st: &KeyStats) -> Parsed {
             looks_like_acronym(a) && (a.chars().filter(|c| c.is_alphabetic()).count() <= 5 || a.contains(['-', '.']))
         });
     if key.starts_with("id:") {
-        return Parsed { class: String::new(), words: Vec::new(), forced: true, acronym };
+        let none = NameSig::of_joined("", false);
+        return Parsed {
+            class: String::new(),
+            words: Vec::new(),
+            forced: true,
+            acronym,
+            sig: none.clone(),
+            first: none.clone(),
+            last: none,
+        };
     }
     let (label, name) = key.split_once(':').unwrap_or((st.label.as_str(), key));
     let words: Vec<String> = name.split(' ').filter(|w| !w.is_empty()).map(String::from).collect();
     // A facility ("Betty Ford Center", "Promises Treatment Centre") is tagged a place or an
     // organization at random: compare it with organizations.
     let facility = label == "LOC" && words.len() >= 2 && words.last().is_some_and(|w| FACILITIES.contains(&w.as_str()));
+    let class = if facility { "NAME".to_string() } else { name_class(label).to_string() };
+    let person = class == "PER";
+    let sig_of = |w: &[String]| NameSig::of_words(w, person);
+    let (sig, first, last) = match words.len() {
+        0 => (sig_of(&words), sig_of(&words), sig_of(&words)),
+        n => (sig_of(&words), sig_of(&words[..1]), sig_of(&words[n - 1..])),
+    };
     Parsed {
-        class: if facility { "NAME".to_string() } else { name_class(label).to_string() },
+        class,
+        sig,
+        first,
+        last,
         words,
         forced: false,
         acronym,
@@ -129,7 +152,7 @@ impl<'a> Resolve<'a> {
             if self.parsed[i].forced {
                 continue;
             }
-            let key = (self.parsed[i].class.clone(), self.sig(i, &self.parsed[i].words));
+            let key = (self.parsed[i].class.clone(), self.parsed[i].sig.clone());
             match first.get(&key) {
                 Some(&f) => self.dsu.union(f, i),
                 None => {
@@ -171,7 +194,7 @@ impl<'a> Resolve<'a> {
                 // Also multi-word starts: "Abdul Wadood" of "Abdul Wadood Achakzai".
                 tails.entry(self.sig(i, &w[..s + 1])).or_default().insert(i);
             }
-            by_surname.entry(self.sig(i, &w[w.len() - 1..])).or_default().push(i);
+            by_surname.entry(self.parsed[i].last.clone()).or_default().push(i);
         }
         // Most specific names first, so that a chain of ever shorter forms ("Frederick Cheney
         // LaRue", "Frederick C. LaRue", "Frederick LaRue", "Fred LaRue") links up.
@@ -179,19 +202,24 @@ impl<'a> Resolve<'a> {
         let size = |p: &Parsed| (p.words.len(), p.words.iter().map(String::len).sum::<usize>());
         order.sort_by(|&a, &b| size(&self.parsed[b]).cmp(&size(&self.parsed[a])).then(a.cmp(&b)));
         for i in order {
-            let w = self.parsed[i].words.clone();
-            if let Some(c) = tails.get(&self.sig(i, &w)) {
+            if let Some(c) = tails.get(&self.parsed[i].sig) {
                 let c = c.clone();
                 if self.join_unique(i, &c) {
                     continue;
                 }
             }
-            let Some(bucket) = by_surname.get(&self.sig(i, &w[w.len() - 1..])) else { continue };
+            let Some(bucket) = by_surname.get(&self.parsed[i].last) else { continue };
             if bucket.len() > MAX_SURNAME_BUCKET {
                 continue;
             }
-            let fuller: BTreeSet<usize> =
-                bucket.iter().copied().filter(|&j| j != i && fuller_form(&w, &self.parsed[j].words)).collect();
+            let fuller: BTreeSet<usize> = bucket
+                .iter()
+                .copied()
+                .filter(|&j| {
+                    let (a, b) = (&self.parsed[i], &self.parsed[j]);
+                    j != i && fuller_form(&a.words, &b.words, a.first == b.first)
+                })
+                .collect();
             self.join_unique(i, &fuller);
         }
         // Lone names: the surname of exactly one full name, else (no full name has it as a
@@ -199,14 +227,14 @@ impl<'a> Resolve<'a> {
         let mut by_first: HashMap<NameSig, BTreeSet<usize>> = HashMap::new();
         for c in by_surname.values() {
             for &j in c {
-                by_first.entry(self.sig(j, &self.parsed[j].words[..1])).or_default().insert(j);
+                by_first.entry(self.parsed[j].first.clone()).or_default().insert(j);
             }
         }
         for i in 0..self.n {
             if !self.named(i, "PER") || self.parsed[i].words.len() != 1 {
                 continue;
             }
-            let sig = self.sig(i, &self.parsed[i].words);
+            let sig = self.parsed[i].sig.clone();
             if let Some(c) = by_surname.get(&sig) {
                 let c: BTreeSet<usize> = c.iter().copied().collect();
                 self.join_unique(i, &c);
@@ -240,12 +268,12 @@ impl<'a> Resolve<'a> {
         for i in 0..self.n {
             let w = &self.parsed[i].words;
             if self.named(i, "LOC") && w.len() >= 3 && w[1] == "of" {
-                place_heads.entry(self.sig(i, &w[..1])).or_default().insert(i);
+                place_heads.entry(self.parsed[i].first.clone()).or_default().insert(i);
             }
         }
         for i in 0..self.n {
             if self.named(i, "LOC") && self.parsed[i].words.len() == 1 {
-                if let Some(c) = place_heads.get(&self.sig(i, &self.parsed[i].words)) {
+                if let Some(c) = place_heads.get(&self.parsed[i].sig) {
                     let c = c.clone();
                     self.join_dominant(i, &c);
                 }
@@ -257,7 +285,7 @@ impl<'a> Resolve<'a> {
             if !self.named(i, "NAME") || p.acronym || all_demonyms(&p.words) || aliased.contains(&self.dsu.find(i)) {
                 continue;
             }
-            let sig = self.sig(i, &self.parsed[i].words);
+            let sig = self.parsed[i].sig.clone();
             for index in [&suffixes, &prefixes] {
                 if let Some(c) = index.get(&sig) {
                     let c = c.clone();
@@ -316,7 +344,7 @@ impl<'a> Resolve<'a> {
     ///    is a name of its own (not part of a group of other names, where the difference may be
     ///    real: "Jordan" of "Michael Jordan" and the country).
     fn one_name_two_classes(&mut self) {
-        let mut by_name: BTreeMap<String, BTreeMap<&str, (u64, usize)>> = BTreeMap::new();
+        let mut by_name: HashMap<String, BTreeMap<&str, (u64, usize)>> = HashMap::new();
         for i in 0..self.n {
             if self.parsed[i].forced {
                 continue;
@@ -334,6 +362,7 @@ impl<'a> Resolve<'a> {
         }
         // A group whose other names all extend this one at its end ("Deep Throat-a" of "Deep
         // Throat") is still a name of its own; "Michael Jordan" of "Jordan" is not.
+        by_name.retain(|_, classes| classes.len() >= 2);
         let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
         for i in 0..self.n {
             members.entry(self.dsu.find(i)).or_default().push(i);
@@ -377,26 +406,23 @@ const MAX_SURNAME_BUCKET: usize = 64;
 /// caller): as many words or more, a first name and (if `a` has one) a first middle name that
 /// `a`'s can be written for ([`part_ok`]), and longer somewhere: more words, or a longer first
 /// or middle name. Equal forms are not fuller.
-fn fuller_form(a: &[String], b: &[String]) -> bool {
+fn fuller_form(a: &[String], b: &[String], same_first: bool) -> bool {
     if b.len() < a.len() || a.len() > 3 || b.len() > 4 {
         return false;
     }
     let (am, bm) = (&a[1..a.len() - 1], &b[1..b.len() - 1]);
-    let middle_ok = am.is_empty() || (!bm.is_empty() && part_ok(&am[0], &bm[0]));
+    let middle_ok = am.is_empty() || (!bm.is_empty() && part_ok(&am[0], &bm[0], am[0] == bm[0]));
     let longer = |x: &String, y: &String| y.chars().count() > x.chars().count();
     let fuller = b.len() > a.len() || longer(&a[0], &b[0]) || (!am.is_empty() && longer(&am[0], &bm[0]));
-    part_ok(&a[0], &b[0]) && middle_ok && fuller
+    part_ok(&a[0], &b[0], same_first) && middle_ok && fuller
 }
 
-/// Whether name part `x` can be written for `y`: the same (by signature), a start of it with
-/// three letters or more ("Fred" / "Frederick"), or one or two letters with its initial ("J.",
-/// "C.", "Mo").
-fn part_ok(x: &str, y: &str) -> bool {
-    let sig = |w: &str| NameSig::of_joined(w, true);
+/// Whether name part `x` can be written for `y`: the same (`same`: by signature, computed by
+/// the caller), a start of it with three letters or more ("Fred" / "Frederick"), or one or two
+/// letters with its initial ("J.", "C.", "Mo").
+fn part_ok(x: &str, y: &str, same: bool) -> bool {
     let (nx, ny) = (x.chars().count(), y.chars().count());
-    sig(x) == sig(y)
-        || (nx >= 3 && ny > nx && y.starts_with(x))
-        || (nx <= 2 && ny > nx && x.chars().next() == y.chars().next())
+    same || (nx >= 3 && ny > nx && y.starts_with(x)) || (nx <= 2 && ny > nx && x.chars().next() == y.chars().next())
 }
 
 /// The letters an acronym of these name words could have: every word's initial, and the
