@@ -21,8 +21,10 @@
 //! not grow with the corpus.
 
 pub mod aggregate;
+pub mod cache;
 pub mod cli;
 pub mod dataset;
+pub mod diff;
 pub mod doc;
 pub mod io;
 pub mod model;
