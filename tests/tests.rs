@@ -777,7 +777,8 @@ mod reruns {
     use std::path::{Path, PathBuf};
     use std::process::{Command, Stdio};
 
-    const TABLES: &[&str] = &["documents", "errors", "mentions", "entities", "statements", "relations", "facts", "conflicts"];
+    const TABLES: &[&str] =
+        &["documents", "errors", "mentions", "entities", "statements", "relations", "facts", "conflicts"];
 
     fn gold() -> PathBuf {
         repo().join("tests/fixtures/gold/articles.jsonl")
@@ -819,7 +820,9 @@ mod reruns {
             .as_array()
             .expect("a cache report")
             .iter()
-            .map(|s| (s["name"].as_str().unwrap().to_string(), s["hits"].as_u64().unwrap(), s["misses"].as_u64().unwrap()))
+            .map(|s| {
+                (s["name"].as_str().unwrap().to_string(), s["hits"].as_u64().unwrap(), s["misses"].as_u64().unwrap())
+            })
             .collect()
     }
 
@@ -910,8 +913,11 @@ mod reruns {
                 .query_row("SELECT substr(blob, 1, 20) FROM entries WHERE content = ?1", [&ids[1]], |r| r.get(0))
                 .unwrap();
             let sum = sha256_hex(&cut);
-            db.execute("UPDATE entries SET blob = ?2, sha256 = ?3 WHERE content = ?1", rusqlite::params![ids[1], cut, sum])
-                .unwrap();
+            db.execute(
+                "UPDATE entries SET blob = ?2, sha256 = ?3 WHERE content = ?1",
+                rusqlite::params![ids[1], cut, sum],
+            )
+            .unwrap();
             db.execute("UPDATE entries SET sha256 = 'x' WHERE content = ?1", [&ids[2]]).unwrap();
         }
         run_gold(&p.join("damaged"), &["-q", "--cache", c]);
@@ -1011,10 +1017,18 @@ mod reruns {
         }
 
         let details = p.join("changed");
-        let out = claimgraph(&["diff", a.to_str().unwrap(), c.to_str().unwrap(), "--json", "--out", details.to_str().unwrap()]);
+        let out = claimgraph(&[
+            "diff",
+            a.to_str().unwrap(),
+            c.to_str().unwrap(),
+            "--json",
+            "--out",
+            details.to_str().unwrap(),
+        ]);
         assert_eq!(out.status.code(), Some(1), "{out:?}");
         let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let steps: Vec<&str> = s["fingerprints"].as_array().unwrap().iter().map(|f| f["step"].as_str().unwrap()).collect();
+        let steps: Vec<&str> =
+            s["fingerprints"].as_array().unwrap().iter().map(|f| f["step"].as_str().unwrap()).collect();
         assert_eq!(steps, ["statements", "relations"], "{s}");
         assert_eq!(s["equal"], false);
         assert!(s["relations"]["lost"].as_u64().unwrap() > 0, "{s}");

@@ -116,10 +116,8 @@ impl Cache {
         )
         .map_err(sql)?;
         let want = version();
-        let found: Option<String> = conn
-            .query_row("SELECT value FROM meta WHERE key = 'version'", [], |r| r.get(0))
-            .optional()
-            .map_err(sql)?;
+        let found: Option<String> =
+            conn.query_row("SELECT value FROM meta WHERE key = 'version'", [], |r| r.get(0)).optional().map_err(sql)?;
         let mut note = None;
         if found.as_deref() != Some(want.as_str()) {
             let had: i64 = conn.query_row("SELECT count(*) FROM entries", [], |r| r.get(0)).map_err(sql)?;
@@ -143,10 +141,18 @@ impl Cache {
     /// Fills `docs` from the cache where it can. Returns, per document, how many leading steps
     /// it holds already: 0 (process it all), `steps.len()` (nothing to do), or in between (run
     /// the later stages on it). A reused document keeps the fresh one's origin.
-    pub fn reuse(&mut self, docs: &mut [Document], contents: &[String], steps: &Steps) -> Result<Vec<usize>, CacheError> {
+    pub fn reuse(
+        &mut self,
+        docs: &mut [Document],
+        contents: &[String],
+        steps: &Steps,
+    ) -> Result<Vec<usize>, CacheError> {
         let mut stored: Vec<Vec<Stored>> = Vec::with_capacity(docs.len());
         {
-            let mut st = self.conn.prepare_cached("SELECT chain, steps, blob, sha256 FROM entries WHERE content = ?1").map_err(self.err())?;
+            let mut st = self
+                .conn
+                .prepare_cached("SELECT chain, steps, blob, sha256 FROM entries WHERE content = ?1")
+                .map_err(self.err())?;
             for c in contents {
                 let rows = st
                     .query_map([c], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
@@ -181,7 +187,9 @@ impl Cache {
     }
 
     fn delete(&self, content: &str, chain: &str) -> Result<(), CacheError> {
-        self.conn.execute("DELETE FROM entries WHERE content = ?1 AND chain = ?2", [content, chain]).map_err(self.err())?;
+        self.conn
+            .execute("DELETE FROM entries WHERE content = ?1 AND chain = ?2", [content, chain])
+            .map_err(self.err())?;
         Ok(())
     }
 
@@ -203,7 +211,13 @@ impl Cache {
 
     /// Stores the documents of a chunk that were (partly) computed, and marks the others used,
     /// in one transaction.
-    pub fn store(&mut self, docs: &[Document], contents: &[String], steps: &Steps, from: &[usize]) -> Result<(), CacheError> {
+    pub fn store(
+        &mut self,
+        docs: &[Document],
+        contents: &[String],
+        steps: &Steps,
+        from: &[usize],
+    ) -> Result<(), CacheError> {
         let chain = steps.hash();
         let steps_json = serde_json::to_string(steps).expect("steps serialize");
         let blobs: Vec<Option<Vec<u8>>> = docs
@@ -223,7 +237,8 @@ impl Cache {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
                 )
                 .map_err(err)?;
-            let mut touch = tx.prepare_cached("UPDATE entries SET used = ?3 WHERE content = ?1 AND chain = ?2").map_err(err)?;
+            let mut touch =
+                tx.prepare_cached("UPDATE entries SET used = ?3 WHERE content = ?1 AND chain = ?2").map_err(err)?;
             for (blob, c) in blobs.iter().zip(contents) {
                 match blob {
                     Some(b) => {
@@ -243,7 +258,9 @@ impl Cache {
     /// Logs the run's report in the cache (for `cache stats`) and returns it.
     pub fn finish(self) -> Result<CacheReport, CacheError> {
         let text = serde_json::to_string(&self.report).expect("report serializes");
-        self.conn.execute("INSERT INTO runs (finished, report) VALUES (?1, ?2)", params![now(), text]).map_err(self.err())?;
+        self.conn
+            .execute("INSERT INTO runs (finished, report) VALUES (?1, ?2)", params![now(), text])
+            .map_err(self.err())?;
         Ok(self.report)
     }
 }

@@ -82,8 +82,8 @@ fn row_id(row: &Value, fields: &[&str]) -> String {
 impl Run {
     pub fn load(dir: &Path) -> Result<Self, DiffError> {
         let mpath = dir.join("manifest.json");
-        let text =
-            std::fs::read_to_string(&mpath).map_err(|source| DiffError::Manifest { path: dir.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(&mpath)
+            .map_err(|source| DiffError::Manifest { path: dir.to_path_buf(), source })?;
         let manifest: Value =
             serde_json::from_str(&text).map_err(|source| DiffError::Json { path: mpath.clone(), line: 1, source })?;
         let format = manifest["format"].as_str().unwrap_or("jsonl");
@@ -100,8 +100,11 @@ impl Run {
             let mut rows = Rows::new();
             for (i, line) in BufReader::new(f).lines().enumerate() {
                 let line = line.map_err(|source| DiffError::Read { path: path.clone(), source })?;
-                let v: Value =
-                    serde_json::from_str(&line).map_err(|source| DiffError::Json { path: path.clone(), line: i + 1, source })?;
+                let v: Value = serde_json::from_str(&line).map_err(|source| DiffError::Json {
+                    path: path.clone(),
+                    line: i + 1,
+                    source,
+                })?;
                 let mut key = row_id(&v, id);
                 // Ids are unique in a well-formed table; a repeat is kept apart, not lost.
                 while rows.contains_key(&key) {
@@ -280,10 +283,8 @@ pub fn diff(a: &Run, b: &Run) -> Diff {
         }
         let (ra, rb) = (ra.unwrap_or(&empty), rb.unwrap_or(&empty));
         let equal = ra.len() == rb.len() && ra.iter().zip(rb).all(|((ka, va), (kb, vb))| ka == kb && va.1 == vb.1);
-        s.tables.insert(
-            name.to_string(),
-            TableCount { rows_before: ra.len() as u64, rows_after: rb.len() as u64, equal },
-        );
+        s.tables
+            .insert(name.to_string(), TableCount { rows_before: ra.len() as u64, rows_after: rb.len() as u64, equal });
     }
     s.equal = s.tables.values().all(|t| t.equal);
     let rows = |r: &Run, t: &str| r.rows(t).cloned().unwrap_or_default();
@@ -359,7 +360,12 @@ fn entities(a: &Rows, b: &Rows) -> Vec<EntityChange> {
         if let Some((vb, lb)) = b.get(id) {
             if la != lb {
                 let (x, y) = (side(va), side(vb));
-                out.push(EntityChange { change: kind(&x, &y), matched_by: Some("id"), before: Some(x), after: Some(y) });
+                out.push(EntityChange {
+                    change: kind(&x, &y),
+                    matched_by: Some("id"),
+                    before: Some(x),
+                    after: Some(y),
+                });
             }
         }
     }
@@ -499,8 +505,16 @@ fn documents(a: &Run, b: &Run) -> Vec<DocChange> {
     let (ma, mb) = (by_doc(a, "mentions"), by_doc(b, "mentions"));
     let (sa, sb) = (by_doc(a, "statements"), by_doc(b, "statements"));
     let (ra, rb) = (by_doc(a, "relations"), by_doc(b, "relations"));
-    let ids: BTreeSet<&String> =
-        da.keys().chain(db.keys()).chain(ma.keys()).chain(mb.keys()).chain(sa.keys()).chain(sb.keys()).chain(ra.keys()).chain(rb.keys()).collect();
+    let ids: BTreeSet<&String> = da
+        .keys()
+        .chain(db.keys())
+        .chain(ma.keys())
+        .chain(mb.keys())
+        .chain(sa.keys())
+        .chain(sb.keys())
+        .chain(ra.keys())
+        .chain(rb.keys())
+        .collect();
     let empty = BTreeMap::new();
     let mut out = Vec::new();
     for id in ids {
@@ -511,7 +525,8 @@ fn documents(a: &Run, b: &Run) -> Vec<DocChange> {
         let change = match (da.contains_key(id), db.contains_key(id)) {
             (false, true) => "added",
             (true, false) => "removed",
-            _ if row_changed || !(mg.is_empty() && ml.is_empty() && mc.is_empty())
+            _ if row_changed
+                || !(mg.is_empty() && ml.is_empty() && mc.is_empty())
                 || !(sg.is_empty() && sl.is_empty() && sc.is_empty())
                 || !(rg.is_empty() && rl.is_empty() && rc.is_empty()) =>
             {

@@ -23,7 +23,10 @@ use crate::pipeline::{out_err, PipelineError};
 pub enum Slot {
     Doc(DocRecord),
     /// A rejected record: its place and id, to check it is the same one on replay.
-    Rejected { origin: Origin, doc_id: Option<String> },
+    Rejected {
+        origin: Origin,
+        doc_id: Option<String>,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -75,7 +78,8 @@ impl Journal {
         let file = ChunkFile { version: RECORD_VERSION, slots };
         let f = std::fs::File::create(&tmp).map_err(out_err(&tmp))?;
         let mut z = zstd::stream::write::Encoder::new(f, 3).map_err(out_err(&tmp))?;
-        serde_json::to_writer(&mut z, &file).map_err(|e| PipelineError::Output { path: tmp.clone(), source: e.into() })?;
+        serde_json::to_writer(&mut z, &file)
+            .map_err(|e| PipelineError::Output { path: tmp.clone(), source: e.into() })?;
         let mut f = z.finish().map_err(out_err(&tmp))?;
         f.flush().map_err(out_err(&tmp))?;
         f.sync_data().map_err(out_err(&tmp))?;

@@ -377,7 +377,8 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
         ent_w.write(&serde_json::to_value(e).expect("entity records serialize"))?;
     }
     counts.entities = ent_w.finish()?.rows;
-    for (spill, count) in [(mentions, &mut counts.mentions), (statements, &mut counts.statements), (relations, &mut counts.relations)]
+    for (spill, count) in
+        [(mentions, &mut counts.mentions), (statements, &mut counts.statements), (relations, &mut counts.relations)]
     {
         staging.names.push(spill.spec.name);
         *count = spill.finish(&tables, cfg.format, &entity_of)?;
