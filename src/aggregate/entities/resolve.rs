@@ -296,9 +296,7 @@ fn initials_of(words: &[String]) -> Vec<String> {
     // `is_acronym_of` knows which words an acronym may skip; keep its content variant.
     let content: String = words
         .iter()
-        .filter(|w| {
-            !matches!(w.as_str(), "of" | "the" | "and" | "for" | "in" | "on" | "to" | "at" | "de" | "du" | "la")
-        })
+        .filter(|w| !matches!(w.as_str(), "of" | "the" | "and" | "for" | "in" | "on" | "to" | "at" | "de" | "du" | "la"))
         .filter_map(|w| w.chars().next())
         .collect();
     if content != out[0] {

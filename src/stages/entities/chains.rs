@@ -292,16 +292,13 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
         }
         let longer = |f: &Info| name_class(&f.label) == "NAME" && f.words.len() > inf.words.len() && !f.acronym;
         let mut roots: BTreeSet<usize> = (0..m)
-            .filter(|&j| {
-                ent(j) && infos[j].as_ref().is_some_and(|f| longer(f) && f.word_sigs.ends_with(&inf.word_sigs))
-            })
+            .filter(|&j| ent(j) && infos[j].as_ref().is_some_and(|f| longer(f) && f.word_sigs.ends_with(&inf.word_sigs)))
             .map(|j| dsu.find(j))
             .collect();
         if roots.is_empty() && inf.words.len() == 1 {
             roots = (0..m)
                 .filter(|&j| {
-                    ent(j)
-                        && infos[j].as_ref().is_some_and(|f| longer(f) && f.word_sigs.first() == inf.word_sigs.first())
+                    ent(j) && infos[j].as_ref().is_some_and(|f| longer(f) && f.word_sigs.first() == inf.word_sigs.first())
                 })
                 .map(|j| dsu.find(j))
                 .collect();
@@ -446,35 +443,15 @@ fn vote_label<'a>(labels: impl Iterator<Item = &'a str>, rep: &'a str) -> String
 
 /// Kinship words that name a relative, who may share a surname.
 const KIN: &[&str] = &[
-    "wife",
-    "husband",
-    "son",
-    "daughter",
-    "brother",
-    "sister",
-    "father",
-    "mother",
-    "widow",
-    "widower",
-    "sons",
-    "daughters",
-    "brothers",
-    "sisters",
-    "parents",
-    "uncle",
-    "nephew",
-    "niece",
-    "cousin",
-    "grandson",
-    "granddaughter",
+    "wife", "husband", "son", "daughter", "brother", "sister", "father", "mother", "widow", "widower", "sons",
+    "daughters", "brothers", "sisters", "parents", "uncle", "nephew", "niece", "cousin", "grandson", "granddaughter",
 ];
 
 /// Whether the sentence of mention `i` names someone's relative ("his wife", "her son"): a
 /// possessive before the kinship word, so an apposition ("the uncle, Karimi") does not count.
 fn kin_nearby(doc: &Document, i: usize) -> bool {
     let s = doc.mentions[i].sentence;
-    let words: Vec<String> =
-        doc.tokens.iter().filter(|t| t.sentence == s).map(|t| fold(t.span.of(&doc.text))).collect();
+    let words: Vec<String> = doc.tokens.iter().filter(|t| t.sentence == s).map(|t| fold(t.span.of(&doc.text))).collect();
     words.windows(2).any(|w| matches!(w[0].as_str(), "his" | "her" | "their") && KIN.contains(&w[1].as_str()))
 }
 
