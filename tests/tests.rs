@@ -126,10 +126,15 @@ mod sample_run {
     use std::collections::{BTreeMap, HashSet};
 
     fn run_sample(threads: &str, format: &str) -> tempfile::TempDir {
+        run_sample_with(threads, format, &[])
+    }
+
+    fn run_sample_with(threads: &str, format: &str, extra: &[&str]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
-        run_ok(&[
+        let input = sample();
+        let mut args = vec![
             "run",
-            sample().to_str().unwrap(),
+            input.to_str().unwrap(),
             "-o",
             dir.path().to_str().unwrap(),
             "--threads",
@@ -138,7 +143,9 @@ mod sample_run {
             format,
             "--with-tokens",
             "-q",
-        ]);
+        ];
+        args.extend_from_slice(extra);
+        run_ok(&args);
         dir
     }
 
@@ -220,15 +227,21 @@ mod sample_run {
         assert!(manifest["model"]["engine"].as_str().is_some_and(|e| e.starts_with("tch:") || e == "onnx:int8"));
     }
 
-    /// Same input, same bytes, whatever the thread count.
+    /// Same input, same bytes, whatever the thread count, chunk size or batch size (on both
+    /// engines: int8 runs one window per call, f32 libtorch batches them).
     #[test]
-    fn output_does_not_depend_on_thread_count() {
+    fn output_does_not_depend_on_threads_chunks_or_batches() {
         let one = run_sample("1", "jsonl");
         let two = run_sample("2", "jsonl");
+        let small = run_sample_with("1", "jsonl", &["--chunk-size", "5", "--batch-size", "3"]);
+        let f32_big = run_sample_with("1", "jsonl", &["--precision", "f32", "--batch-size", "16"]);
+        let f32_small =
+            run_sample_with("1", "jsonl", &["--precision", "f32", "--chunk-size", "2", "--batch-size", "1"]);
         for t in ["documents", "mentions", "entities", "statements", "relations", "facts", "conflicts", "sentences"] {
-            let a = std::fs::read(one.path().join(format!("{t}.jsonl"))).unwrap();
-            let b = std::fs::read(two.path().join(format!("{t}.jsonl"))).unwrap();
-            assert!(a == b, "{t}.jsonl differs between 1 and 2 threads");
+            let read = |d: &tempfile::TempDir| std::fs::read(d.path().join(format!("{t}.jsonl"))).unwrap();
+            assert!(read(&one) == read(&two), "{t}.jsonl differs between 1 and 2 threads");
+            assert!(read(&one) == read(&small), "{t}.jsonl differs between chunks of 256 and of 5");
+            assert!(read(&f32_big) == read(&f32_small), "{t}.jsonl (f32) differs between batches of 16 and of 1");
         }
     }
 
@@ -935,6 +948,14 @@ mod reruns {
         assert_eq!(stderr.lines().filter(|l| l.contains("ignored")).count(), 1, "one note: {stderr}");
         assert_same_tables(&p.join("cold"), &p.join("old"), "old cache");
         assert_eq!(manifest(&p.join("old"))["cache"]["missed"]["new_document"], 32);
+
+        // A cache file that is no database: the run goes on without it, and says so.
+        let junk = p.join("junk");
+        std::fs::create_dir_all(&junk).unwrap();
+        std::fs::write(junk.join("cache.sqlite"), vec![7u8; 4096]).unwrap();
+        let out = run_gold(&p.join("junked"), &["-q", "--cache", junk.to_str().unwrap()]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("running without the cache"), "{out:?}");
+        assert_same_tables(&p.join("cold"), &p.join("junked"), "unusable cache file");
     }
 
     fn sha256_hex(bytes: &[u8]) -> String {

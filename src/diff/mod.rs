@@ -478,19 +478,72 @@ fn conflicts(a: &Rows, b: &Rows) -> Vec<ConflictChange> {
     out
 }
 
-/// Ids only in `b`, only in `a`, and in both with other content.
-fn compare(a: &BTreeMap<&str, &str>, b: &BTreeMap<&str, &str>) -> (Vec<String>, Vec<String>, Vec<String>) {
-    let gained = b.keys().filter(|k| !a.contains_key(*k)).map(|k| k.to_string()).collect();
-    let lost = a.keys().filter(|k| !b.contains_key(*k)).map(|k| k.to_string()).collect();
-    let changed = a.iter().filter(|(k, v)| b.get(*k).is_some_and(|w| w != *v)).map(|(k, _)| k.to_string()).collect();
+/// A per-document row: its id, and its content without positional ids.
+type DocRow = (String, String);
+
+/// Rows only in `b`, only in `a`, and in both with other content, by their ids (`b`'s for
+/// gained and changed, `a`'s for lost), sorted.
+fn compare(a: &BTreeMap<String, DocRow>, b: &BTreeMap<String, DocRow>) -> (Vec<String>, Vec<String>, Vec<String>) {
+    let mut gained: Vec<String> = b.iter().filter(|(k, _)| !a.contains_key(*k)).map(|(_, r)| r.0.clone()).collect();
+    let mut lost: Vec<String> = a.iter().filter(|(k, _)| !b.contains_key(*k)).map(|(_, r)| r.0.clone()).collect();
+    let mut changed: Vec<String> =
+        b.iter().filter(|(k, r)| a.get(*k).is_some_and(|x| x.1 != r.1)).map(|(_, r)| r.0.clone()).collect();
+    for v in [&mut gained, &mut lost, &mut changed] {
+        v.sort();
+    }
     (gained, lost, changed)
 }
 
-/// A per-document table's rows grouped by document: id → row text.
-fn by_doc<'r>(r: &'r Run, table: &str) -> BTreeMap<String, BTreeMap<&'r str, &'r str>> {
-    let mut out: BTreeMap<String, BTreeMap<&str, &str>> = BTreeMap::new();
-    for (k, (v, line)) in r.rows(table).into_iter().flatten() {
-        out.entry(str_of(v, "doc_id")).or_default().insert(k.as_str(), line.as_str());
+/// Where a row sits in its document: what makes it the same row in two runs. Mention,
+/// statement and relation ids are positions (`<doc>#r3`), so one row more or less would
+/// renumber all later ones; spans and labels do not move.
+fn natural_key(table: &str, v: &Value) -> String {
+    let at = |p: &str| v.pointer(p).map(|x| x.to_string()).unwrap_or_default();
+    let parts: Vec<String> = match table {
+        "mentions" => ["/start", "/end", "/label"].iter().map(|p| at(p)).collect(),
+        "statements" => ["/content/start", "/content/end", "/cue"].iter().map(|p| at(p)).collect(),
+        _ => [
+            "/evidence/start",
+            "/evidence/end",
+            "/predicate",
+            "/subject/start",
+            "/subject/end",
+            "/object/start",
+            "/object/end",
+        ]
+        .iter()
+        .map(|p| at(p))
+        .collect(),
+    };
+    parts.join(",")
+}
+
+/// A row's JSON without the positional ids in it (at any depth).
+fn without_positions(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(
+            m.iter()
+                .filter(|(k, _)| !matches!(k.as_str(), "mention_id" | "statement_id" | "relation_id"))
+                .map(|(k, x)| (k.clone(), without_positions(x)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(without_positions).collect()),
+        x => x.clone(),
+    }
+}
+
+/// A per-document table's rows grouped by document, by [`natural_key`].
+fn by_doc(r: &Run, table: &str) -> BTreeMap<String, BTreeMap<String, DocRow>> {
+    let id_field = format!("{}_id", table.trim_end_matches('s'));
+    let mut out: BTreeMap<String, BTreeMap<String, DocRow>> = BTreeMap::new();
+    for (v, _) in r.rows(table).into_iter().flatten().map(|(_, row)| row) {
+        let rows = out.entry(str_of(v, "doc_id")).or_default();
+        let mut key = natural_key(table, v);
+        // Two rows at one place (rare): kept apart, in table order.
+        while rows.contains_key(&key) {
+            key.push('+');
+        }
+        rows.insert(key, (str_of(v, &id_field), without_positions(v).to_string()));
     }
     out
 }

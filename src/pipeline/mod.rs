@@ -63,8 +63,6 @@ pub enum PipelineError {
     },
     #[error("invalid configuration: {0}")]
     Config(String),
-    #[error(transparent)]
-    Cache(#[from] CacheError),
 }
 
 pub(crate) fn out_err(path: &Path) -> impl FnOnce(std::io::Error) -> PipelineError + '_ {
@@ -171,6 +169,23 @@ impl Staging {
     }
 }
 
+/// The cache is an optimization: when it fails (a damaged database file, a full disk), the run
+/// goes on without it and says so once.
+fn cache_or_not<T>(
+    cache: &mut Option<Cache>,
+    notes: &mut Vec<String>,
+    result: Option<Result<T, CacheError>>,
+) -> Option<T> {
+    match result? {
+        Ok(x) => Some(x),
+        Err(e) => {
+            notes.push(format!("running without the cache from here on: {e}"));
+            *cache = None;
+            None
+        }
+    }
+}
+
 /// Runs the per-document steps a document does not hold yet: `from[i]` of
 /// [`Steps`] are done for `docs[i]` (0: none; the tagger runs over those documents only, in one
 /// batched call).
@@ -232,11 +247,14 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
     }
     std::fs::create_dir_all(&tables).map_err(out_err(&tables))?;
     let mut notes = Vec::new();
-    let mut cache = match &cfg.cache {
-        Some(dir) => {
-            let (c, note) = Cache::open(dir)?;
+    let mut cache = match cfg.cache.as_deref().map(Cache::open) {
+        Some(Ok((c, note))) => {
             notes.extend(note);
             Some(c)
+        }
+        Some(Err(e)) => {
+            notes.push(format!("running without the cache: {e}"));
+            None
         }
         None => None,
     };
@@ -305,14 +323,11 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
             resume.chunks_replayed += 1;
             resume.documents_replayed += docs.len() as u64;
         } else {
-            let from = match cache.as_mut() {
-                Some(c) => c.reuse(&mut docs, &contents, &steps)?,
-                None => vec![0; docs.len()],
-            };
+            let reused = cache.as_mut().map(|c| c.reuse(&mut docs, &contents, &steps));
+            let from = cache_or_not(&mut cache, &mut notes, reused).unwrap_or_else(|| vec![0; docs.len()]);
             process(&mut docs, &from, tagger, stages, &mut timings)?;
-            if let Some(c) = cache.as_mut() {
-                c.store(&docs, &contents, &steps, &from)?;
-            }
+            let stored = cache.as_mut().map(|c| c.store(&docs, &contents, &steps, &from));
+            cache_or_not(&mut cache, &mut notes, stored);
             let t = Instant::now();
             let js: Vec<Slot> = slots
                 .iter()
@@ -409,7 +424,8 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
         w.finish()?;
     }
     staging.publish(&cfg.out_dir, cfg.format)?;
-    let cache = cache.map(Cache::finish).transpose()?;
+    let finished = cache.map(Cache::finish);
+    let cache = cache_or_not(&mut None, &mut notes, finished);
 
     counts.records = counts.ok + counts.rejected;
     let seconds = started.elapsed().as_secs_f64();
