@@ -893,8 +893,13 @@ mod reruns {
         let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
         assert_eq!(stats["entries"], 64, "{stats}");
         assert_eq!(stats["configurations"], 2, "{stats}");
+        let pruned = run_ok(&["cache", "prune", c, "--unused-for", "1"]);
+        assert!(String::from_utf8_lossy(&pruned.stdout).contains("removed 0 entries, kept 64"), "{pruned:?}");
+        db(&cache).execute("UPDATE entries SET used = 0 WHERE rowid IN (SELECT rowid FROM entries LIMIT 10)", []).unwrap();
+        let pruned = run_ok(&["cache", "prune", c, "--unused-for", "1"]);
+        assert!(String::from_utf8_lossy(&pruned.stdout).contains("removed 10 entries, kept 54"), "{pruned:?}");
         let pruned = run_ok(&["cache", "prune", c, "--max-size", "1"]);
-        assert!(String::from_utf8_lossy(&pruned.stdout).contains("removed 64"), "{pruned:?}");
+        assert!(String::from_utf8_lossy(&pruned.stdout).contains("removed 54 entries, kept 0"), "{pruned:?}");
     }
 
     fn db(cache: &Path) -> rusqlite::Connection {

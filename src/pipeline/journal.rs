@@ -54,13 +54,6 @@ impl Journal {
         self.dir.join(format!("chunk-{chunk:08}.zst"))
     }
 
-    /// Number of chunk files present (for tests and the progress of a resume).
-    pub fn chunks(&self) -> usize {
-        std::fs::read_dir(&self.dir)
-            .map(|it| it.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().ends_with(".zst")).count())
-            .unwrap_or(0)
-    }
-
     /// The journaled slots of chunk `i`, when the file exists, reads back whole, and
     /// `matches` accepts them. Anything else means: process the chunk again.
     pub fn replay(&self, chunk: usize, matches: impl FnOnce(&[Slot]) -> bool) -> Option<Vec<Slot>> {
