@@ -895,7 +895,9 @@ mod reruns {
         assert_eq!(stats["configurations"], 2, "{stats}");
         let pruned = run_ok(&["cache", "prune", c, "--unused-for", "1"]);
         assert!(String::from_utf8_lossy(&pruned.stdout).contains("removed 0 entries, kept 64"), "{pruned:?}");
-        db(&cache).execute("UPDATE entries SET used = 0 WHERE rowid IN (SELECT rowid FROM entries LIMIT 10)", []).unwrap();
+        db(&cache)
+            .execute("UPDATE entries SET used = 0 WHERE rowid IN (SELECT rowid FROM entries LIMIT 10)", [])
+            .unwrap();
         let pruned = run_ok(&["cache", "prune", c, "--unused-for", "1"]);
         assert!(String::from_utf8_lossy(&pruned.stdout).contains("removed 10 entries, kept 54"), "{pruned:?}");
         let pruned = run_ok(&["cache", "prune", c, "--max-size", "1"]);
