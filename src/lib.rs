@@ -19,10 +19,17 @@
 //!
 //! [`pipeline`] runs the steps over chunks of documents (rayon within a chunk), so memory does
 //! not grow with the corpus.
+//!
+//! Re-runs build on one serialized form of a processed document
+//! ([`pipeline::record::DocRecord`]): the [`cache`] keeps it between runs so only changed steps
+//! run again, the resume journal ([`pipeline::journal`]) replays it after a crash, and [`diff`]
+//! says what changed between two runs' datasets.
 
 pub mod aggregate;
+pub mod cache;
 pub mod cli;
 pub mod dataset;
+pub mod diff;
 pub mod doc;
 pub mod io;
 pub mod model;

@@ -126,10 +126,15 @@ mod sample_run {
     use std::collections::{BTreeMap, HashSet};
 
     fn run_sample(threads: &str, format: &str) -> tempfile::TempDir {
+        run_sample_with(threads, format, &[])
+    }
+
+    fn run_sample_with(threads: &str, format: &str, extra: &[&str]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
-        run_ok(&[
+        let input = sample();
+        let mut args = vec![
             "run",
-            sample().to_str().unwrap(),
+            input.to_str().unwrap(),
             "-o",
             dir.path().to_str().unwrap(),
             "--threads",
@@ -138,7 +143,9 @@ mod sample_run {
             format,
             "--with-tokens",
             "-q",
-        ]);
+        ];
+        args.extend_from_slice(extra);
+        run_ok(&args);
         dir
     }
 
@@ -220,15 +227,21 @@ mod sample_run {
         assert!(manifest["model"]["engine"].as_str().is_some_and(|e| e.starts_with("tch:") || e == "onnx:int8"));
     }
 
-    /// Same input, same bytes, whatever the thread count.
+    /// Same input, same bytes, whatever the thread count, chunk size or batch size (on both
+    /// engines: int8 runs one window per call, f32 libtorch batches them).
     #[test]
-    fn output_does_not_depend_on_thread_count() {
+    fn output_does_not_depend_on_threads_chunks_or_batches() {
         let one = run_sample("1", "jsonl");
         let two = run_sample("2", "jsonl");
+        let small = run_sample_with("1", "jsonl", &["--chunk-size", "5", "--batch-size", "3"]);
+        let f32_big = run_sample_with("1", "jsonl", &["--precision", "f32", "--batch-size", "16"]);
+        let f32_small =
+            run_sample_with("1", "jsonl", &["--precision", "f32", "--chunk-size", "2", "--batch-size", "1"]);
         for t in ["documents", "mentions", "entities", "statements", "relations", "facts", "conflicts", "sentences"] {
-            let a = std::fs::read(one.path().join(format!("{t}.jsonl"))).unwrap();
-            let b = std::fs::read(two.path().join(format!("{t}.jsonl"))).unwrap();
-            assert!(a == b, "{t}.jsonl differs between 1 and 2 threads");
+            let read = |d: &tempfile::TempDir| std::fs::read(d.path().join(format!("{t}.jsonl"))).unwrap();
+            assert!(read(&one) == read(&two), "{t}.jsonl differs between 1 and 2 threads");
+            assert!(read(&one) == read(&small), "{t}.jsonl differs between chunks of 256 and of 5");
+            assert!(read(&f32_big) == read(&f32_small), "{t}.jsonl (f32) differs between batches of 16 and of 1");
         }
     }
 
@@ -769,5 +782,292 @@ mod linking {
             kept += 1;
         }
         assert!(kept * 10 >= members.len() * 8, "only {kept} of {} entities untouched", members.len());
+    }
+}
+
+/// Re-runs: the cache, resume after kill -9, and `claimgraph diff` (issue 13).
+mod reruns {
+    use super::util::*;
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
+
+    const TABLES: &[&str] =
+        &["documents", "errors", "mentions", "entities", "statements", "relations", "facts", "conflicts"];
+
+    fn gold() -> PathBuf {
+        repo().join("tests/fixtures/gold/articles.jsonl")
+    }
+
+    /// `run` over the gold articles in chunks of 4 with `extra` arguments.
+    fn run_args<'a>(out: &'a Path, extra: &[&'a str]) -> Vec<String> {
+        let mut a: Vec<String> = ["run", gold().to_str().unwrap(), "-o", out.to_str().unwrap(), "--threads", "1"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        a.extend(["--chunk-size", "4"].iter().map(|s| s.to_string()));
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    }
+
+    fn run_gold(out: &Path, extra: &[&str]) -> std::process::Output {
+        let args = run_args(out, extra);
+        run_ok(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    fn table(dir: &Path, t: &str) -> Vec<u8> {
+        std::fs::read(dir.join(format!("{t}.jsonl"))).unwrap_or_else(|e| panic!("{}/{t}.jsonl: {e}", dir.display()))
+    }
+
+    fn assert_same_tables(a: &Path, b: &Path, what: &str) {
+        for t in TABLES {
+            assert!(table(a, t) == table(b, t), "{t}.jsonl differs: {what}");
+        }
+    }
+
+    fn manifest(dir: &Path) -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap()
+    }
+
+    /// `(hits, misses)` of each step in the manifest's cache report.
+    fn cache_counts(m: &serde_json::Value) -> Vec<(String, u64, u64)> {
+        m["cache"]["steps"]
+            .as_array()
+            .expect("a cache report")
+            .iter()
+            .map(|s| {
+                (s["name"].as_str().unwrap().to_string(), s["hits"].as_u64().unwrap(), s["misses"].as_u64().unwrap())
+            })
+            .collect()
+    }
+
+    /// A patterns folder whose relation verbs lack "kill" (a pattern the gold set uses).
+    fn changed_patterns(dir: &Path) -> PathBuf {
+        let p = dir.join("patterns");
+        std::fs::create_dir_all(&p).unwrap();
+        let verbs = std::fs::read_to_string(repo().join("data/patterns/relation_verbs.tsv")).unwrap();
+        let edited: String = verbs.lines().filter(|l| !l.starts_with("kill\t")).map(|l| format!("{l}\n")).collect();
+        assert_ne!(edited, verbs, "the kill pattern is in relation_verbs.tsv");
+        std::fs::write(p.join("relation_verbs.tsv"), edited).unwrap();
+        p
+    }
+
+    /// Cold cache, warm cache and no cache give the same bytes; the warm run takes every step
+    /// from the cache; a pattern change re-runs statements and relations only, and gives what a
+    /// cold run with those patterns gives.
+    #[test]
+    fn cached_output_equals_uncached_and_patterns_rerun_only_their_stages() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        let cache = p.join("cache");
+        let c = cache.to_str().unwrap();
+        run_gold(&p.join("plain"), &["-q"]);
+        run_gold(&p.join("cold"), &["-q", "--cache", c]);
+        run_gold(&p.join("warm"), &["-q", "--cache", c]);
+        assert_same_tables(&p.join("plain"), &p.join("cold"), "cold cache vs no cache");
+        assert_same_tables(&p.join("plain"), &p.join("warm"), "warm cache vs no cache");
+        let cold = manifest(&p.join("cold"));
+        assert!(cache_counts(&cold).iter().all(|(_, h, m)| *h == 0 && *m == 32), "{cold}");
+        assert_eq!(cold["cache"]["missed"]["new_document"], 32);
+        let warm = manifest(&p.join("warm"));
+        assert!(cache_counts(&warm).iter().all(|(_, h, m)| *h == 32 && *m == 0), "{warm}");
+        assert_eq!(warm["model"]["work"]["windows"], 0, "the tagger ran on a warm cache: {warm}");
+
+        let pat = changed_patterns(p);
+        let pat = pat.to_str().unwrap();
+        let out = run_gold(&p.join("edited"), &["--patterns", pat, "--cache", c]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("statements 0/32"), "summary line: {stderr}");
+        let edited = manifest(&p.join("edited"));
+        for (name, hits, misses) in cache_counts(&edited) {
+            let rerun = name == "statements" || name == "relations";
+            assert_eq!((hits, misses), if rerun { (0, 32) } else { (32, 0) }, "{name}: {edited}");
+        }
+        assert_eq!(edited["cache"]["missed"]["changed:statements"], 32);
+        run_gold(&p.join("edited_plain"), &["-q", "--patterns", pat]);
+        assert_same_tables(&p.join("edited_plain"), &p.join("edited"), "patterns changed: cache vs cold");
+        assert!(table(&p.join("plain"), "relations") != table(&p.join("edited"), "relations"), "the edit shows");
+
+        // Back to the built-in patterns: the first entries still serve every step.
+        run_gold(&p.join("again"), &["-q", "--cache", c]);
+        assert!(cache_counts(&manifest(&p.join("again"))).iter().all(|(_, _, m)| *m == 0));
+        let stats = run_ok(&["cache", "stats", c, "--json"]);
+        let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+        assert_eq!(stats["entries"], 64, "{stats}");
+        assert_eq!(stats["configurations"], 2, "{stats}");
+        let pruned = run_ok(&["cache", "prune", c, "--unused-for", "1"]);
+        assert!(String::from_utf8_lossy(&pruned.stdout).contains("removed 0 entries, kept 64"), "{pruned:?}");
+        db(&cache)
+            .execute("UPDATE entries SET used = 0 WHERE rowid IN (SELECT rowid FROM entries LIMIT 10)", [])
+            .unwrap();
+        let pruned = run_ok(&["cache", "prune", c, "--unused-for", "1"]);
+        assert!(String::from_utf8_lossy(&pruned.stdout).contains("removed 10 entries, kept 54"), "{pruned:?}");
+        let pruned = run_ok(&["cache", "prune", c, "--max-size", "1"]);
+        assert!(String::from_utf8_lossy(&pruned.stdout).contains("removed 54 entries, kept 0"), "{pruned:?}");
+    }
+
+    fn db(cache: &Path) -> rusqlite::Connection {
+        rusqlite::Connection::open(cache.join("cache.sqlite")).unwrap()
+    }
+
+    /// Damaged entries are recomputed and replaced, never served; an entry of another store
+    /// version makes the whole cache start afresh with a note.
+    #[test]
+    fn corrupted_cache_entries_are_recomputed_and_old_versions_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        let cache = p.join("cache");
+        let c = cache.to_str().unwrap();
+        run_gold(&p.join("cold"), &["-q", "--cache", c]);
+        {
+            let db = db(&cache);
+            // A flipped blob (checksum mismatch), a truncated one with a matching checksum
+            // (decoding fails), and a wrong checksum on an intact blob.
+            let ids: Vec<String> = db
+                .prepare("SELECT content FROM entries ORDER BY content LIMIT 3")
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            db.execute("UPDATE entries SET blob = zeroblob(length(blob)) WHERE content = ?1", [&ids[0]]).unwrap();
+            let cut: Vec<u8> = db
+                .query_row("SELECT substr(blob, 1, 20) FROM entries WHERE content = ?1", [&ids[1]], |r| r.get(0))
+                .unwrap();
+            let sum = sha256_hex(&cut);
+            db.execute(
+                "UPDATE entries SET blob = ?2, sha256 = ?3 WHERE content = ?1",
+                rusqlite::params![ids[1], cut, sum],
+            )
+            .unwrap();
+            db.execute("UPDATE entries SET sha256 = 'x' WHERE content = ?1", [&ids[2]]).unwrap();
+        }
+        run_gold(&p.join("damaged"), &["-q", "--cache", c]);
+        assert_same_tables(&p.join("cold"), &p.join("damaged"), "damaged entries");
+        let m = manifest(&p.join("damaged"));
+        assert_eq!(m["cache"]["missed"]["corrupt_entry"], 3, "{m}");
+        assert!(cache_counts(&m).iter().all(|(_, h, mi)| *h == 29 && *mi == 3), "{m}");
+        assert_eq!(m["cache"]["stored"], 3);
+        run_gold(&p.join("repaired"), &["-q", "--cache", c]);
+        assert!(cache_counts(&manifest(&p.join("repaired"))).iter().all(|(_, _, mi)| *mi == 0));
+
+        db(&cache).execute("UPDATE meta SET value = 'store-0/record-0' WHERE key = 'version'", []).unwrap();
+        let out = run_gold(&p.join("old"), &["-q", "--cache", c]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr.lines().filter(|l| l.contains("ignored")).count(), 1, "one note: {stderr}");
+        assert_same_tables(&p.join("cold"), &p.join("old"), "old cache");
+        assert_eq!(manifest(&p.join("old"))["cache"]["missed"]["new_document"], 32);
+
+        // A cache file that is no database: the run goes on without it, and says so.
+        let junk = p.join("junk");
+        std::fs::create_dir_all(&junk).unwrap();
+        std::fs::write(junk.join("cache.sqlite"), vec![7u8; 4096]).unwrap();
+        let out = run_gold(&p.join("junked"), &["-q", "--cache", junk.to_str().unwrap()]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains("running without the cache"), "{out:?}");
+        assert_same_tables(&p.join("cold"), &p.join("junked"), "unusable cache file");
+    }
+
+    fn sha256_hex(bytes: &[u8]) -> String {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    fn journal_chunks(out: &Path) -> usize {
+        std::fs::read_dir(out.join(".work/journal"))
+            .map(|it| it.filter_map(Result::ok).filter(|e| e.file_name().to_string_lossy().ends_with(".zst")).count())
+            .unwrap_or(0)
+    }
+
+    /// A run killed with SIGKILL while reading (no chunk finished), while tagging (after 1 and
+    /// 5 of its 8 chunks) and while writing (all chunks journaled), then resumed, gives the
+    /// bytes of a run never interrupted, without processing the finished chunks again.
+    #[test]
+    fn killed_runs_resume_to_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        let whole = p.join("whole");
+        run_gold(&whole, &["-q"]);
+        let mut killed = 0;
+        for (i, chunks) in [0usize, 1, 5, 8].into_iter().enumerate() {
+            let out = p.join(format!("killed{i}"));
+            let mut child = Command::new(bin())
+                .args(run_args(&out, &["-q"]))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            // Poll for the point to kill at (the journal is what resume reads).
+            let finished = loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    break Some(status);
+                }
+                let at = if chunks == 0 { out.join(".work/journal").is_dir() } else { journal_chunks(&out) >= chunks };
+                if at {
+                    break None;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            };
+            if finished.is_none() {
+                child.kill().unwrap();
+                child.wait().unwrap();
+                killed += 1;
+                assert!(!out.join("manifest.json").exists(), "a killed run left a manifest");
+            }
+            let done = journal_chunks(&out);
+            let out2 = run_gold(&out, &["--resume"]);
+            assert_same_tables(&whole, &out, &format!("killed after {done} chunks, resumed"));
+            let m = manifest(&out);
+            if finished.is_none() {
+                assert_eq!(m["resume"]["chunks_replayed"].as_u64(), Some(done as u64), "{m}");
+                let stderr = String::from_utf8_lossy(&out2.stderr);
+                assert!(stderr.contains(&format!("resumed: {done} chunks")), "{stderr}");
+            }
+            assert!(!out.join(".work").exists(), "the work folder is removed at the end");
+        }
+        assert!(killed >= 3, "only {killed} of 4 runs were still running at their kill point");
+    }
+
+    /// Equal runs diff empty with exit 0; a pattern change exits 1 and names the stages whose
+    /// fingerprint changed, with the relations lost per document.
+    #[test]
+    fn diff_of_equal_runs_is_empty_and_a_pattern_change_names_its_stages() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        let (a, b, c) = (p.join("a"), p.join("b"), p.join("c"));
+        run_gold(&a, &["-q"]);
+        run_gold(&b, &["-q"]);
+        let pat = changed_patterns(p);
+        run_gold(&c, &["-q", "--patterns", pat.to_str().unwrap()]);
+        let details = p.join("same");
+        let same = claimgraph(&["diff", a.to_str().unwrap(), b.to_str().unwrap(), "--out", details.to_str().unwrap()]);
+        assert_eq!(same.status.code(), Some(0), "{same:?}");
+        assert!(String::from_utf8_lossy(&same.stdout).contains("equal"));
+        for f in ["entities", "facts", "conflicts", "documents"] {
+            assert_eq!(std::fs::read(details.join(format!("{f}.jsonl"))).unwrap(), b"", "{f}.jsonl of equal runs");
+        }
+
+        let details = p.join("changed");
+        let out = claimgraph(&[
+            "diff",
+            a.to_str().unwrap(),
+            c.to_str().unwrap(),
+            "--json",
+            "--out",
+            details.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let steps: Vec<&str> =
+            s["fingerprints"].as_array().unwrap().iter().map(|f| f["step"].as_str().unwrap()).collect();
+        assert_eq!(steps, ["statements", "relations"], "{s}");
+        assert_eq!(s["equal"], false);
+        assert!(s["relations"]["lost"].as_u64().unwrap() > 0, "{s}");
+        assert!(s["facts"]["removed"].as_u64().unwrap() > 0, "{s}");
+        let docs = read_jsonl(&details.join("documents.jsonl"));
+        assert!(docs.iter().any(|d| !d["relations_lost"].as_array().unwrap().is_empty()), "{docs:?}");
+        let text = claimgraph(&["diff", a.to_str().unwrap(), c.to_str().unwrap()]);
+        assert!(String::from_utf8_lossy(&text.stdout).contains("changed steps: statements, relations"), "{text:?}");
+
+        let missing = claimgraph(&["diff", a.to_str().unwrap(), p.join("nothing").to_str().unwrap()]);
+        assert_eq!(missing.status.code(), Some(2), "{missing:?}");
     }
 }

@@ -1,6 +1,8 @@
 //! The command line: one file per subcommand. `anyhow` lives here and in `main`, not in the
 //! library.
 
+pub mod cache;
+pub mod diff;
 pub mod eval;
 pub mod run;
 
@@ -29,6 +31,11 @@ pub enum Command {
     /// Evaluate the tagger.
     #[command(subcommand)]
     Eval(eval::EvalCommand),
+    /// Inspect or bound a cache made by `run --cache`.
+    #[command(subcommand)]
+    Cache(cache::CacheCommand),
+    /// What changed between two runs' datasets (exit 0 equal, 1 different, 2 error).
+    Diff(diff::DiffArgs),
 }
 
 /// Options shared by every command that loads the tagger.
@@ -109,5 +116,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Eval(cmd) => eval::run(cmd),
+        Command::Cache(cmd) => cache::run(cmd),
+        Command::Diff(args) => diff::run(args),
     }
 }

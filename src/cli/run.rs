@@ -51,6 +51,19 @@ pub struct RunArgs {
     /// Reject texts larger than this many bytes.
     #[arg(long, default_value_t = 5_000_000, value_name = "BYTES")]
     pub max_text_bytes: usize,
+    /// Pattern files of the statements and relations stages (data/patterns/*.tsv): each file
+    /// found in DIR replaces the built-in one of that name.
+    #[arg(long, value_name = "DIR")]
+    pub patterns: Option<PathBuf>,
+    /// Keep processed documents in DIR and reuse them on later runs: unchanged documents and
+    /// steps are not computed again (a changed pattern file re-runs statements and relations
+    /// only; a changed model re-runs from tagging).
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+    /// Continue a run that was killed: same arguments, plus --resume. Chunks it finished are
+    /// replayed from OUT_DIR/.work, not processed again.
+    #[arg(long)]
+    pub resume: bool,
     /// No progress bar and no summary line.
     #[arg(long, short)]
     pub quiet: bool,
@@ -130,7 +143,8 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(p) = &args.aliases {
         aliases.extend(AliasTable::load(p)?);
     }
-    let stages = StageSet::with_aliases(args.ruler.as_deref(), aliases).context("loading the stage configuration")?;
+    let stages = StageSet::with_patterns(args.ruler.as_deref(), aliases, args.patterns.as_deref())
+        .context("loading the stage configuration")?;
     let dir = args.model.model_dir();
     let mut tagger = Tagger::load(&dir, &args.model.tagger_config()?)
         .with_context(|| format!("loading the model in {}", dir.display()))?;
@@ -146,9 +160,14 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         progress: show_progress,
         expected_records,
         threads: args.model.threads(),
+        cache: args.cache,
+        resume: args.resume,
     };
     let summary = pipeline::run(&cfg, &mut tagger, &stages)?;
     let c = &summary.counts;
+    for note in &summary.notes {
+        eprintln!("claimgraph: {note}");
+    }
     if !args.quiet {
         eprintln!(
             "claimgraph: {} records: {} ok, {} rejected; {} mentions, {} entities, {} statements, {} relations, {} facts, {} conflicts; {} words in {:.1} s ({:.0} words/s) -> {}",
@@ -156,6 +175,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             c.conflicts, summary.words, summary.seconds, summary.words as f64 / summary.seconds.max(1e-9),
             summary.out_dir.display()
         );
+        if let Some(r) = &summary.cache {
+            let steps: Vec<String> = r.steps.iter().map(|s| format!("{} {}/{}", s.name, s.hits, s.misses)).collect();
+            eprintln!("claimgraph: cache hits/misses: {}; {} entries stored", steps.join(", "), r.stored);
+        }
+        if let Some(r) = &summary.resume {
+            eprintln!(
+                "claimgraph: resumed: {} chunks ({} documents) replayed from the journal",
+                r.chunks_replayed, r.documents_replayed
+            );
+        }
         if c.rejected > 0 {
             eprintln!(
                 "claimgraph: {} records rejected; reasons in {}",

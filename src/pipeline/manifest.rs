@@ -37,6 +37,13 @@ pub struct Timings {
     pub total: f64,
 }
 
+/// What `--resume` replayed from the journal of a killed run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ResumeInfo {
+    pub chunks_replayed: u64,
+    pub documents_replayed: u64,
+}
+
 #[derive(Debug, Serialize)]
 pub struct StageInfo {
     pub name: String,
@@ -57,6 +64,12 @@ pub struct Manifest {
     pub words: u64,
     pub words_per_second: f64,
     pub timings: Timings,
+    /// With `--cache`: hits and misses per step, and why documents missed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache: Option<crate::cache::CacheReport>,
+    /// With `--resume`: what was replayed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub resume: Option<ResumeInfo>,
 }
 
 #[derive(Debug, Serialize)]
@@ -111,6 +124,8 @@ impl Manifest {
             words,
             words_per_second: if timings.total > 0.0 { (words as f64 / timings.total).round() } else { 0.0 },
             timings,
+            cache: None,
+            resume: None,
         }
     }
 

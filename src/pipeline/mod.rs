@@ -16,8 +16,15 @@
 //!
 //! Output order is input order, ids are derived from content, and scores are rounded, so the
 //! bytes out do not depend on the thread count.
+//!
+//! Re-runs: every processed chunk is journaled as [`record::DocRecord`]s (see [`journal`]), so
+//! `--resume` replays finished chunks; with `--cache` documents come from the
+//! [`crate::cache`] where their steps are unchanged. Tables are written in the work folder and
+//! renamed into the output folder at the end, and the manifest, the run-complete marker, last.
 
+pub mod journal;
 pub mod manifest;
+pub mod record;
 pub mod stage;
 
 use std::fs::File;
@@ -30,12 +37,15 @@ use serde_json::Value;
 
 use crate::aggregate::entities::EntityIndex;
 use crate::aggregate::facts::FactIndex;
+use crate::cache::{Cache, CacheError, CacheReport};
 use crate::dataset::{self, DocRows};
 use crate::doc::Document;
 use crate::io::{self, Format, ReadOptions, Record, TableSpec, TableWriter};
 use crate::model::{ModelError, Tagger};
 use crate::stages::StageSet;
-use manifest::{Counts, Manifest, Timings};
+use journal::{same_chunk, Fresh, Journal, Slot};
+use manifest::{Counts, Manifest, ResumeInfo, Timings};
+use record::{DocRecord, Steps};
 pub use stage::{Annotation, Stage};
 
 /// Errors that stop a run (as opposed to a bad record, which is rejected and counted).
@@ -55,7 +65,7 @@ pub enum PipelineError {
     Config(String),
 }
 
-fn out_err(path: &Path) -> impl FnOnce(std::io::Error) -> PipelineError + '_ {
+pub(crate) fn out_err(path: &Path) -> impl FnOnce(std::io::Error) -> PipelineError + '_ {
     move |source| PipelineError::Output { path: path.to_path_buf(), source }
 }
 
@@ -74,6 +84,10 @@ pub struct RunConfig {
     /// Records expected, when known up front (for the progress bar's ETA).
     pub expected_records: Option<u64>,
     pub threads: usize,
+    /// Cache folder: reuse processed documents whose steps are unchanged (see [`crate::cache`]).
+    pub cache: Option<PathBuf>,
+    /// Replay the chunks a killed run with the same arguments had finished.
+    pub resume: bool,
 }
 
 /// The end-of-run summary.
@@ -83,6 +97,10 @@ pub struct RunSummary {
     pub out_dir: PathBuf,
     pub seconds: f64,
     pub words: u64,
+    pub cache: Option<CacheReport>,
+    pub resume: Option<ResumeInfo>,
+    /// One-line notes for the user (an incompatible cache that was started afresh...).
+    pub notes: Vec<String>,
 }
 
 /// A spill file: annotation rows as JSONL, keys unresolved, read back after the barrier.
@@ -106,13 +124,13 @@ impl Spill {
     /// Copies the spilled rows into the final table, resolving chain keys.
     fn finish(
         mut self,
-        out_dir: &Path,
+        tables: &Path,
         format: Format,
         entity_of: &dyn Fn(&str) -> Option<String>,
     ) -> Result<u64, PipelineError> {
         self.out.flush().map_err(out_err(&self.path))?;
         drop(self.out);
-        let mut w = TableWriter::create(out_dir, self.spec, format)?;
+        let mut w = TableWriter::create(tables, self.spec, format)?;
         let f = File::open(&self.path).map_err(out_err(&self.path))?;
         let mut rows = 0;
         for line in BufReader::new(f).lines() {
@@ -129,6 +147,86 @@ impl Spill {
     }
 }
 
+/// The tables of a run, written in the work folder and renamed into the output folder once all
+/// are complete, so a killed run never leaves a half-written table looking finished.
+struct Staging {
+    dir: PathBuf,
+    names: Vec<&'static str>,
+}
+
+impl Staging {
+    fn create(&mut self, spec: TableSpec, format: Format) -> Result<TableWriter, PipelineError> {
+        self.names.push(spec.name);
+        Ok(TableWriter::create(&self.dir, spec, format)?)
+    }
+    fn publish(&self, out_dir: &Path, format: Format) -> Result<(), PipelineError> {
+        for name in &self.names {
+            let file = format!("{name}.{}", format.extension());
+            let to = out_dir.join(&file);
+            std::fs::rename(self.dir.join(&file), &to).map_err(out_err(&to))?;
+        }
+        Ok(())
+    }
+}
+
+/// The cache is an optimization: when it fails (a damaged database file, a full disk), the run
+/// goes on without it and says so once.
+fn cache_or_not<T>(
+    cache: &mut Option<Cache>,
+    notes: &mut Vec<String>,
+    result: Option<Result<T, CacheError>>,
+) -> Option<T> {
+    match result? {
+        Ok(x) => Some(x),
+        Err(e) => {
+            notes.push(format!("running without the cache from here on: {e}"));
+            *cache = None;
+            None
+        }
+    }
+}
+
+/// Runs the per-document steps a document does not hold yet: `from[i]` of
+/// [`Steps`] are done for `docs[i]` (0: none; the tagger runs over those documents only, in one
+/// batched call).
+fn process(
+    docs: &mut [Document],
+    from: &[usize],
+    tagger: &mut Tagger,
+    stages: &StageSet,
+    timings: &mut Timings,
+) -> Result<(), PipelineError> {
+    let t = Instant::now();
+    docs.par_iter_mut().zip(from).filter(|(_, k)| **k == 0).for_each(|(d, _)| stages.before_tagging(d));
+    timings.segment += t.elapsed().as_secs_f64();
+
+    let t = Instant::now();
+    let fresh: Vec<usize> = (0..docs.len()).filter(|&i| from[i] == 0).collect();
+    if !fresh.is_empty() {
+        let mut batch: Vec<Document> = fresh.iter().map(|&i| std::mem::take(&mut docs[i])).collect();
+        let tagged = tagger.tag(&mut batch);
+        for (&i, d) in fresh.iter().zip(batch) {
+            docs[i] = d;
+        }
+        tagged?;
+    }
+    timings.tag += t.elapsed().as_secs_f64();
+
+    // Steps before the first stage after the tagger: the stages before it, and the tagger.
+    let skip = stages.before.len() + 1;
+    let t = Instant::now();
+    docs.par_iter_mut().zip(from).for_each(|(d, &k)| {
+        for s in &stages.after[k.saturating_sub(skip).min(stages.after.len())..] {
+            for &a in s.assigns() {
+                record::clear(d, a);
+            }
+            s.process(d);
+        }
+    });
+    timings.extract += t.elapsed().as_secs_f64();
+    Ok(())
+}
+
 /// Runs the whole pipeline. Bad records are rejected and counted; only problems that stop the
 /// run (unreadable inputs, unwritable output, a broken model) are errors.
 pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<RunSummary, PipelineError> {
@@ -136,20 +234,42 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
     let mut timings = Timings::default();
     stages.check()?;
     std::fs::create_dir_all(&cfg.out_dir).map_err(out_err(&cfg.out_dir))?;
+    // The manifest says a run completed: not this one, yet.
+    let manifest_path = cfg.out_dir.join("manifest.json");
+    if manifest_path.exists() {
+        std::fs::remove_file(&manifest_path).map_err(out_err(&manifest_path))?;
+    }
     let work = cfg.out_dir.join(".work");
-    std::fs::create_dir_all(&work).map_err(out_err(&work))?;
+    let journal = Journal::open(&work.join("journal"), cfg.resume)?;
+    let tables = work.join("tables");
+    if tables.exists() {
+        std::fs::remove_dir_all(&tables).map_err(out_err(&tables))?;
+    }
+    std::fs::create_dir_all(&tables).map_err(out_err(&tables))?;
+    let mut notes = Vec::new();
+    let mut cache = match cfg.cache.as_deref().map(Cache::open) {
+        Some(Ok((c, note))) => {
+            notes.extend(note);
+            Some(c)
+        }
+        Some(Err(e)) => {
+            notes.push(format!("running without the cache: {e}"));
+            None
+        }
+        None => None,
+    };
+    let steps = Steps::of(tagger, stages);
+    let mut resume = ResumeInfo::default();
 
     let mut reader = io::read_inputs(&cfg.inputs, &cfg.read)?;
-    let mut documents = TableWriter::create(&cfg.out_dir, dataset::documents_spec(), cfg.format)?;
-    let mut errors = TableWriter::create(&cfg.out_dir, dataset::errors_spec(), cfg.format)?;
+    let mut staging = Staging { dir: tables.clone(), names: Vec::new() };
+    let mut documents = staging.create(dataset::documents_spec(), cfg.format)?;
+    let mut errors = staging.create(dataset::errors_spec(), cfg.format)?;
     let mut mentions = Spill::create(&work, dataset::mentions_spec())?;
     let mut statements = Spill::create(&work, dataset::statements_spec())?;
     let mut relations = Spill::create(&work, dataset::relations_spec())?;
-    let mut sentences = if cfg.with_tokens {
-        Some(TableWriter::create(&cfg.out_dir, dataset::sentences_spec(), cfg.format)?)
-    } else {
-        None
-    };
+    let mut sentences =
+        if cfg.with_tokens { Some(staging.create(dataset::sentences_spec(), cfg.format)?) } else { None };
     let mut entity_index = EntityIndex::new();
     let mut fact_index = FactIndex::new();
     let mut counts = Counts::default();
@@ -159,7 +279,7 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
         progress.set_total(n);
     }
 
-    loop {
+    for chunk_no in 0.. {
         let t = Instant::now();
         let chunk: Vec<Record> = reader.by_ref().take(cfg.chunk_size.max(1)).collect();
         timings.read += t.elapsed().as_secs_f64();
@@ -178,17 +298,49 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
                 Record::Rejected(r) => slots.push(Err(r)),
             }
         }
+        let contents: Vec<String> = docs.par_iter().map(record::content_hash).collect();
+        let fresh: Vec<Fresh> = slots
+            .iter()
+            .map(|s| match s {
+                Ok(i) => Fresh::Doc(&contents[*i]),
+                Err(r) => Fresh::Rejected(&r.origin, r.doc_id.as_deref()),
+            })
+            .collect();
 
         let t = Instant::now();
-        docs.par_iter_mut().for_each(|d| stages.before_tagging(d));
-        timings.segment += t.elapsed().as_secs_f64();
+        let replayed = journal.replay(chunk_no, |j| same_chunk(j, &fresh, &steps));
+        timings.read += t.elapsed().as_secs_f64();
+        if let Some(journaled) = replayed {
+            let done = journaled.into_iter().filter_map(|s| match s {
+                Slot::Doc(rec) => Some(rec.doc),
+                Slot::Rejected { .. } => None,
+            });
+            for (d, rec) in docs.iter_mut().zip(done) {
+                let origin = std::mem::take(&mut d.origin);
+                *d = rec;
+                d.origin = origin;
+            }
+            resume.chunks_replayed += 1;
+            resume.documents_replayed += docs.len() as u64;
+        } else {
+            let reused = cache.as_mut().map(|c| c.reuse(&mut docs, &contents, &steps));
+            let from = cache_or_not(&mut cache, &mut notes, reused).unwrap_or_else(|| vec![0; docs.len()]);
+            process(&mut docs, &from, tagger, stages, &mut timings)?;
+            let stored = cache.as_mut().map(|c| c.store(&docs, &contents, &steps, &from));
+            cache_or_not(&mut cache, &mut notes, stored);
+            let t = Instant::now();
+            let js: Vec<Slot> = slots
+                .iter()
+                .map(|s| match s {
+                    Ok(i) => Slot::Doc(DocRecord::new(contents[*i].clone(), steps.clone(), docs[*i].clone())),
+                    Err(r) => Slot::Rejected { origin: r.origin.clone(), doc_id: r.doc_id.clone() },
+                })
+                .collect();
+            journal.write(chunk_no, js)?;
+            timings.write += t.elapsed().as_secs_f64();
+        }
 
         let t = Instant::now();
-        tagger.tag(&mut docs)?;
-        timings.tag += t.elapsed().as_secs_f64();
-
-        let t = Instant::now();
-        docs.par_iter_mut().for_each(|d| stages.after_tagging(d));
         let rows: Vec<DocRows> = docs.par_iter().map(|d| dataset::doc_rows(d, cfg.with_tokens)).collect();
         timings.extract += t.elapsed().as_secs_f64();
 
@@ -235,26 +387,29 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
     let t = Instant::now();
     let canon = entity_index.finish_with(&stages.aliases);
     let entity_of = |k: &str| canon.entity_of(k).map(str::to_string);
-    let mut ent_w = TableWriter::create(&cfg.out_dir, dataset::entities_spec(), cfg.format)?;
+    let mut ent_w = staging.create(dataset::entities_spec(), cfg.format)?;
     for e in canon.entities() {
         ent_w.write(&serde_json::to_value(e).expect("entity records serialize"))?;
     }
     counts.entities = ent_w.finish()?.rows;
-    counts.mentions = mentions.finish(&cfg.out_dir, cfg.format, &entity_of)?;
-    counts.statements = statements.finish(&cfg.out_dir, cfg.format, &entity_of)?;
-    counts.relations = relations.finish(&cfg.out_dir, cfg.format, &entity_of)?;
+    for (spill, count) in
+        [(mentions, &mut counts.mentions), (statements, &mut counts.statements), (relations, &mut counts.relations)]
+    {
+        staging.names.push(spill.spec.name);
+        *count = spill.finish(&tables, cfg.format, &entity_of)?;
+    }
     let names: std::collections::HashMap<&str, &str> =
         canon.entities().iter().map(|e| (e.entity_id.as_str(), e.name.as_str())).collect();
     let name_of = |id: &str| names.get(id).map(|n| n.to_string());
     let (facts, conflicts) = fact_index.finish(&entity_of);
-    let mut facts_w = TableWriter::create(&cfg.out_dir, dataset::facts_spec(), cfg.format)?;
+    let mut facts_w = staging.create(dataset::facts_spec(), cfg.format)?;
     for f in &facts {
         let mut v = serde_json::to_value(f).expect("fact records serialize");
         dataset::add_names(&mut v, &name_of);
         facts_w.write(&v)?;
     }
     counts.facts = facts_w.finish()?.rows;
-    let mut conf_w = TableWriter::create(&cfg.out_dir, dataset::conflicts_spec(), cfg.format)?;
+    let mut conf_w = staging.create(dataset::conflicts_spec(), cfg.format)?;
     for c in &conflicts {
         let mut v = serde_json::to_value(c).expect("conflict records serialize");
         dataset::add_names(&mut v, &name_of);
@@ -268,12 +423,18 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
     if let Some(w) = sentences {
         w.finish()?;
     }
-    std::fs::remove_dir_all(&work).map_err(out_err(&work))?;
+    staging.publish(&cfg.out_dir, cfg.format)?;
+    let finished = cache.map(Cache::finish);
+    let cache = cache_or_not(&mut None, &mut notes, finished);
 
     counts.records = counts.ok + counts.rejected;
     let seconds = started.elapsed().as_secs_f64();
     timings.total = seconds;
-    let manifest = Manifest::new(cfg, reader.stats().to_vec(), counts.clone(), timings, words, tagger, stages);
-    manifest.write(&cfg.out_dir.join("manifest.json"))?;
-    Ok(RunSummary { counts, out_dir: cfg.out_dir.clone(), seconds, words })
+    let resume = cfg.resume.then_some(resume);
+    let mut manifest = Manifest::new(cfg, reader.stats().to_vec(), counts.clone(), timings, words, tagger, stages);
+    manifest.cache = cache.clone();
+    manifest.resume = resume.clone();
+    manifest.write(&manifest_path)?;
+    std::fs::remove_dir_all(&work).map_err(out_err(&work))?;
+    Ok(RunSummary { counts, out_dir: cfg.out_dir.clone(), seconds, words, cache, resume, notes })
 }

@@ -104,6 +104,29 @@ pub struct StageSet {
     pub aliases: AliasTable,
 }
 
+/// The statements and relations configuration over the pattern files in `dir`: each file of
+/// [`relations::lexicon::BUILTIN_FILES`] found there replaces the built-in one (so a folder may
+/// hold just the file being changed); other files in it are an error, so a misspelt name is
+/// not silently ignored.
+pub fn load_patterns(dir: &Path) -> Result<relations::ClaimsConfig, PipelineError> {
+    let builtin = relations::lexicon::BUILTIN_FILES;
+    let config = |msg: String| PipelineError::Config(format!("--patterns {}: {msg}", dir.display()));
+    let entries = std::fs::read_dir(dir).map_err(|e| config(e.to_string()))?;
+    let mut files: Vec<(&str, String)> = builtin.iter().map(|(n, t)| (*n, t.to_string())).collect();
+    for e in entries {
+        let path = e.map_err(|e| config(e.to_string()))?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        let Some(slot) = files.iter_mut().find(|(n, _)| *n == name) else {
+            let known: Vec<&str> = builtin.iter().map(|(n, _)| *n).collect();
+            return Err(config(format!("unknown pattern file '{name}' (known: {})", known.join(", "))));
+        };
+        slot.1 = std::fs::read_to_string(&path).map_err(|e| config(format!("{name}: {e}")))?;
+    }
+    let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+    let lexicon = relations::lexicon::Lexicon::from_files(&refs).map_err(|e| config(e.to_string()))?;
+    Ok(relations::ClaimsConfig { lexicon: std::sync::Arc::new(lexicon), ..Default::default() })
+}
+
 /// Bumped when the corpus step (`aggregate::entities`) changes how it groups names.
 const RESOLVE_VERSION: &str = "resolve-2";
 
@@ -115,11 +138,24 @@ impl StageSet {
 
     /// The default pipeline with the given alias table.
     pub fn with_aliases(ruler: Option<&Path>, aliases: AliasTable) -> Result<Self, PipelineError> {
+        Self::with_patterns(ruler, aliases, None)
+    }
+
+    /// The default pipeline with the given alias table and, when given, the pattern files of
+    /// the statements and relations stages read from `patterns` (see [`load_patterns`]).
+    pub fn with_patterns(
+        ruler: Option<&Path>,
+        aliases: AliasTable,
+        patterns: Option<&Path>,
+    ) -> Result<Self, PipelineError> {
         let ruler = match ruler {
             Some(p) => Some(entities::EntityRuler::from_path(p).map_err(|e| PipelineError::Config(e.to_string()))?),
             None => None,
         };
-        let claims = relations::ClaimsConfig::default();
+        let claims = match patterns {
+            Some(dir) => load_patterns(dir)?,
+            None => relations::ClaimsConfig::default(),
+        };
         Ok(StageSet {
             before: vec![Box::new(Segment)],
             after: vec![
