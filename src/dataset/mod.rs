@@ -18,7 +18,7 @@ use crate::doc::{Argument, CharOffsets, Document, Origin, Span};
 use crate::io::{ColType, Column, TableSpec};
 
 /// Version of the output contract (docs/SCHEMA.md).
-pub const SCHEMA_VERSION: &str = "2.0.0";
+pub const SCHEMA_VERSION: &str = "2.1.0";
 
 /// Placeholder field holding a chain key until entities are canonicalized.
 pub const KEY: &str = "_chain_key";

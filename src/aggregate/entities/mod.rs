@@ -587,7 +587,9 @@ mod tests {
         assert!(same(&c, "ORG:colts", "ORG:indianapolis colts"));
         assert!(same(&c, "ORG:t mobile", "ORG:t mobile usa"));
         // Two ministries: "Ministry" alone is neither.
-        assert!(!same(&c, "ORG:ministry", "ORG:interior ministry") && !same(&c, "ORG:ministry", "ORG:defence ministry"));
+        assert!(
+            !same(&c, "ORG:ministry", "ORG:interior ministry") && !same(&c, "ORG:ministry", "ORG:defence ministry")
+        );
     }
 
     #[test]

@@ -59,22 +59,40 @@ fn parse_key(key: &str, st: &KeyStats) -> Parsed {
         0 => (sig_of(&words), sig_of(&words), sig_of(&words)),
         n => (sig_of(&words), sig_of(&words[..1]), sig_of(&words[n - 1..])),
     };
-    Parsed {
-        class,
-        sig,
-        first,
-        last,
-        words,
-        forced: false,
-        acronym,
-    }
+    Parsed { class, sig, first, last, words, forced: false, acronym }
 }
 
 /// Head words of facility names.
 const FACILITIES: &[&str] = &[
-    "center", "centre", "hospital", "clinic", "airport", "stadium", "arena", "university", "college", "school",
-    "hotel", "prison", "jail", "mosque", "church", "cathedral", "temple", "museum", "library", "base", "station",
-    "embassy", "consulate", "palace", "mall", "market", "park", "theater", "theatre",
+    "center",
+    "centre",
+    "hospital",
+    "clinic",
+    "airport",
+    "stadium",
+    "arena",
+    "university",
+    "college",
+    "school",
+    "hotel",
+    "prison",
+    "jail",
+    "mosque",
+    "church",
+    "cathedral",
+    "temple",
+    "museum",
+    "library",
+    "base",
+    "station",
+    "embassy",
+    "consulate",
+    "palace",
+    "mall",
+    "market",
+    "park",
+    "theater",
+    "theatre",
 ];
 
 /// The union-find over keys `0..n` and alias groups `n..n + aliases.len()`.
@@ -198,7 +216,8 @@ impl<'a> Resolve<'a> {
         }
         // Most specific names first, so that a chain of ever shorter forms ("Frederick Cheney
         // LaRue", "Frederick C. LaRue", "Frederick LaRue", "Fred LaRue") links up.
-        let mut order: Vec<usize> = (0..self.n).filter(|&i| self.named(i, "PER") && self.parsed[i].words.len() >= 2).collect();
+        let mut order: Vec<usize> =
+            (0..self.n).filter(|&i| self.named(i, "PER") && self.parsed[i].words.len() >= 2).collect();
         let size = |p: &Parsed| (p.words.len(), p.words.iter().map(String::len).sum::<usize>());
         order.sort_by(|&a, &b| size(&self.parsed[b]).cmp(&size(&self.parsed[a])).then(a.cmp(&b)));
         for i in order {
@@ -433,7 +452,9 @@ fn initials_of(words: &[String]) -> Vec<String> {
     // `is_acronym_of` knows which words an acronym may skip; keep its content variant.
     let content: String = words
         .iter()
-        .filter(|w| !matches!(w.as_str(), "of" | "the" | "and" | "for" | "in" | "on" | "to" | "at" | "de" | "du" | "la"))
+        .filter(|w| {
+            !matches!(w.as_str(), "of" | "the" | "and" | "for" | "in" | "on" | "to" | "at" | "de" | "du" | "la")
+        })
         .filter_map(|w| w.chars().next())
         .collect();
     if content != out[0] {

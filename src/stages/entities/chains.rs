@@ -453,8 +453,27 @@ fn vote_label<'a>(labels: impl Iterator<Item = &'a str>, rep: &'a str) -> String
 
 /// Kinship words that name a relative, who may share a surname.
 const KIN: &[&str] = &[
-    "wife", "husband", "son", "daughter", "brother", "sister", "father", "mother", "widow", "widower", "sons",
-    "daughters", "brothers", "sisters", "parents", "uncle", "nephew", "niece", "cousin", "grandson", "granddaughter",
+    "wife",
+    "husband",
+    "son",
+    "daughter",
+    "brother",
+    "sister",
+    "father",
+    "mother",
+    "widow",
+    "widower",
+    "sons",
+    "daughters",
+    "brothers",
+    "sisters",
+    "parents",
+    "uncle",
+    "nephew",
+    "niece",
+    "cousin",
+    "grandson",
+    "granddaughter",
 ];
 
 /// Whether the sentence of mention `i` speaks of someone's relative ("his wife", "her son")
@@ -545,7 +564,9 @@ fn decide(
         let principal: Vec<usize> = cands
             .iter()
             .copied()
-            .filter(|c| last_seen.get(c).and_then(|ms| ms.iter().min()).is_some_and(|&x| !introduced_as_relative(doc, x)))
+            .filter(|c| {
+                last_seen.get(c).and_then(|ms| ms.iter().min()).is_some_and(|&x| !introduced_as_relative(doc, x))
+            })
             .collect();
         (principal.len() == 1).then(|| principal[0])
     })
@@ -569,7 +590,10 @@ fn introduced_as_relative(doc: &Document, j: usize) -> bool {
         return false;
     }
     k += 1;
-    if words.get(k).is_some_and(|w| matches!(w.as_str(), "younger" | "elder" | "older" | "eldest" | "youngest" | "late")) {
+    if words
+        .get(k)
+        .is_some_and(|w| matches!(w.as_str(), "younger" | "elder" | "older" | "eldest" | "youngest" | "late"))
+    {
         k += 1;
     }
     words.get(k).is_some_and(|w| matches!(w.as_str(), "his" | "her" | "their" | "s"))
