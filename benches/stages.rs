@@ -54,61 +54,44 @@ fn corpus(docs: usize) -> Vec<Document> {
                 let surname = format!("{}{}", last[(x % 8) as usize], (x >> 16) % 20_000);
                 let full = format!("{} {surname}", first[((x >> 8) % 8) as usize]);
                 let key = format!("PER:{}", full.to_lowercase());
-                let mut ms = Vec::new();
-                for form in [full, surname] {
-                    let s = doc.text.len();
-                    doc.text.push_str(&form);
-                    doc.text.push(' ');
-                    ms.push(doc.mentions.len());
-                    doc.mentions.push(Mention {
-                        span: Span::new(s, s + form.len()),
-                        label: "PER".into(),
-                        score: 1.0,
-                        sentence: 0,
-                        tokens: 0..1,
-                        source: MentionSource::Model,
-                        value: None,
-                        chain: Some(doc.chains.len()),
-                    });
-                }
-                doc.chains.push(Chain {
-                    label: "PER".into(),
-                    representative: ms[0],
-                    mentions: ms,
-                    key,
-                    alt_keys: vec![],
-                });
+                push_chain(&mut doc, key, &[("PER", &full), ("PER", &surname)]);
             }
             // One organization a document: a full name in two documents of three, its short
-            // form alone in the third (the corpus step's prefix and suffix blocking).
+            // form alone in the third (the corpus step's prefix and suffix blocking), tagged ORG
+            // or MISC.
             let firm = format!("{}{}", last[(x % 8) as usize], (x >> 20) % 5_000);
             let (form, key) = if d % 3 == 2 {
                 (firm.clone(), format!("ORG:{}", firm.to_lowercase()))
             } else {
                 (format!("{firm} Logistics"), format!("ORG:{} logistics", firm.to_lowercase()))
             };
-            let s = doc.text.len();
-            doc.text.push_str(&form);
-            doc.mentions.push(Mention {
-                span: Span::new(s, s + form.len()),
-                label: if d % 2 == 0 { "ORG" } else { "MISC" }.into(),
-                score: 1.0,
-                sentence: 0,
-                tokens: 0..1,
-                source: MentionSource::Model,
-                value: None,
-                chain: Some(doc.chains.len()),
-            });
-            doc.chains.push(Chain {
-                label: "ORG".into(),
-                representative: doc.mentions.len() - 1,
-                mentions: vec![doc.mentions.len() - 1],
-                key,
-                alt_keys: vec![],
-            });
+            push_chain(&mut doc, key, &[(if d % 2 == 0 { "ORG" } else { "MISC" }, &form)]);
             doc
         })
         .collect()
+}
+
+/// Appends one chain with a mention per `(label, surface form)`.
+fn push_chain(doc: &mut Document, key: String, forms: &[(&str, &str)]) {
+    let mut ms = Vec::new();
+    for (label, form) in forms {
+        let s = doc.text.len();
+        doc.text.push_str(form);
+        doc.text.push(' ');
+        ms.push(doc.mentions.len());
+        doc.mentions.push(Mention {
+            span: Span::new(s, s + form.len()),
+            label: label.to_string(),
+            score: 1.0,
+            sentence: 0,
+            tokens: 0..1,
+            source: MentionSource::Model,
+            value: None,
+            chain: Some(doc.chains.len()),
+        });
+    }
+    let label = forms[0].0.to_string();
+    doc.chains.push(Chain { label, representative: ms[0], mentions: ms, key, alt_keys: vec![] });
 }
 
 fn bench_entity_index(c: &mut Criterion) {

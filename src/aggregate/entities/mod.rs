@@ -287,8 +287,11 @@ fn record(keys: &[(String, KeyStats)], members: &[usize], id_key: &str, canon_ke
         mentions += st.mentions;
         docs += st.docs;
     }
-    // Most mentions; ties: the smallest label.
-    let label = labels.iter().max_by(|a, b| a.1.cmp(b.1).then_with(|| b.0.cmp(a.0))).map_or("", |(l, _)| l);
+    // Most mentions; ties: a typed label over MISC, then the smallest.
+    let label = labels
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then_with(|| (*b.0 == "MISC").cmp(&(*a.0 == "MISC"))).then_with(|| b.0.cmp(a.0)))
+        .map_or("", |(l, _)| l);
     let name = best_name(&aliases).unwrap_or_else(|| canon_key.split_once(':').map_or(canon_key, |x| x.1).to_string());
     let mut aliases: Vec<Alias> = aliases.into_iter().map(|(t, c)| Alias { text: t.to_string(), count: c }).collect();
     aliases.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.text.cmp(&b.text)));
