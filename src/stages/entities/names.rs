@@ -9,6 +9,7 @@
 //! skeleton) and the number of vowel groups is kept, so "Qasimi"/"Qasemi" and
 //! "Muhammad"/"Mohamed" agree while "Karim"/"Karimi" do not.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
@@ -170,7 +171,11 @@ const JOINERS: &[&str] = &["ur", "ul", "ud", "ad", "al", "el", "as", "ash", "an"
 
 /// The words of a name that its signature reads: all but the joiner particles (unless nothing
 /// else is left).
-pub fn sig_words(words: &[String]) -> Vec<String> {
+pub fn sig_words(words: &[String]) -> Cow<'_, [String]> {
+    let changes = |w: &String| JOINERS.contains(&w.as_str()) || matches!(w.as_str(), "mt" | "ft");
+    if !words.iter().any(changes) {
+        return Cow::Borrowed(words);
+    }
     let kept: Vec<String> = words
         .iter()
         .filter(|w| !JOINERS.contains(&w.as_str()))
@@ -182,9 +187,9 @@ pub fn sig_words(words: &[String]) -> Vec<String> {
         })
         .collect();
     if kept.is_empty() {
-        words.to_vec()
+        Cow::Borrowed(words)
     } else {
-        kept
+        Cow::Owned(kept)
     }
 }
 
@@ -214,7 +219,7 @@ pub fn joined(words: &[String]) -> String {
     for (i, w) in words.iter().enumerate() {
         let next_sun = words.get(i + 1).and_then(|n| n.bytes().next()).is_some_and(|b| SUN.contains(&b));
         let w = assimilate_inner(w);
-        let article = matches!(w.as_str(), "al" | "el" | "ul")
+        let article = matches!(&*w, "al" | "el" | "ul")
             || (w.len() == 5 && w.starts_with("abd") && w.ends_with('l') && w.as_bytes()[3] != b'l');
         if article && next_sun {
             out.push_str(&w[..w.len() - 1]);
@@ -226,7 +231,7 @@ pub fn joined(words: &[String]) -> String {
 }
 
 /// "abdulrahim" -> "abdurahim": the same assimilation inside one written-together word.
-fn assimilate_inner(w: &str) -> String {
+fn assimilate_inner(w: &str) -> Cow<'_, str> {
     let b = w.as_bytes();
     if b.len() > 6
         && w.starts_with("abd")
@@ -238,9 +243,9 @@ fn assimilate_inner(w: &str) -> String {
         let mut s = String::with_capacity(w.len());
         s.push_str(&w[..4]);
         s.push_str(&w[5..]);
-        return s;
+        return Cow::Owned(s);
     }
-    w.to_string()
+    Cow::Borrowed(w)
 }
 
 fn is_vowel(c: char) -> bool {
@@ -268,7 +273,8 @@ impl NameSig {
         let mut in_vowels = false;
         // "q" and "k" transliterate one Arabic/Persian letter: "Qarimi"/"Karimi"; "ph" is "f"
         // ("Mustapha"/"Mustafa").
-        let chars: Vec<char> = j.replace("ph", "f").chars().map(|c| if c == 'q' { 'k' } else { c }).collect();
+        let j: Cow<str> = if j.contains("ph") { Cow::Owned(j.replace("ph", "f")) } else { Cow::Borrowed(j) };
+        let chars: Vec<char> = j.chars().map(|c| if c == 'q' { 'k' } else { c }).collect();
         for (i, &c) in chars.iter().enumerate() {
             // A "w" between vowels is a spelling of the vowel: "Dawood"/"Daud", "Dawud".
             // A "y" not before a vowel is a vowel too: "Betty"/"Bettie", "Ray"/"Rai".
