@@ -317,11 +317,12 @@ impl FactIndex {
             let pos: Vec<&Rec> = recs.iter().copied().filter(|r| !r.negative).collect();
             let neg: Vec<&Rec> = recs.iter().copied().filter(|r| r.negative).collect();
             if !pos.is_empty() && !neg.is_empty() {
+                let subj = resolve(&recs[0].subject);
                 conflicts.push(ConflictRecord {
                     conflict_id: hash_id("c", &["polarity", s, p, o]),
                     kind: "polarity".into(),
-                    subject_entity_id: resolve(&recs[0].subject).0,
-                    subject_value: resolve(&recs[0].subject).1,
+                    subject_entity_id: subj.0,
+                    subject_value: subj.1,
                     predicate: p.clone(),
                     object: Some(public(&recs[0].object)),
                     sides: vec![
@@ -351,11 +352,12 @@ impl FactIndex {
                 Key::Value(v) => Some(v.clone()),
                 Key::Entity(_) => None,
             };
+            let subj = resolve(&recs[0].subject);
             conflicts.push(ConflictRecord {
                 conflict_id: hash_id("c", &["polarity-universal", s, p, o]),
                 kind: "polarity".into(),
-                subject_entity_id: resolve(&recs[0].subject).0,
-                subject_value: resolve(&recs[0].subject).1,
+                subject_entity_id: subj.0,
+                subject_value: subj.1,
                 predicate: p.clone(),
                 object: Some(public(&recs[0].object)),
                 sides: vec![
@@ -396,11 +398,12 @@ impl FactIndex {
             let keys: Vec<&str> = vals.iter().map(|(v, _)| v.as_str()).collect();
             let mut parts: Vec<&str> = vec!["value", s, p];
             parts.extend(keys.iter().copied());
+            let subj = resolve(&vals[0].1[0].subject);
             conflicts.push(ConflictRecord {
                 conflict_id: hash_id("c", &parts),
                 kind: "value".into(),
-                subject_entity_id: resolve(&vals[0].1[0].subject).0,
-                subject_value: resolve(&vals[0].1[0].subject).1,
+                subject_entity_id: subj.0,
+                subject_value: subj.1,
                 predicate: p.clone(),
                 object: None,
                 sides: vals.iter().map(|(v, recs)| side(None, Some((*v).clone()), None, recs)).collect(),

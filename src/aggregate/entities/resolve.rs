@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use super::aliases::AliasTable;
 use super::KeyStats;
 use crate::stages::entities::chains::{all_demonyms, name_class, Dsu};
-use crate::stages::entities::names::{looks_like_acronym, NameSig};
+use crate::stages::entities::names::{self, looks_like_acronym, NameSig};
 
 /// A key split into its parts.
 pub(super) struct Parsed {
@@ -336,9 +336,9 @@ impl<'a> Resolve<'a> {
             if p.forced || p.class == "PER" || p.acronym || p.words.len() < 2 {
                 continue;
             }
-            for letters in initials_of(&p.words) {
-                initials.entry(letters).or_default().insert(i);
-            }
+            let (all, content) = names::initials(&p.words);
+            initials.entry(content).or_default().insert(i);
+            initials.entry(all).or_default().insert(i);
         }
         for i in 0..self.n {
             let p = &self.parsed[i];
@@ -375,10 +375,6 @@ impl<'a> Resolve<'a> {
                 .or_insert((0, i));
             e.0 += self.keys[i].1.mentions;
         }
-        let mut group_size: HashMap<usize, usize> = HashMap::new();
-        for i in 0..self.dsu.0.len() {
-            *group_size.entry(self.dsu.find(i)).or_default() += 1;
-        }
         // A group whose other names all extend this one at its end ("Deep Throat-a" of "Deep
         // Throat") is still a name of its own; "Michael Jordan" of "Jordan" is not.
         by_name.retain(|_, classes| classes.len() >= 2);
@@ -386,6 +382,7 @@ impl<'a> Resolve<'a> {
         for i in 0..self.n {
             members.entry(self.dsu.find(i)).or_default().push(i);
         }
+        let aliased: BTreeSet<usize> = (self.n..self.dsu.0.len()).map(|a| self.dsu.find(a)).collect();
         let mut variants_only: HashMap<usize, bool> = HashMap::new();
         for classes in by_name.values() {
             for &(_, i) in classes.values() {
@@ -402,7 +399,8 @@ impl<'a> Resolve<'a> {
             let (_, &(top, top_i)) =
                 classes.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.0.cmp(a.0))).expect("non-empty");
             for &(count, i) in classes.values() {
-                let alone = group_size.get(&self.dsu.find(i)).copied().unwrap_or(1) == 1 || variants_only[&i];
+                let root = self.dsu.find(i);
+                let alone = (members[&root].len() == 1 && !aliased.contains(&root)) || variants_only[&i];
                 if i != top_i && count * 3 <= top * 2 && alone {
                     joins.push((top_i, i));
                 }
@@ -442,23 +440,4 @@ fn fuller_form(a: &[String], b: &[String], same_first: bool) -> bool {
 fn part_ok(x: &str, y: &str, same: bool) -> bool {
     let (nx, ny) = (x.chars().count(), y.chars().count());
     same || (nx >= 3 && ny > nx && y.starts_with(x)) || (nx <= 2 && ny > nx && x.chars().next() == y.chars().next())
-}
-
-/// The letters an acronym of these name words could have: every word's initial, and the
-/// initials of the content words only ("of", "the", "and" left out).
-fn initials_of(words: &[String]) -> Vec<String> {
-    let all: String = words.iter().filter_map(|w| w.chars().next()).collect();
-    let mut out = vec![all];
-    // `is_acronym_of` knows which words an acronym may skip; keep its content variant.
-    let content: String = words
-        .iter()
-        .filter(|w| {
-            !matches!(w.as_str(), "of" | "the" | "and" | "for" | "in" | "on" | "to" | "at" | "de" | "du" | "la")
-        })
-        .filter_map(|w| w.chars().next())
-        .collect();
-    if content != out[0] {
-        out.push(content);
-    }
-    out
 }

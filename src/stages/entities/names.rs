@@ -325,6 +325,13 @@ pub fn is_acronym_of(acr: &str, expansion: &str) -> bool {
         return false;
     }
     let words: Vec<String> = fold(expansion).split(' ').filter(|w| !w.is_empty()).map(String::from).collect();
+    let (all, content) = initials(&words);
+    a == all || a == content
+}
+
+/// The letters an acronym of these (folded) name words may have: every word's initial, and
+/// the initials of the content words only (function words and name particles left out).
+pub fn initials(words: &[String]) -> (String, String) {
     let all: String = words.iter().filter_map(|w| w.chars().next()).collect();
     let lex = lexicons();
     let content: String = words
@@ -332,7 +339,7 @@ pub fn is_acronym_of(acr: &str, expansion: &str) -> bool {
         .filter(|w| !ACRONYM_STOP.contains(&w.as_str()) && !lex.particles.contains(*w))
         .filter_map(|w| w.chars().next())
         .collect();
-    a == all || a == content
+    (all, content)
 }
 
 /// A written token looks like an acronym: 2-8 characters, letters mostly upper case.
