@@ -4,14 +4,15 @@
 Usage: .venv/bin/python scripts/export_onnx.py [MODEL_DIR] [--force] [--check CONLL_FILE]
 
 Writes MODEL_DIR/model.int8.onnx: the encoder and its three heads (softmax probabilities, outputs
-`ner`, `pos`, `chunk`; inputs `input_ids`, `token_type_ids`, `attention_mask`, dynamic batch and
+`ner`, `pos`, `chunk`; with a parser (parser.json), also `hidden`: the parser's weighted sum of the
+six layers' outputs; inputs `input_ids`, `token_type_ids`, `attention_mask`, dynamic batch and
 length), exported from model.safetensors in float32 with torch.onnx (opset 17), then dynamically
 quantized by onnxruntime.quantization: MatMul weights int8 with one scale per output channel,
 activations quantized per batch at run time. Per-tensor scales cost 0.4 NER F1 on CoNLL-2003 test;
 per-channel ones cost nothing measurable (MODEL.md).
 
 The file is derived, so it is git-ignored and made by scripts/setup; MODEL_DIR/model.int8.onnx.sha256
-records the safetensors it came from, and a re-run with the same weights does nothing. The export
+records the safetensors (and parser.json) it came from, and a re-run with the same weights does nothing. The export
 checks that ONNX Runtime's float32 graph reproduces PyTorch's probabilities before quantizing.
 `--check` then prints the F1 of the int8 model on a CoNLL file through the Python evaluation, one
 window per run as the Rust engine does (activation scales are per batch, so batch-mates would matter).
@@ -70,9 +71,18 @@ def export(model_dir: str, dest: str) -> None:
             self.tagger = tagger
 
         def forward(self, input_ids, token_type_ids, attention_mask):
-            logits = self.tagger(input_ids, token_type_ids, attention_mask)
-            return tuple(logits[h].softmax(-1) for h in tc.HEADS)
+            out = self.tagger.bert(input_ids=input_ids, token_type_ids=token_type_ids,
+                                   attention_mask=attention_mask, output_hidden_states=True)
+            h = out.last_hidden_state
+            probs = tuple(getattr(self.tagger, n)(h).softmax(-1) for n in tc.HEADS)
+            if mix is None:
+                return probs
+            # The parser's input: its weighted sum of the six layers' outputs (parser.json).
+            hidden = sum(w * out.hidden_states[i + 1] for i, w in enumerate(mix))
+            return probs + (hidden,)
 
+    mix = parser_mix(model_dir)
+    outputs = list(tc.HEADS) + (["hidden"] if mix is not None else [])
     wrapped = Probabilities(model).eval()
     g = torch.Generator().manual_seed(0)
     ids = torch.randint(1000, 20000, (3, 40), generator=g)
@@ -80,15 +90,15 @@ def export(model_dir: str, dest: str) -> None:
     types = torch.randint(0, 3, (3, 40), generator=g)
     mask = torch.ones(3, 40, dtype=torch.long)
     mask[1, 30:] = 0
-    axes = {n: {0: "batch", 1: "pieces"} for n in INPUTS + list(tc.HEADS)}
+    axes = {n: {0: "batch", 1: "pieces"} for n in INPUTS + outputs}
     with tempfile.TemporaryDirectory() as tmp:
         f32 = os.path.join(tmp, "model.f32.onnx")
         with torch.inference_mode():
-            torch.onnx.export(wrapped, (ids, types, mask), f32, input_names=INPUTS, output_names=list(tc.HEADS),
+            torch.onnx.export(wrapped, (ids, types, mask), f32, input_names=INPUTS, output_names=outputs,
                               dynamic_axes=axes, opset_version=17, do_constant_folding=True)
             want = [t.numpy() for t in wrapped(ids, types, mask)]
         got = ort.InferenceSession(f32, providers=["CPUExecutionProvider"]).run(
-            list(tc.HEADS), {"input_ids": ids.numpy(), "token_type_ids": types.numpy(), "attention_mask": mask.numpy()})
+            outputs, {"input_ids": ids.numpy(), "token_type_ids": types.numpy(), "attention_mask": mask.numpy()})
         worst = max(float(np.abs(a - b).max()) for a, b in zip(want, got))
         if worst > 1e-4:
             raise SystemExit(f"export_onnx: ONNX float32 differs from PyTorch by {worst:.2e}")
@@ -98,12 +108,33 @@ def export(model_dir: str, dest: str) -> None:
         os.replace(tmp_out, dest)
 
 
+def parser_mix(model_dir: str):
+    """The parser's layer weights (parser.json), or None for a model without a parser."""
+    path = os.path.join(model_dir, "parser.json")
+    if not os.path.exists(path):
+        return None
+    import json
+
+    with open(path, encoding="utf-8") as f:
+        return [float(w) for w in json.load(f)["layer_weights"]]
+
+
+def export_source(model_dir: str) -> str:
+    """What the export is made from: the sha256 of model.safetensors, then that of parser.json
+    when there is one (its layer weights are baked into the `hidden` output). src/model/onnx_engine.rs
+    computes the same string."""
+    parts = [tc.sha256_file(os.path.join(model_dir, "model.safetensors"))]
+    if os.path.exists(os.path.join(model_dir, "parser.json")):
+        parts.append(tc.sha256_file(os.path.join(model_dir, "parser.json")))
+    return " ".join(parts)
+
+
 def ensure_export(model_dir: str, force: bool = False) -> str:
     """Export MODEL_DIR/model.int8.onnx unless its stamp says it came from the current weights; then
-    write the stamp (the sha256 of model.safetensors) that the Rust engine checks. Returns the path."""
+    write the stamp (`export_source`) that the Rust engine checks. Returns the path."""
     dest = os.path.join(model_dir, "model.int8.onnx")
     stamp = dest + ".sha256"
-    source = tc.sha256_file(os.path.join(model_dir, "model.safetensors"))
+    source = export_source(model_dir)
     current = open(stamp).read().strip() if os.path.exists(stamp) else None
     if force or current != source or not os.path.exists(dest):
         export(model_dir, dest)

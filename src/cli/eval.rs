@@ -1,5 +1,6 @@
 //! `claimgraph eval conll FILE`: the tagger's entity-level NER P/R/F1 per type, POS accuracy
-//! and chunk F1, through the same Rust inference path as `run`.
+//! and chunk F1; `claimgraph eval conllu FILE`: the parser's UAS and LAS, and POS accuracy;
+//! both through the same Rust inference path as `run`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -10,12 +11,27 @@ use clap::{Args, Subcommand};
 
 use crate::cli::ModelArgs;
 use crate::model::conll::{self, Accuracy, ChunkReport, EvalReport, NerReport, SpanCounts};
+use crate::model::conllu::{self, ParseCounts};
 use crate::model::Tagger;
 
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
     /// Evaluate on a CoNLL-2003 file (token POS chunk NER, IOB2, -DOCSTART- between articles).
     Conll(ConllArgs),
+    /// Evaluate the parser on a CoNLL-U file (Universal Dependencies; `# newdoc` between
+    /// articles): UAS, LAS (universal relations, as CoNLL 2018), UPOS and XPOS accuracy.
+    Conllu(ConlluArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConlluArgs {
+    /// The CoNLL-U file.
+    pub file: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 #[derive(Debug, Args)]
@@ -44,7 +60,62 @@ pub struct ConllArgs {
 pub fn run(cmd: EvalCommand) -> anyhow::Result<ExitCode> {
     match cmd {
         EvalCommand::Conll(args) => conll_eval(args),
+        EvalCommand::Conllu(args) => conllu_eval(args),
     }
+}
+
+fn conllu_eval(args: ConlluArgs) -> anyhow::Result<ExitCode> {
+    args.model.init_threads()?;
+    let dir = args.model.model_dir();
+    let config = args.model.tagger_config()?;
+    let mut tagger = Tagger::load(&dir, &config).with_context(|| format!("loading the model in {}", dir.display()))?;
+    let Some(deprels) = tagger.deprels().map(<[String]>::to_vec) else {
+        anyhow::bail!("the model in {} has no parser (parser.json)", dir.display());
+    };
+    let docs = conllu::read_conllu(&args.file)?;
+    let words: Vec<Vec<&str>> = docs.iter().map(|d| d.iter().flatten().map(|w| w.form.as_str()).collect()).collect();
+    let sentences: Vec<Vec<std::ops::Range<usize>>> = docs
+        .iter()
+        .map(|d| {
+            let mut start = 0;
+            d.iter().map(|s| {
+                start += s.len();
+                start - s.len()..start
+            })
+            .collect()
+        })
+        .collect();
+    let started = Instant::now();
+    let predicted = tagger.tag_sentences(&words, Some(&sentences))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let mut counts = ParseCounts::default();
+    for (doc, pred) in docs.iter().zip(&predicted) {
+        for (gold, p) in doc.iter().flatten().zip(pred) {
+            let arc = p.arc.context("a word was not parsed")?;
+            counts.add(gold, arc.head, &deprels[arc.rel], &tagger.labels.pos[p.pos]);
+        }
+    }
+    let mut report = counts.report();
+    report.sentences = docs.iter().map(Vec::len).sum();
+    report.documents = docs.len();
+    report.engine = tagger.engine().to_string();
+    report.seconds = seconds;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!("UAS {:.2}  LAS {:.2}  (LAS with subtypes {:.2})", report.uas, report.las, report.las_full);
+        println!("UPOS {:.2}  XPOS {:.2}", report.upos, report.xpos);
+        println!(
+            "{} words, {} sentences, {} documents, {:.1} s ({:.0} words/s, {})",
+            report.words,
+            report.sentences,
+            report.documents,
+            seconds,
+            report.words as f64 / seconds,
+            report.engine
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn conll_eval(args: ConllArgs) -> anyhow::Result<ExitCode> {

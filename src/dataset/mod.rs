@@ -18,7 +18,7 @@ use crate::doc::{Argument, CharOffsets, Document, Origin, Span};
 use crate::io::{ColType, Column, TableSpec};
 
 /// Version of the output contract (docs/SCHEMA.md).
-pub const SCHEMA_VERSION: &str = "2.1.0";
+pub const SCHEMA_VERSION: &str = "2.2.0";
 
 /// Placeholder field holding a chain key until entities are canonicalized.
 pub const KEY: &str = "_chain_key";
@@ -318,11 +318,14 @@ pub fn doc_rows(doc: &Document, with_tokens: bool) -> DocRows {
             .enumerate()
             .map(|(i, s)| {
                 let (start, end) = cx.span(s.span);
+                // Heads are 1-based within the sentence, 0 for its root (CoNLL-U's convention).
+                let head = |t: &crate::doc::Tags| t.head.map_or(0, |h| h + 1 - s.tokens.start);
                 json!({"doc_id": doc.id, "sentence": i, "start": start, "end": end,
                        "tokens": doc.tokens[s.tokens.clone()].iter().map(|t| {
                            let (a, b) = cx.span(t.span);
                            let tags = t.tags.as_ref();
-                           json!([a, b, tags.map(|t| t.pos.as_str()), tags.map(|t| t.chunk.as_str()), tags.map(|t| t.ner.as_str())])
+                           json!([a, b, tags.map(|t| t.pos.as_str()), tags.map(|t| t.chunk.as_str()), tags.map(|t| t.ner.as_str()),
+                                  tags.map(head), tags.map(|t| t.deprel.as_str())])
                        }).collect::<Vec<_>>()})
             })
             .collect()

@@ -86,7 +86,7 @@ pub struct Token {
 }
 
 /// What the tagger says about one word.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Tags {
     /// Penn Treebank part of speech ("NNP", "VBD", ...).
     pub pos: String,
@@ -96,6 +96,14 @@ pub struct Tags {
     pub ner: String,
     /// Probability of `ner` under the model, 0..1.
     pub ner_score: f32,
+    /// Dependency head: the document token index of this word's head in its sentence's tree;
+    /// `None` for the sentence's root, and when the model has no parser.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<usize>,
+    /// Universal Dependencies relation to the head ("nsubj", "obl:tmod", "root"); empty when
+    /// the model has no parser.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub deprel: String,
 }
 
 /// Which component produced a mention.

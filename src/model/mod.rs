@@ -3,8 +3,10 @@
 //! [`Tagger`] is what the pipeline uses; [`Engine`] is the seam where another runtime plugs in.
 
 pub mod conll;
+pub mod conllu;
 pub mod engine;
 pub mod onnx_engine;
+pub mod parser;
 pub mod tagger;
 pub mod tch_engine;
 pub mod windows;

@@ -43,10 +43,9 @@ pub fn unavailable_reason(dir: &Path) -> Option<String> {
     }
     let stamp = dir.join(format!("{ONNX_INT8_FILE}.sha256"));
     let source = std::fs::read_to_string(&stamp).unwrap_or_default();
-    let weights = super::file_sha256(&dir.join("model.safetensors"));
-    if weights.as_deref().ok() != Some(source.trim()) {
+    if export_source(dir).ok().as_deref() != Some(source.trim()) {
         return Some(format!(
-            "{} was not exported from this folder's model.safetensors (stamp {}); run scripts/export_onnx.py {}",
+            "{} was not exported from this folder's model.safetensors and parser.json (stamp {}); run scripts/export_onnx.py {}",
             model.display(),
             stamp.display(),
             dir.display()
@@ -55,8 +54,20 @@ pub fn unavailable_reason(dir: &Path) -> Option<String> {
     environment().err()
 }
 
+/// What an up-to-date export was made from (`export_onnx.py::export_source`): the sha256 of
+/// `model.safetensors`, then that of `parser.json` when the folder has a parser, whose layer
+/// weights the export bakes into its `hidden` output.
+fn export_source(dir: &Path) -> std::io::Result<String> {
+    let mut parts = vec![super::file_sha256(&dir.join("model.safetensors"))?];
+    let parser = dir.join(crate::model::parser::PARSER_SPEC);
+    if parser.exists() {
+        parts.push(super::file_sha256(&parser)?);
+    }
+    Ok(parts.join(" "))
+}
+
 /// The process-wide ONNX Runtime environment, created on first use.
-fn environment() -> Result<&'static Environment, String> {
+pub(crate) fn environment() -> Result<&'static Environment, String> {
     static ENV: OnceLock<Result<Environment, String>> = OnceLock::new();
     ENV.get_or_init(|| {
         let lib = runtime_library()

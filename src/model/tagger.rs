@@ -14,6 +14,7 @@
 //!    it is most central. Part of speech is the argmax; NER and chunk are either the argmax
 //!    repaired to valid IOB2, or the most probable valid IOB2 sequence ([`Decode`]).
 
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -25,6 +26,7 @@ use tokenizers::Tokenizer;
 use crate::doc::{Document, Tags};
 use crate::model::engine::{Engine, PieceBatch, Precision};
 use crate::model::onnx_engine::{self, OnnxEngine};
+use crate::model::parser::{self, Parser};
 use crate::model::tch_engine::TchEngine;
 use crate::model::windows::{self, Window};
 use crate::model::ModelError;
@@ -167,7 +169,8 @@ impl Default for TaggerConfig {
     }
 }
 
-/// One word's labels, as indices into [`Labels`], with the probability of each.
+/// One word's labels, as indices into [`Labels`], with the probability of each, and its
+/// dependency arc when the model has a parser and sentences were given.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WordLabels {
     pub ner: usize,
@@ -176,11 +179,18 @@ pub struct WordLabels {
     pub pos_p: f32,
     pub chunk: usize,
     pub chunk_p: f32,
+    pub arc: Option<parser::Arc>,
 }
+
+/// Longest stretch of words parsed as one tree: a longer "sentence" (a list, a table that
+/// segmentation could not split) is parsed in pieces, each with its own root.
+const MAX_PARSE_WORDS: usize = 200;
 
 pub struct Tagger {
     /// One per worker; a batch locks whichever is free.
     engines: Vec<Mutex<Box<dyn Engine>>>,
+    /// The dependency parser head, when the model folder has one (`parser.json`).
+    parser: Option<Parser>,
     tokenizer: Tokenizer,
     pub labels: Labels,
     spec: TaggerSpec,
@@ -291,8 +301,13 @@ impl Tagger {
         };
         let (cls, sep, unk) = (id("[CLS]")? as i64, id("[SEP]")? as i64, id("[UNK]")?);
 
-        let heads = [("ner", labels.ner.len()), ("pos", labels.pos.len()), ("chunk", labels.chunk.len())];
         let workers = if cfg.device.is_cuda() { 1 } else { cfg.workers.max(1) };
+        let parser = Parser::load(dir, workers)?;
+        let mut heads = vec![("ner", labels.ner.len()), ("pos", labels.pos.len()), ("chunk", labels.chunk.len())];
+        if let Some(p) = &parser {
+            heads.push(("hidden", p.spec.hidden));
+        }
+        let mix = parser.as_ref().map(|p| p.spec.layer_weights.clone());
         let mut engines: Vec<Mutex<Box<dyn Engine>>> = Vec::with_capacity(workers);
         if cfg.precision == Precision::Int8 {
             if cfg.device.is_cuda() {
@@ -308,7 +323,7 @@ impl Tagger {
         for _ in 0..workers {
             let e: Box<dyn Engine> = match cfg.precision {
                 Precision::Int8 => Box::new(OnnxEngine::load(dir, &heads)?),
-                p => Box::new(TchEngine::load(dir, &heads, cfg.device, p)?),
+                p => Box::new(TchEngine::load(dir, &heads[..3], mix.clone(), cfg.device, p)?),
             };
             engines.push(Mutex::new(e));
         }
@@ -320,6 +335,9 @@ impl Tagger {
         let mut files = vec!["model.safetensors", "config.json", "tokenizer.json"];
         if cfg.precision == Precision::Int8 {
             files.push(onnx_engine::ONNX_INT8_FILE);
+        }
+        if parser.is_some() {
+            files.extend([parser::PARSER_FILE, parser::PARSER_SPEC]);
         }
         for name in files {
             let path = dir.join(name);
@@ -334,6 +352,7 @@ impl Tagger {
 
         Ok(Tagger {
             engines,
+            parser,
             tokenizer,
             labels,
             spec,
@@ -363,6 +382,11 @@ impl Tagger {
 
     pub fn model_dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Dependency relation names, when the model has a parser.
+    pub fn deprels(&self) -> Option<&[String]> {
+        self.parser.as_ref().map(|p| p.spec.labels.as_slice())
     }
 }
 
@@ -405,6 +429,18 @@ fn prepare(
 impl Tagger {
     /// Labels every word of every document (each document a sequence of words, in order).
     pub fn tag_words(&mut self, docs: &[Vec<&str>]) -> Result<Vec<Vec<WordLabels>>, ModelError> {
+        self.tag_sentences(docs, None)
+    }
+
+    /// Labels every word as [`tag_words`](Self::tag_words) does, and with a parser and
+    /// `sentences` (per document, the word ranges of its sentences, in order) parses each
+    /// sentence too: one encoder pass gives all four.
+    pub fn tag_sentences(
+        &mut self,
+        docs: &[Vec<&str>],
+        sentences: Option<&[Vec<Range<usize>>]>,
+    ) -> Result<Vec<Vec<WordLabels>>, ModelError> {
+        let parse = self.parser.is_some() && sentences.is_some();
         let prepared: Vec<Prepared> = {
             let (tokenizer, spec, case, unk) = (&self.tokenizer, &self.spec, self.case, self.unk);
             docs.par_iter().map(|w| prepare(tokenizer, spec, case, unk, w)).collect::<Result<_, _>>()?
@@ -423,7 +459,7 @@ impl Tagger {
         // (document, word), so they do not depend on which engine ran what, or when.
         let outputs: Vec<Vec<(usize, usize, WordOut)>> = batches
             .par_iter()
-            .map(|batch| run_batch(engines, &prepared, batch, cls, sep, keep_probs))
+            .map(|batch| run_batch(engines, &prepared, batch, cls, sep, keep_probs, parse))
             .collect::<Result<_, _>>()?;
         for batch in &batches {
             let len = |&(d, w): &(usize, usize)| prepared[d].windows[w].pieces.len() as u64 + 2;
@@ -436,12 +472,25 @@ impl Tagger {
         for (d, word, l) in outputs.into_iter().flatten() {
             out[d][word] = Some(l);
         }
-        let mut result = Vec::with_capacity(out.len());
-        for (doc, words) in docs.iter().zip(out) {
-            let mut words: Vec<WordOut> = words
-                .into_iter()
-                .map(|w| w.ok_or_else(|| ModelError::Forward("a word received no label".into())))
-                .collect::<Result<_, _>>()?;
+        let mut words_out: Vec<Vec<WordOut>> = out
+            .into_iter()
+            .map(|words| {
+                words
+                    .into_iter()
+                    .map(|w| w.ok_or_else(|| ModelError::Forward("a word received no label".into())))
+                    .collect::<Result<_, _>>()
+            })
+            .collect::<Result<_, _>>()?;
+        let arcs: Vec<Vec<Option<parser::Arc>>> = match (&self.parser, sentences) {
+            (Some(p), Some(sents)) if parse => words_out
+                .par_iter_mut()
+                .zip(sents)
+                .map(|(words, sents)| parse_document(p, words, sents))
+                .collect::<Result<_, _>>()?,
+            _ => words_out.iter().map(|w| vec![None; w.len()]).collect(),
+        };
+        let mut result = Vec::with_capacity(words_out.len());
+        for ((doc, mut words), arcs) in docs.iter().zip(words_out).zip(arcs) {
             if self.spec.consistency > 0.0 {
                 doc_consistency(&self.labels.ner, doc, &mut words, self.spec.consistency);
             }
@@ -465,6 +514,9 @@ impl Tagger {
             }
             repair_iob(&self.labels.ner, &mut labels, |l| &mut l.ner);
             repair_iob(&self.labels.chunk, &mut labels, |l| &mut l.chunk);
+            for (l, a) in labels.iter_mut().zip(arcs) {
+                l.arc = a;
+            }
             result.push(labels);
         }
         Ok(result)
@@ -474,15 +526,29 @@ impl Tagger {
     pub fn tag(&mut self, docs: &mut [Document]) -> Result<(), ModelError> {
         let words: Vec<Vec<&str>> =
             docs.iter().map(|d| d.tokens.iter().map(|t| t.span.of(&d.text)).collect()).collect();
-        let labels = self.tag_words(&words)?;
+        let sentences: Vec<Vec<Range<usize>>> =
+            docs.iter().map(|d| d.sentences.iter().map(|s| s.tokens.clone()).collect()).collect();
+        let labels = self.tag_sentences(&words, Some(&sentences))?;
         drop(words);
-        for (doc, labels) in docs.iter_mut().zip(labels) {
-            for (tok, l) in doc.tokens.iter_mut().zip(labels) {
+        let deprels = self.deprels().unwrap_or_default();
+        for ((doc, labels), sents) in docs.iter_mut().zip(labels).zip(&sentences) {
+            let mut start_of = vec![0; doc.tokens.len()];
+            for s in sents {
+                start_of[s.clone()].iter_mut().for_each(|x| *x = s.start);
+            }
+            for (k, (tok, l)) in doc.tokens.iter_mut().zip(labels).enumerate() {
+                let (head, deprel) = match l.arc {
+                    Some(a) if a.head == 0 => (None, deprels[a.rel].clone()),
+                    Some(a) => (Some(start_of[k] + a.head - 1), deprels[a.rel].clone()),
+                    None => (None, String::new()),
+                };
                 tok.tags = Some(Tags {
                     pos: self.labels.pos[l.pos].clone(),
                     chunk: self.labels.chunk[l.chunk].clone(),
                     ner: self.labels.ner[l.ner].clone(),
                     ner_score: l.ner_p,
+                    head,
+                    deprel,
                 });
             }
         }
@@ -496,6 +562,33 @@ struct WordOut {
     labels: WordLabels,
     ner: Vec<f32>,
     chunk: Vec<f32>,
+    /// The parser's input at this word (empty when nothing is parsed).
+    hidden: Vec<f32>,
+}
+
+/// Parses each sentence of one document from its words' hidden states (which it frees), in
+/// pieces of at most [`MAX_PARSE_WORDS`]; heads are 1-based within the sentence, 0 = root.
+fn parse_document(
+    parser: &Parser,
+    words: &mut [WordOut],
+    sentences: &[Range<usize>],
+) -> Result<Vec<Option<parser::Arc>>, ModelError> {
+    let mut arcs = vec![None; words.len()];
+    for sentence in sentences {
+        let sentence = sentence.start.min(words.len())..sentence.end.min(words.len());
+        let mut start = sentence.start;
+        while start < sentence.end {
+            let end = (start + MAX_PARSE_WORDS).min(sentence.end);
+            let feats: Vec<f32> = words[start..end].iter_mut().flat_map(|w| std::mem::take(&mut w.hidden)).collect();
+            let offset = start - sentence.start;
+            for (k, a) in parser.parse(&feats)?.into_iter().enumerate() {
+                let head = if a.head == 0 { 0 } else { a.head + offset };
+                arcs[start + k] = Some(parser::Arc { head, rel: a.rel });
+            }
+            start = end;
+        }
+    }
+    Ok(arcs)
 }
 
 /// Builds one padded batch of windows, runs it on a free engine, and returns the labels of
@@ -507,6 +600,7 @@ fn run_batch(
     cls: i64,
     sep: i64,
     keep_probs: bool,
+    keep_hidden: bool,
 ) -> Result<Vec<(usize, usize, WordOut)>, ModelError> {
     let cols = 2 + batch.iter().map(|&(d, w)| prepared[d].windows[w].pieces.len()).max().unwrap_or(0);
     let mut pb = PieceBatch {
@@ -546,9 +640,10 @@ fn run_batch(
         let mut engine = lock_free_engine(engines);
         engine.forward(&pb)?
     };
-    if heads.len() != 3 {
+    if heads.len() != 3 + keep_hidden as usize && heads.len() != 3 {
         return Err(ModelError::Forward(format!("expected 3 heads, got {}", heads.len())));
     }
+    let hidden = heads.get(3).filter(|_| keep_hidden);
     let mut out = Vec::new();
     for (row, &(d, _)) in batch.iter().enumerate() {
         for &(word, col) in &firsts[row] {
@@ -560,9 +655,10 @@ fn run_batch(
                 d,
                 word,
                 WordOut {
-                    labels: WordLabels { ner, ner_p, pos, pos_p, chunk, chunk_p },
+                    labels: WordLabels { ner, ner_p, pos, pos_p, chunk, chunk_p, arc: None },
                     ner: if keep_probs { ner_probs.to_vec() } else { Vec::new() },
                     chunk: if keep_probs { chunk_probs.to_vec() } else { Vec::new() },
+                    hidden: hidden.map(|h| h.at(cols, row, col).to_vec()).unwrap_or_default(),
                 },
             ));
         }

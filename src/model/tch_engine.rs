@@ -1,4 +1,5 @@
-//! The libtorch engine: rust-bert's BERT encoder plus three linear heads.
+//! The libtorch engine: rust-bert's BERT encoder plus three linear heads, and for a model
+//! with a parser the parser's input (its weighted sum of the six layers' outputs).
 
 use std::path::Path;
 
@@ -13,14 +14,23 @@ pub struct TchEngine {
     _vs: nn::VarStore,
     bert: BertModel<BertEmbeddings>,
     heads: Vec<nn::Linear>,
+    /// The parser's layer weights (`parser.json`), when the model has one.
+    mix: Option<Vec<f64>>,
     device: Device,
     precision: Precision,
 }
 
 impl TchEngine {
     /// Loads `model.safetensors` and `config.json` from `dir`, with one head per name in
-    /// `heads` (tensor names `<head>.weight`, `<head>.bias`) of the given label counts.
-    pub fn load(dir: &Path, heads: &[(&str, usize)], device: Device, precision: Precision) -> Result<Self, ModelError> {
+    /// `heads` (tensor names `<head>.weight`, `<head>.bias`) of the given label counts; with
+    /// `mix`, a last output: the hidden states weighted by layer (the parser's input).
+    pub fn load(
+        dir: &Path,
+        heads: &[(&str, usize)],
+        mix: Option<Vec<f64>>,
+        device: Device,
+        precision: Precision,
+    ) -> Result<Self, ModelError> {
         if precision == Precision::Int8 {
             return Err(ModelError::Format {
                 path: dir.to_path_buf(),
@@ -30,8 +40,9 @@ impl TchEngine {
         let config_path = dir.join("config.json");
         let config_text = std::fs::read_to_string(&config_path)
             .map_err(|e| ModelError::Io { path: config_path.clone(), source: e })?;
-        let config: BertConfig = serde_json::from_str(&config_text)
+        let mut config: BertConfig = serde_json::from_str(&config_text)
             .map_err(|e| ModelError::Format { path: config_path, reason: e.to_string() })?;
+        config.output_hidden_states = Some(mix.is_some());
 
         let mut vs = nn::VarStore::new(device);
         let root = vs.root();
@@ -48,7 +59,7 @@ impl TchEngine {
             Precision::Bf16 => vs.bfloat16(),
             Precision::Int8 => unreachable!("rejected above"),
         }
-        Ok(TchEngine { _vs: vs, bert, heads, device, precision })
+        Ok(TchEngine { _vs: vs, bert, heads, mix, device, precision })
     }
 }
 
@@ -77,6 +88,24 @@ impl Engine for TchEngine {
                 let flat: Vec<f32> =
                     Vec::<f32>::try_from(probs.view(-1)).map_err(|e| ModelError::Forward(e.to_string()))?;
                 result.push(HeadProbs { labels, probs: flat });
+            }
+            if let Some(mix) = &self.mix {
+                let layers = out.all_hidden_states.as_deref().unwrap_or_default();
+                if layers.len() != mix.len() {
+                    return Err(ModelError::Forward(format!("{} layer outputs for {} weights", layers.len(), mix.len())));
+                }
+                let hidden = layers
+                    .iter()
+                    .zip(mix)
+                    .map(|(h, &w)| h.to_kind(Kind::Float) * w)
+                    .reduce(|a, b| a + b)
+                    .expect("at least one layer")
+                    .to_device(Device::Cpu)
+                    .contiguous();
+                let width = hidden.size().last().copied().unwrap_or(0) as usize;
+                let flat: Vec<f32> =
+                    Vec::<f32>::try_from(hidden.view(-1)).map_err(|e| ModelError::Forward(e.to_string()))?;
+                result.push(HeadProbs { labels: width, probs: flat });
             }
             Ok(result)
         })

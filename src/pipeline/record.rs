@@ -27,7 +27,7 @@ use crate::stages::StageSet;
 
 /// Version of the record encoding. Bumped when [`Document`]'s serialized form or this
 /// envelope changes in a way an older reader would misread.
-pub const RECORD_VERSION: u32 = 1;
+pub const RECORD_VERSION: u32 = 2;
 
 /// zstd level of encoded records: fast, and about 8x smaller than the JSON.
 const ZSTD_LEVEL: i32 = 3;

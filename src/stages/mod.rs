@@ -5,6 +5,7 @@ pub mod entities;
 pub mod relations;
 pub mod segment;
 pub mod statements;
+pub(crate) mod syntax;
 
 use std::path::Path;
 

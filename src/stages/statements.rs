@@ -29,6 +29,7 @@ use std::ops::Range;
 use crate::doc::{Document, Span, Speaker, Statement, StatementKind};
 use crate::stages::relations::view::DocView;
 use crate::stages::relations::ClaimsConfig;
+use crate::stages::syntax::Tree;
 
 /// A pair of quote marks: `outer` includes the marks, `content` is what they enclose.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -374,6 +375,79 @@ impl<'v, 'd> Finder<'v, 'd> {
         self.resolve(a, e, hint).map(|r| (r, a))
     }
 
+    /// Reported speech read off the parse: the cue's subject is the speaker (a conjunct or
+    /// complement cue takes its head's: "smiled and said", "went on to say"; a participle
+    /// takes the subject of the clause it modifies: "unleashed tweets saying"). The content is
+    /// the cue's clausal complement, else its object (not the addressee of "tell"), else a
+    /// clause the cue hangs on ("..., the minister said"). Returns the speaker and the
+    /// content's token range.
+    fn reported(&self, t: &Tree<'_>, c: usize, sent: Range<usize>, hint: Option<usize>) -> Option<(Resolved, usize, usize)> {
+        let v = self.v;
+        let subj = t.child(c, &["nsubj", "nsubj:outer"]).or_else(|| {
+            let h = t.head[c]?;
+            matches!(t.base_rel(c), "conj" | "xcomp" | "advcl" | "acl")
+                .then(|| t.child(h, &["nsubj", "nsubj:outer"]))
+                .flatten()
+                .filter(|_| t.base_rel(c) != "acl" || v.is_verb(h))
+        })?;
+        // "an official who said": the noun the relative clause hangs on.
+        let subj = match (v.pos[subj], t.rel[c], t.head[c]) {
+            ("WP" | "WDT", "acl:relcl", Some(h)) => h,
+            _ => subj,
+        };
+        let res = self.subject(t, subj, hint)?;
+        let addressee = matches!(v.lemmas[c].as_str(), "tell" | "ask" | "inform" | "remind" | "assure" | "urge" | "warn" | "convince" | "persuade");
+        let comp = t
+            .child(c, &["ccomp", "xcomp"])
+            .or_else(|| if addressee { None } else { t.child(c, &["obj"]) })
+            .or_else(|| t.child(c, &["parataxis"]).filter(|&p| p > c));
+        let (mut a, mut b) = match comp {
+            Some(k) => {
+                let r = t.subtree(k);
+                (r.start, r.end)
+            }
+            None => {
+                // "The attack was planned abroad, the minister said.": the clause the cue is
+                // a parataxis of, up to the cue's own phrase.
+                let h = t.head[c].filter(|&h| h < c && t.base_rel(c) == "parataxis")?;
+                (t.subtree(h).start.max(sent.start), t.subtree(c).start)
+            }
+        };
+        while a < b && (v.is_punct(a) || (a == t.subtree(comp.unwrap_or(a)).start && t.rel[a] == "mark" && v.words[a] == "that")) {
+            a += 1;
+        }
+        while b > a && (v.is_punct(b - 1) || is_quote_word(&v.words[b - 1])) {
+            b -= 1;
+        }
+        let words = (a..b).filter(|&k| !v.is_punct(k)).count();
+        let nominal = comp.is_some_and(|k| t.rel[k] == "obj");
+        (words >= 2 || (nominal && words >= 1)).then_some((res, a, b))
+    }
+
+    /// The speaker a subject names: its subtree without relative clauses, appositions and
+    /// trailing punctuation, resolved as any speaker phrase.
+    fn subject(&self, t: &Tree<'_>, subj: usize, hint: Option<usize>) -> Option<Resolved> {
+        let v = self.v;
+        let r = t.subtree(subj);
+        let cut = t
+            .children(subj)
+            .iter()
+            .filter(|&&k| k > subj && matches!(t.base_rel(k), "acl" | "appos" | "punct" | "parataxis"))
+            .map(|&k| t.subtree(k).start)
+            .min()
+            .unwrap_or(r.end);
+        let (a, b) = (r.start, cut.max(subj + 1));
+        if v.pos[subj].starts_with("PRP") && b - a == 1 {
+            let m = v.resolve_pronoun(subj, hint)?;
+            return Some(Resolved { speaker: Speaker { span: v.span_of(a, b), mention: Some(m) }, score: 0.85 });
+        }
+        // Relative and interrogative pronouns ("who said") are not speakers themselves.
+        if matches!(v.pos[subj], "WP" | "WDT" | "EX") {
+            return None;
+        }
+        self.resolve(a, b, hint)
+    }
+
     /// Attribution after a quote closing before token `t`: `, he said` / `, said X` / `X said`.
     fn attribution_after(&self, t: usize, hint: Option<usize>) -> Option<Attribution> {
         let v = self.v;
@@ -443,6 +517,7 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
         return Vec::new();
     }
     let f = Finder { v };
+    let tree = Tree::new(doc);
     let quotes = find_quotes(&doc.text);
     let mut out: Vec<Statement> = Vec::new();
     let mut used_cues: Vec<usize> = Vec::new();
@@ -561,76 +636,16 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
                 &quotes,
             );
         }
+        if !tree.is_parsed() {
+            continue;
+        }
         for c in r.clone() {
             if !f.is_cue(c) || used_cues.contains(&c) || inside_direct(c) {
                 continue;
             }
-            let cue = v.lemmas[c].clone();
+            let Some((res, ca, cb)) = f.reported(&tree, c, r.clone(), hint) else { continue };
             let cue_span = doc.tokens[c].span;
-            // Inverted, clause first: "..., said a security analyst."
-            if c > r.start && v.words[c - 1] == "," {
-                let e = f.np_right(c + 1, send);
-                if e == send && e > c + 1 {
-                    if let Some(res) = f.resolve(c + 1, e, hint) {
-                        push_indirect(v, &mut out, s, Some(res), &cue, cue_span, r.start, c - 1, &quotes);
-                        continue;
-                    }
-                }
-            }
-            let Some((res, sp_start)) = f.speaker_before(c, r.start, hint) else { continue };
-            // Clause after the cue, past an addressee and prepositional phrases:
-            // "told reporters on Tuesday that ...", "said in a statement that ...".
-            let mut k = c + 1;
-            // "told reporters ...": the addressee is not the content.
-            if cue == "tell" {
-                k = f.np_right(k, send).max(k);
-            }
-            loop {
-                if k < send
-                    && v.pos[k] == "IN"
-                    && v.words[k] != "that"
-                    && !matches!(v.words[k].as_str(), "if" | "because" | "while")
-                {
-                    let e = f.np_right(k + 1, send);
-                    if e > k + 1 {
-                        k = e;
-                        continue;
-                    }
-                }
-                if k < send && v.words[k] == "," {
-                    k += 1;
-                    continue;
-                }
-                // "in a statement carried by the Amaq news agency"
-                if k + 1 < send && matches!(v.pos[k], "VBN" | "VBD") && v.words[k + 1] == "by" {
-                    let e = f.np_right(k + 2, send);
-                    if e > k + 2 {
-                        k = e;
-                        continue;
-                    }
-                }
-                break;
-            }
-            if k < send && v.words[k] == "that" {
-                k += 1;
-            }
-            // A clause does not start with a bare verb ("said in a statement released ...").
-            let has_verb = (k..send).any(|x| v.is_verb(x)) && k < send && !matches!(v.pos[k], "VBN" | "VBD" | "VBG");
-            let loose = matches!(v.lex.cues.get(&cue), Some(crate::stages::relations::lexicon::CueEffect::Deny))
-                || cue == "accuse";
-            // "X happened, the ministry said, though others put it higher": the clause after
-            // the conjunction is the outlet's, the one before the speaker is the statement.
-            let conj_after = c + 2 < send
-                && v.words[c + 1] == ","
-                && matches!(v.words[c + 2].as_str(), "though" | "although" | "but" | "while" | "whereas");
-            if conj_after && sp_start > r.start + 1 && v.words[sp_start - 1] == "," {
-                push_indirect(v, &mut out, s, Some(res), &cue, cue_span, r.start, sp_start - 1, &quotes);
-            } else if send > k && ((send - k >= 3 && has_verb) || (loose && send - k >= 2)) {
-                push_indirect(v, &mut out, s, Some(res), &cue, cue_span, k, send, &quotes);
-            } else if k >= send && sp_start > r.start + 1 && v.words[sp_start - 1] == "," {
-                // Clause first: "The attack was planned abroad, the minister said."
-                push_indirect(v, &mut out, s, Some(res), &cue, cue_span, r.start, sp_start - 1, &quotes);
-            }
+            push_indirect(v, &mut out, s, Some(res), &v.lemmas[c], cue_span, ca, cb.min(send), &quotes);
         }
     }
     out.sort_by_key(|a| (a.content.start, a.content.end));

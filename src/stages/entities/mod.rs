@@ -247,7 +247,7 @@ pub mod testdoc {
             tokens.push(Token {
                 span: Span::new(start, text.len()),
                 sentence: sentences.len(),
-                tags: Some(Tags { pos: pos.into(), chunk: "O".into(), ner, ner_score: 0.9 }),
+                tags: Some(Tags { pos: pos.into(), chunk: "O".into(), ner, ner_score: 0.9, ..Tags::default() }),
             });
         }
         if tokens.len() > sent_start_tok {

@@ -379,7 +379,7 @@ pub(crate) fn build(id: &str, marked: &str) -> Document {
             .find(|m| m.tokens.contains(&k) && crate::stages::relations::view::is_entity_label(&m.label))
             .map(|m| format!("{}-{}", if m.tokens.start == k { "B" } else { "I" }, m.label))
             .unwrap_or_else(|| "O".into());
-        t.tags = Some(Tags { pos: pos[k].clone(), chunk: chunks[k].clone(), ner, ner_score: 0.95 });
+        t.tags = Some(Tags { pos: pos[k].clone(), chunk: chunks[k].clone(), ner, ner_score: 0.95, ..Tags::default() });
     }
     // 6. Chains.
     let mut chains: Vec<Chain> = Vec::new();
@@ -424,7 +424,33 @@ pub(crate) fn build(id: &str, marked: &str) -> Document {
     doc.sentences = sentences;
     doc.mentions = mentions;
     doc.chains = chains;
+    parse_with_shipped_model(&mut doc);
     doc
+}
+
+/// Fills each token's dependency arc from the shipped model (the markup keeps its own parts of
+/// speech and mentions): the claims stages read the parse, and a hand-made one would test
+/// nothing the real one does. The model loads once per test binary.
+fn parse_with_shipped_model(doc: &mut Document) {
+    use std::sync::{Mutex, OnceLock};
+
+    use crate::model::{Precision, Tagger, TaggerConfig};
+
+    static TAGGER: OnceLock<Mutex<Tagger>> = OnceLock::new();
+    let tagger = TAGGER.get_or_init(|| {
+        let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/claimgraph-tagger");
+        let (precision, _) = Precision::auto(tch::Device::Cpu, &dir);
+        let cfg = TaggerConfig { precision, ..TaggerConfig::default() };
+        Mutex::new(Tagger::load(&dir, &cfg).expect("the shipped model loads"))
+    });
+    let mut parsed = doc.clone();
+    tagger.lock().unwrap_or_else(|p| p.into_inner()).tag(std::slice::from_mut(&mut parsed)).expect("tagging");
+    for (t, p) in doc.tokens.iter_mut().zip(parsed.tokens) {
+        if let (Some(tags), Some(ptags)) = (t.tags.as_mut(), p.tags) {
+            tags.head = ptags.head;
+            tags.deprel = ptags.deprel;
+        }
+    }
 }
 
 #[test]

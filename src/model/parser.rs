@@ -1,0 +1,288 @@
+//! The dependency parser head: a sentence's words (the encoder's mixed hidden states, read at
+//! each word's first piece) in, one well-formed tree with Universal Dependencies labels out.
+//!
+//! The head is trained by `scripts/train_parser.py` on UD English EWT with the encoder frozen,
+//! and ships as `parser.onnx` (float32: one BiLSTM layer, biaffine arc and label scorers) with
+//! `parser.json` (labels, and the layer weights the encoder export bakes into its `hidden`
+//! output). Trees are decoded with Eisner's algorithm: projective, exactly one word on ROOT.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use ort::session::builder::GraphOptimizationLevel;
+use ort::session::Session;
+use ort::value::Tensor;
+use serde::Deserialize;
+
+use crate::model::onnx_engine;
+use crate::model::ModelError;
+
+pub const PARSER_FILE: &str = "parser.onnx";
+pub const PARSER_SPEC: &str = "parser.json";
+
+/// `parser.json`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ParserSpec {
+    /// Dependency relations, in the order of the `rel` output.
+    pub labels: Vec<String>,
+    /// Weights of the encoder's layer outputs (layer 1 first) in the mixed hidden state.
+    pub layer_weights: Vec<f64>,
+    /// Width of the mixed hidden state.
+    pub hidden: usize,
+}
+
+/// One parsed word: its head (1-based index in the sentence, 0 = ROOT) and relation index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arc {
+    pub head: usize,
+    pub rel: usize,
+}
+
+pub struct Parser {
+    /// One per worker; a sentence locks whichever is free.
+    sessions: Vec<Mutex<Session>>,
+    pub spec: ParserSpec,
+}
+
+impl Parser {
+    /// The parser of a model folder, or `None` when the folder has none (older models).
+    pub fn load(dir: &Path, workers: usize) -> Result<Option<Self>, ModelError> {
+        let spec_path = dir.join(PARSER_SPEC);
+        if !spec_path.exists() {
+            return Ok(None);
+        }
+        let bytes = std::fs::read(&spec_path).map_err(|e| ModelError::Io { path: spec_path.clone(), source: e })?;
+        let spec: ParserSpec = serde_json::from_slice(&bytes)
+            .map_err(|e| ModelError::Format { path: spec_path.clone(), reason: e.to_string() })?;
+        if spec.labels.is_empty() || spec.layer_weights.is_empty() {
+            return Err(ModelError::Format { path: spec_path, reason: "no labels or no layer weights".into() });
+        }
+        let path = dir.join(PARSER_FILE);
+        let sessions = (0..workers.max(1)).map(|_| open(&path).map(Mutex::new)).collect::<Result<_, _>>()?;
+        Ok(Some(Parser { sessions, spec }))
+    }
+
+    /// Parses one sentence from its words' features (`n * hidden`, row-major).
+    pub fn parse(&self, feats: &[f32]) -> Result<Vec<Arc>, ModelError> {
+        let h = self.spec.hidden;
+        let n = feats.len() / h;
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let err = |e: ort::Error| ModelError::Forward(format!("parser: {e}"));
+        let input = Tensor::from_array(([1, n, h], feats.to_vec())).map_err(err)?;
+        let mut session = lock_free(&self.sessions);
+        let outputs = session.run(ort::inputs!["feats" => input]).map_err(err)?;
+        let (arc_shape, arc) = outputs["arc"].try_extract_tensor::<f32>().map_err(err)?;
+        let (rel_shape, rel) = outputs["rel"].try_extract_tensor::<f32>().map_err(err)?;
+        let labels = self.spec.labels.len();
+        if arc_shape.as_ref() != [1, n as i64, n as i64 + 1] || rel_shape.as_ref() != [1, n as i64, n as i64 + 1, labels as i64] {
+            return Err(ModelError::Forward(format!("parser: output shapes {arc_shape:?} {rel_shape:?} for {n} words")));
+        }
+        let heads = eisner(arc, n);
+        Ok(heads
+            .into_iter()
+            .enumerate()
+            .map(|(i, head)| {
+                let o = (i * (n + 1) + head) * labels;
+                Arc { head, rel: argmax(&rel[o..o + labels]) }
+            })
+            .collect())
+    }
+}
+
+fn open(path: &PathBuf) -> Result<Session, ModelError> {
+    let fail = |reason: String| ModelError::Format { path: path.clone(), reason };
+    let env = onnx_engine::environment().map_err(fail)?;
+    Session::builder(env)
+        .and_then(|b| Ok(b.with_optimization_level(GraphOptimizationLevel::All)?))
+        .and_then(|b| Ok(b.with_intra_threads(1)?))
+        .and_then(|b| Ok(b.with_inter_threads(1)?))
+        .and_then(|b| Ok(b.with_intra_op_spinning(false)?))
+        .and_then(|mut b| b.commit_from_file(path))
+        .map_err(|e| fail(e.to_string()))
+}
+
+fn lock_free(sessions: &[Mutex<Session>]) -> std::sync::MutexGuard<'_, Session> {
+    for s in sessions {
+        if let Ok(g) = s.try_lock() {
+            return g;
+        }
+    }
+    sessions[0].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn argmax(v: &[f32]) -> usize {
+    let mut best = 0;
+    for (i, &x) in v.iter().enumerate() {
+        if x > v[best] {
+            best = i;
+        }
+    }
+    best
+}
+
+/// The best projective tree for `scores` (`n x (n + 1)`, row-major: `scores[dep][head]`, head
+/// 0 = ROOT, dependents 0-based), with exactly one word attached to ROOT. Returns each word's
+/// head (0 = ROOT, else 1-based). Eisner (1996), O(n^3); mirrors `train_parser.py::eisner`.
+pub fn eisner(scores: &[f32], n: usize) -> Vec<usize> {
+    let m = n + 1;
+    let neg = f32::NEG_INFINITY;
+    // s(head, dep) over positions 0..m (0 = ROOT).
+    let s = |head: usize, dep: usize| if dep == 0 { neg } else { scores[(dep - 1) * m + head] };
+    let at = |i: usize, j: usize, d: usize| (i * m + j) * 2 + d;
+    // d = 0: the head is the right end; d = 1: the left end.
+    let mut comp = vec![neg; m * m * 2];
+    let mut inc = vec![neg; m * m * 2];
+    let mut comp_bp = vec![0usize; m * m * 2];
+    let mut inc_bp = vec![0usize; m * m * 2];
+    for i in 0..m {
+        comp[at(i, i, 0)] = 0.0;
+        comp[at(i, i, 1)] = 0.0;
+    }
+    for width in 1..m {
+        for i in 0..m - width {
+            let j = i + width;
+            // An arc between i and j over two facing complete spans; ROOT's child starts a span
+            // with nothing else on ROOT's side.
+            let (mut best, mut arg) = (neg, i);
+            let last = if i == 0 { i } else { j - 1 };
+            for k in i..=last {
+                let v = comp[at(i, k, 1)] + comp[at(k + 1, j, 0)];
+                if v > best {
+                    (best, arg) = (v, k);
+                }
+            }
+            inc[at(i, j, 0)] = if i == 0 { neg } else { best + s(j, i) };
+            inc[at(i, j, 1)] = best + s(i, j);
+            inc_bp[at(i, j, 0)] = arg;
+            inc_bp[at(i, j, 1)] = arg;
+            let (mut best, mut arg) = (neg, i);
+            for k in i..j {
+                let v = comp[at(i, k, 0)] + inc[at(k, j, 0)];
+                if v > best {
+                    (best, arg) = (v, k);
+                }
+            }
+            comp[at(i, j, 0)] = best;
+            comp_bp[at(i, j, 0)] = arg;
+            let (mut best, mut arg) = (neg, j);
+            if i > 0 || j == m - 1 {
+                for k in i + 1..=j {
+                    let v = inc[at(i, k, 1)] + comp[at(k, j, 1)];
+                    if v > best {
+                        (best, arg) = (v, k);
+                    }
+                }
+            }
+            comp[at(i, j, 1)] = best;
+            comp_bp[at(i, j, 1)] = arg;
+        }
+    }
+    let mut heads = vec![0usize; m];
+    // (i, j, d, complete)
+    let mut stack = vec![(0usize, m - 1, 1usize, true)];
+    while let Some((i, j, d, complete)) = stack.pop() {
+        if i == j {
+            continue;
+        }
+        if complete {
+            let k = comp_bp[at(i, j, d)];
+            if d == 0 {
+                stack.push((i, k, 0, true));
+                stack.push((k, j, 0, false));
+            } else {
+                stack.push((i, k, 1, false));
+                stack.push((k, j, 1, true));
+            }
+        } else {
+            let k = inc_bp[at(i, j, d)];
+            if d == 0 {
+                heads[i] = j;
+            } else {
+                heads[j] = i;
+            }
+            stack.push((i, k, 1, true));
+            stack.push((k + 1, j, 0, true));
+        }
+    }
+    heads.split_off(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every tree over n words with one word on ROOT (projective or not), for brute force.
+    fn trees(n: usize) -> Vec<Vec<usize>> {
+        let mut out = Vec::new();
+        let mut heads = vec![0usize; n];
+        loop {
+            let roots = heads.iter().filter(|&&h| h == 0).count();
+            let acyclic = (0..n).all(|d| {
+                let (mut x, mut steps) = (d + 1, 0);
+                while x != 0 && steps <= n {
+                    x = heads[x - 1];
+                    steps += 1;
+                }
+                x == 0
+            });
+            let self_loop = heads.iter().enumerate().any(|(d, &h)| h == d + 1);
+            if roots == 1 && acyclic && !self_loop && projective(&heads) {
+                out.push(heads.clone());
+            }
+            let mut k = 0;
+            while k < n && heads[k] == n {
+                heads[k] = 0;
+                k += 1;
+            }
+            if k == n {
+                return out;
+            }
+            heads[k] += 1;
+        }
+    }
+
+    fn projective(heads: &[usize]) -> bool {
+        (0..heads.len()).all(|d| {
+            let (h, d) = (heads[d], d + 1);
+            let (lo, hi) = (h.min(d), h.max(d));
+            (lo + 1..hi).all(|k| {
+                let mut x = k;
+                while x != 0 && x != h {
+                    x = heads[x - 1];
+                }
+                x == h
+            })
+        })
+    }
+
+    #[test]
+    fn eisner_finds_the_best_projective_single_root_tree() {
+        let mut seed = 7u64;
+        let mut rand = || {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((seed >> 33) as f32 / (1u64 << 31) as f32) * 4.0 - 2.0
+        };
+        for n in 1..=5 {
+            let all = trees(n);
+            for _ in 0..20 {
+                let scores: Vec<f32> = (0..n * (n + 1)).map(|_| rand()).collect();
+                let score = |h: &[usize]| h.iter().enumerate().map(|(d, &x)| scores[d * (n + 1) + x]).sum::<f32>();
+                let best = all.iter().map(|t| score(t)).fold(f32::NEG_INFINITY, f32::max);
+                let got = eisner(&scores, n);
+                assert_eq!(got.iter().filter(|&&h| h == 0).count(), 1, "{got:?}");
+                assert!(projective(&got), "{got:?}");
+                assert!((score(&got) - best).abs() < 1e-4, "n={n}: {got:?} scores {} < {best}", score(&got));
+            }
+        }
+    }
+
+    #[test]
+    fn eisner_keeps_one_root_when_two_words_prefer_it() {
+        // Both words score ROOT highest; the tree must still hang one under the other.
+        let scores = [5.0, -1.0, 0.0, 4.0, 0.0, 0.0];
+        let heads = eisner(&scores, 2);
+        assert_eq!(heads, vec![0, 1]);
+    }
+}
