@@ -229,6 +229,31 @@ mod sample_run {
 
     /// Same input, same bytes, whatever the thread count, chunk size or batch size (on both
     /// engines: int8 runs one window per call, f32 libtorch batches them).
+    /// Every sentence of the sample is one well-formed dependency tree: each word one head
+    /// inside the sentence, exactly one root, no cycle, a relation on every word.
+    #[test]
+    fn sentences_are_well_formed_trees() {
+        let dir = run_sample("1", "jsonl");
+        let rows = read_jsonl(&dir.path().join("sentences.jsonl"));
+        assert!(rows.len() > 20);
+        for r in rows {
+            let toks = r["tokens"].as_array().unwrap();
+            let heads: Vec<usize> = toks.iter().map(|t| t[5].as_u64().unwrap() as usize).collect();
+            assert_eq!(heads.iter().filter(|&&h| h == 0).count(), 1, "{r}");
+            for (k, t) in toks.iter().enumerate() {
+                assert!(heads[k] <= toks.len() && heads[k] != k + 1, "{r}");
+                assert!(!t[6].as_str().unwrap().is_empty(), "{r}");
+                assert_eq!(heads[k] == 0, t[6] == "root", "{r}");
+                let (mut x, mut steps) = (k + 1, 0);
+                while x != 0 {
+                    x = heads[x - 1];
+                    steps += 1;
+                    assert!(steps <= toks.len(), "cycle in {r}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn output_does_not_depend_on_threads_chunks_or_batches() {
         let one = run_sample("1", "jsonl");
@@ -673,6 +698,73 @@ mod tagger {
         ] {
             let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
             assert!((a - b).abs() <= 0.002, "Rust {a} vs Python {b}");
+        }
+    }
+}
+
+/// The parser head on UD English EWT (read from ../shared; never copied here): a dev subset
+/// through `eval conllu`, and the Python evaluation of the same weights agreeing with Rust.
+mod parser {
+    use super::util::*;
+
+    /// The first `n` sentences of EWT dev, or `None` (said loudly) when ../shared lacks them.
+    fn ewt_dev_subset(n: usize, dir: &std::path::Path) -> Option<std::path::PathBuf> {
+        let dev = repo().join("../shared/external/ud-ewt/en_ewt-ud-dev.conllu");
+        let Ok(text) = std::fs::read_to_string(&dev) else {
+            eprintln!("SKIPPED: {} is missing (UD English EWT, ../shared/external)", dev.display());
+            return None;
+        };
+        let mut out = String::new();
+        for (i, block) in text.split("\n\n").enumerate() {
+            if i == n {
+                break;
+            }
+            out.push_str(block);
+            out.push_str("\n\n");
+        }
+        let path = dir.join("dev-subset.conllu");
+        std::fs::write(&path, out).unwrap();
+        Some(path)
+    }
+
+    fn eval(file: &std::path::Path, precision: &str) -> serde_json::Value {
+        let f = file.to_str().unwrap();
+        let out = run_ok(&["eval", "conllu", f, "--json", "--threads", "1", "--precision", precision]);
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    #[test]
+    fn ewt_dev_subset_scores_hold() {
+        let tmp = tempfile::tempdir().unwrap();
+        let Some(file) = ewt_dev_subset(400, tmp.path()) else { return };
+        let r = eval(&file, "auto");
+        assert_eq!(r["engine"], "onnx:int8");
+        assert!(r["words"].as_u64().unwrap() > 5000, "{r}");
+        // Floors a little under the figures measured on this subset (MODEL.md, parser).
+        assert!(r["uas"].as_f64().unwrap() >= PARSER_UAS_FLOOR, "{r}");
+        assert!(r["las"].as_f64().unwrap() >= PARSER_LAS_FLOOR, "{r}");
+    }
+
+    const PARSER_UAS_FLOOR: f64 = 80.0;
+    const PARSER_LAS_FLOOR: f64 = 75.0;
+
+    #[test]
+    fn rust_and_python_parser_evaluations_agree() {
+        let tmp = tempfile::tempdir().unwrap();
+        let Some(file) = ewt_dev_subset(200, tmp.path()) else { return };
+        let rust = eval(&file, "f32");
+        let py = std::process::Command::new(python())
+            .arg(repo().join("scripts/eval_parser.py"))
+            .arg(repo().join("models/claimgraph-tagger"))
+            .arg(&file)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert!(py.status.success(), "{}", String::from_utf8_lossy(&py.stderr));
+        let py: serde_json::Value = serde_json::from_slice(&py.stdout).unwrap();
+        for k in ["uas", "las", "las_full"] {
+            let (a, b) = (rust[k].as_f64().unwrap(), py[k].as_f64().unwrap());
+            assert!((a - b).abs() <= 0.2, "{k}: Rust {a} vs Python {b}");
         }
     }
 }

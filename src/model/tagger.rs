@@ -814,7 +814,7 @@ mod tests {
     use super::*;
 
     fn wl(ner: usize) -> WordLabels {
-        WordLabels { ner, ner_p: 1.0, pos: 0, pos_p: 1.0, chunk: 0, chunk_p: 1.0 }
+        WordLabels { ner, ner_p: 1.0, pos: 0, pos_p: 1.0, chunk: 0, chunk_p: 1.0, arc: None }
     }
 
     fn names(v: &[&str]) -> Vec<String> {
@@ -863,7 +863,7 @@ mod tests {
         let n = names(&["O", "B-ORG", "B-PER", "I-ORG", "I-PER"]);
         let rows = [[0.1, 0.1, 0.6, 0.0, 0.2], [0.9, 0.1, 0.0, 0.0, 0.0], [0.1, 0.5, 0.3, 0.1, 0.0]];
         let mut out: Vec<WordOut> =
-            rows.iter().map(|r| WordOut { labels: wl(0), ner: r.to_vec(), chunk: Vec::new() }).collect();
+            rows.iter().map(|r| WordOut { labels: wl(0), ner: r.to_vec(), chunk: Vec::new(), hidden: Vec::new() }).collect();
         doc_consistency(&n, &["Karimi", "the", "Karimi"], &mut out, 0.5);
         assert_eq!(out[1].ner, rows[1].to_vec(), "lower-case words are left alone");
         let p = &out[0].ner;
