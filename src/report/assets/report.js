@@ -423,10 +423,11 @@
     if (!v) return head.concat(h("p", { class: "note" }, `This document's view is not embedded: the report holds ${fmt(T.doc_views)} document views (cap ${fmt(D.caps.doc_views)}, or --max-doc-views).`));
     const ms = viewRows(v, "m"), ss = viewRows(v, "s"), rs = viewRows(v, "r");
     const labels = [...new Set(ms.map((m) => m.label))].sort();
-    const out = head.concat(h("div", { class: "legend" }, "Mentions:", labels.map((l) => h("span", { class: "sw", style: { background: color(l) } }, l)),
-      h("span", { class: "sw q" , style: { background: "#fff3bf" } }, "statement content"),
-      h("span", { class: "sw", style: { outline: "2px solid #6a3fb5" } }, "speaker"),
-      h("span", { class: "hint" }, "hover a mention for its entity, click to open it")));
+    const out = head.concat(h("div", { class: "legend" }, "Mentions by label:", labels.map((l) => h("span", { class: "sw", style: { background: color(l) } }, l)),
+      h("span", { class: "hint" }, "(hover a mention for its entity, click to open it)")),
+      h("div", { class: "legend" }, "Statements:", h("span", { class: "sw q" }, "what was said"),
+      h("span", { class: "sw", style: { outline: "2px solid #6a3fb5" } }, "named speaker"),
+      h("span", { class: "sw", style: { "text-decoration": "underline 2px #6a3fb5" } }, "other speaker")));
     if (v.t == null) out.push(h("p", { class: "note" }, "Text not shown: " + (v.why || "unavailable") + ". The spans are listed below."));
     else out.push(renderText(v.t, ms, ss));
     out.push(h("h3", {}, `Statements (${ss.length})`), ss.length ? table(ss, [
