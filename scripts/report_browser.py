@@ -144,13 +144,15 @@ def main():
         load_ms = round((time.time() - t0) * 1000)
         views = {}
         for name, frag, probe in json.loads(a.views):
+            t1 = time.time()
             evaluate(b, sid, "window.__report = null; location.hash = %s; true" % json.dumps(frag))
             check = wait_for(b, sid, "window.__report && window.__report.ready && window.__report")
+            ms = round((time.time() - t1) * 1000)
             value = evaluate(b, sid, probe) if probe else None
             shot = b.send("Page.captureScreenshot", {"format": "png"}, sid)
             path = out / f"{name}.png"
             path.write_bytes(base64.b64decode(shot["data"]))
-            views[name] = {"check": check, "probe": value, "screenshot": str(path)}
+            views[name] = {"check": check, "probe": value, "screenshot": str(path), "ms": ms}
         time.sleep(0.2)
         # Drain what arrived while we were not asking.
         try:

@@ -340,11 +340,17 @@ fn supports(f: &Value, r: &Value) -> bool {
         && side(f["object_entity_id"].as_str(), f["value"].as_str(), &r["object"])
 }
 
+/// Document ids kept per fact.
+const MAX_FACT_DOCS: usize = 10;
+
 fn fact_row(f: &Value, evidence: Vec<Value>) -> Value {
     let subject = f.get("subject_name").filter(|x| x.is_string()).unwrap_or(&f["subject_value"]);
     let object = f.get("object_name").filter(|x| x.is_string()).unwrap_or(&f["value"]);
+    // A fact's documents are its evidence's; the full list (which can run to thousands) is in
+    // the run's table, the page keeps the first few.
+    let docs: Vec<Value> = f["doc_ids"].as_array().into_iter().flatten().take(MAX_FACT_DOCS).cloned().collect();
     json!([s(f, "fact_id"), s(f, "subject_entity_id"), subject, s(f, "predicate"), s(f, "type"),
-           s(f, "object_entity_id"), object, n(f, "support"), f["doc_ids"], f["sources"],
+           s(f, "object_entity_id"), object, n(f, "support"), docs, f["sources"],
            n(f, "positive"), n(f, "negative"), n(f, "hedged"), s(f, "first_published"), s(f, "last_published"), evidence])
 }
 

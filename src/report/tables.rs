@@ -65,6 +65,10 @@ impl RunDir {
             return Ok(());
         }
         let spec = spec_of(table).ok_or_else(|| ReportError::UnknownTable(table.to_string()))?;
+        let mut f = |mut row: Value| {
+            drop_null_fields(&mut row);
+            f(row)
+        };
         match self.format {
             Format::Jsonl => read_jsonl(&path, &mut f),
             Format::Csv => read_csv(&path, &spec, &mut f),
@@ -122,6 +126,14 @@ fn collapse_null_objects(row: &mut Map<String, Value>) {
                 *v = Value::Null;
             }
         }
+    }
+}
+
+/// JSONL leaves some null fields out (a value conflict has no `object`) where CSV and Parquet
+/// have a column for them: without top-level nulls, a row reads the same in every format.
+fn drop_null_fields(row: &mut Value) {
+    if let Value::Object(m) = row {
+        m.retain(|_, v| !v.is_null());
     }
 }
 
