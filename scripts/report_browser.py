@@ -122,6 +122,7 @@ def main():
     ap.add_argument("report")
     ap.add_argument("--out", required=True)
     ap.add_argument("--views", default="[]", help='JSON list of [name, fragment, probe expression or null]')
+    ap.add_argument("--width", type=int, default=1280)
     ap.add_argument("--height", type=int, default=900)
     a = ap.parse_args()
     exe = find_chromium()
@@ -132,7 +133,7 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     url = Path(a.report).resolve().as_uri()
     version = subprocess.run([exe, "--version"], capture_output=True, text=True).stdout.strip()
-    b = Browser(exe, height=a.height)
+    b = Browser(exe, width=a.width, height=a.height)
     try:
         target = b.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         sid = b.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]

@@ -1179,9 +1179,14 @@ mod report {
         let Some(r) = browse(&html_path, "sample", views) else { return };
         let v = &r["views"];
         let check = |name: &str| &v[name]["check"];
-        assert_eq!(check("overview")["sections"], serde_json::json!(["overview", "entities", "facts", "conflicts", "statements", "documents"]));
+        assert_eq!(
+            check("overview")["sections"],
+            serde_json::json!(["overview", "entities", "facts", "conflicts", "statements", "documents"])
+        );
         assert_eq!(check("overview")["charts"], 4);
-        for (t, view) in [("entities", "entities"), ("facts", "facts"), ("statements", "statements"), ("documents", "documents")] {
+        for (t, view) in
+            [("entities", "entities"), ("facts", "facts"), ("statements", "statements"), ("documents", "documents")]
+        {
             let n = lines(&run.join(format!("{t}.jsonl")));
             assert_eq!(check(view)["totals"][t], n, "{t}");
             assert_eq!(check(view)["table_rows"], n, "{t} rows in the table");
@@ -1219,7 +1224,11 @@ mod report {
             text: document.querySelector('.doctext').textContent, title: document.querySelector('h2').textContent, \
             url: document.querySelector('.meta span[title]') && document.querySelector('.meta span[title]').textContent})";
         let frag = format!("doc/{}", encode(id));
-        let views = serde_json::json!([["document", frag, probe], ["documents", "documents", null], ["statements", "statements", null]]);
+        let views = serde_json::json!([
+            ["document", frag, probe],
+            ["documents", "documents", null],
+            ["statements", "statements", null]
+        ]);
         let Some(r) = browse(&html_path, "hostile", views) else { return };
         let p: Value = serde_json::from_str(r["views"]["document"]["probe"].as_str().unwrap()).unwrap();
         assert_eq!(p["pwned"], Value::Null, "an article's script ran: {p}");
@@ -1236,9 +1245,18 @@ mod report {
     fn encode(s: &str) -> String {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')' => {
-                    (b as char).to_string()
-                }
+                b'A'..=b'Z'
+                | b'a'..=b'z'
+                | b'0'..=b'9'
+                | b'-'
+                | b'_'
+                | b'.'
+                | b'!'
+                | b'~'
+                | b'*'
+                | b'\''
+                | b'('
+                | b')' => (b as char).to_string(),
                 _ => format!("%{b:02X}"),
             })
             .collect()
@@ -1255,7 +1273,8 @@ mod report {
         for format in ["csv", "parquet"] {
             let run = dir.path().join(format);
             run_to(&sample(), &run, &["--format", format]);
-            let html = report(&run, &dir.path().join(format!("{format}.html")), &["--compare", jsonl.to_str().unwrap()]);
+            let html =
+                report(&run, &dir.path().join(format!("{format}.html")), &["--compare", jsonl.to_str().unwrap()]);
             let data = embedded(&html);
             for k in ["totals", "docs", "ents", "facts", "stmts", "conflicts", "views", "labels", "errors"] {
                 assert_eq!(data[k], base[k], "{format}: {k}");
@@ -1292,7 +1311,11 @@ mod report {
         let c = &data["compare"];
         assert_eq!(c["summary"]["equal"], false);
         assert_eq!(c["summary"]["documents"]["added"], 1, "{}", c["summary"]);
-        assert!(c["documents"].as_array().unwrap().iter().any(|d| d["doc_id"] == "sample-03" && d["change"] == "added"));
+        assert!(c["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["doc_id"] == "sample-03" && d["change"] == "added"));
         let probe = "document.querySelectorAll('#sec-changes table').length";
         let Some(r) = browse(&html_path, "compare", serde_json::json!([["changes", "changes", probe]])) else { return };
         assert!(r["views"]["changes"]["check"]["sections"].as_array().unwrap().iter().any(|s| s == "changes"));

@@ -124,11 +124,7 @@ impl Run {
 
     /// A run from rows already read (by `claimgraph report`, which reads every format): each
     /// row is compared by its compact JSON text. `rows` gives `None` for a table the run lacks.
-    pub fn from_rows(
-        dir: &Path,
-        manifest: Value,
-        mut rows: impl FnMut(&str) -> Option<Vec<Value>>,
-    ) -> Self {
+    pub fn from_rows(dir: &Path, manifest: Value, mut rows: impl FnMut(&str) -> Option<Vec<Value>>) -> Self {
         let mut tables = BTreeMap::new();
         for (name, id) in TABLES {
             let Some(values) = rows(name) else { continue };

@@ -148,9 +148,21 @@ impl<'a> Builder<'a> {
             .iter()
             .map(|d| {
                 let view = d["doc_id"].as_str().is_some_and(|id| self.views.contains_key(id));
-                json!([s(d, "doc_id"), s(d, "status"), s(d, "title"), s(d, "url"), s(d, "published"), s(d, "source"),
-                       n(d, "chars"), n(d, "words"), n(d, "mentions"), n(d, "statements"), n(d, "relations"),
-                       s(d, "reason"), u8::from(view)])
+                json!([
+                    s(d, "doc_id"),
+                    s(d, "status"),
+                    s(d, "title"),
+                    s(d, "url"),
+                    s(d, "published"),
+                    s(d, "source"),
+                    n(d, "chars"),
+                    n(d, "words"),
+                    n(d, "mentions"),
+                    n(d, "statements"),
+                    n(d, "relations"),
+                    s(d, "reason"),
+                    u8::from(view)
+                ])
             })
             .collect();
         self.totals.insert("documents", rows.len() as u64);
@@ -163,19 +175,24 @@ impl<'a> Builder<'a> {
     fn entities(&mut self) -> Result<(), ReportError> {
         let mut rows = self.run.rows("entities")?;
         self.totals.insert("entities", rows.len() as u64);
-        rows.sort_by(|a, b| n(b, "mention_count").cmp(&n(a, "mention_count")).then_with(|| a["name"].as_str().cmp(&b["name"].as_str())));
+        rows.sort_by(|a, b| {
+            n(b, "mention_count").cmp(&n(a, "mention_count")).then_with(|| a["name"].as_str().cmp(&b["name"].as_str()))
+        });
         rows.truncate(self.caps.rows);
         for (i, e) in rows.iter().enumerate() {
             let id = e["entity_id"].as_str().unwrap_or_default().to_string();
             self.ent_index.insert(id, i);
-            let aliases: Vec<Value> = e["aliases"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|a| json!([s(a, "text"), n(a, "count")]))
-                .collect();
-            self.ent_rows.push(json!([s(e, "entity_id"), s(e, "name"), s(e, "label"), aliases,
-                                      n(e, "doc_count"), n(e, "mention_count"), []]));
+            let aliases: Vec<Value> =
+                e["aliases"].as_array().into_iter().flatten().map(|a| json!([s(a, "text"), n(a, "count")])).collect();
+            self.ent_rows.push(json!([
+                s(e, "entity_id"),
+                s(e, "name"),
+                s(e, "label"),
+                aliases,
+                n(e, "doc_count"),
+                n(e, "mention_count"),
+                []
+            ]));
         }
         Ok(())
     }
@@ -184,7 +201,8 @@ impl<'a> Builder<'a> {
     fn mentions(&mut self) -> Result<(), ReportError> {
         let mut labels: BTreeMap<String, u64> = BTreeMap::new();
         let mut total = 0u64;
-        let (views, ent_index, ent_rows, cap) = (&mut self.views, &self.ent_index, &mut self.ent_rows, self.caps.entity_docs);
+        let (views, ent_index, ent_rows, cap) =
+            (&mut self.views, &self.ent_index, &mut self.ent_rows, self.caps.entity_docs);
         self.run.for_each("mentions", |m| {
             total += 1;
             *labels.entry(m["label"].as_str().unwrap_or("?").to_string()).or_default() += 1;
@@ -219,14 +237,29 @@ impl<'a> Builder<'a> {
             total += 1;
             let doc = st["doc_id"].as_str().unwrap_or_default();
             if rows.len() < cap {
-                rows.push(json!([s(&st, "statement_id"), s(&st, "doc_id"), at(&st, "/speaker/entity_id"),
-                                 at(&st, "/speaker/text"), s(&st, "cue"), s(&st, "kind"), at(&st, "/content/text"),
-                                 st.get("score").cloned().unwrap_or(Value::Null)]));
+                rows.push(json!([
+                    s(&st, "statement_id"),
+                    s(&st, "doc_id"),
+                    at(&st, "/speaker/entity_id"),
+                    at(&st, "/speaker/text"),
+                    s(&st, "cue"),
+                    s(&st, "kind"),
+                    at(&st, "/content/text"),
+                    st.get("score").cloned().unwrap_or(Value::Null)
+                ]));
             }
             if let Some(v) = views.get_mut(doc) {
-                v.statements.push(json!([num(&st, "/content/start"), num(&st, "/content/end"),
-                    num(&st, "/speaker/start"), num(&st, "/speaker/end"), at(&st, "/speaker/entity_id"),
-                    s(&st, "cue"), s(&st, "kind"), at(&st, "/speaker/text"), s(&st, "statement_id")]));
+                v.statements.push(json!([
+                    num(&st, "/content/start"),
+                    num(&st, "/content/end"),
+                    num(&st, "/speaker/start"),
+                    num(&st, "/speaker/end"),
+                    at(&st, "/speaker/entity_id"),
+                    s(&st, "cue"),
+                    s(&st, "kind"),
+                    at(&st, "/speaker/text"),
+                    s(&st, "statement_id")
+                ]));
             }
         })?;
         self.totals.insert("statements", total);
@@ -238,7 +271,9 @@ impl<'a> Builder<'a> {
     fn facts(&mut self) -> Result<Vec<Value>, ReportError> {
         let mut rows = self.run.rows("facts")?;
         self.totals.insert("facts", rows.len() as u64);
-        rows.sort_by(|a, b| n(b, "support").cmp(&n(a, "support")).then_with(|| a["fact_id"].as_str().cmp(&b["fact_id"].as_str())));
+        rows.sort_by(|a, b| {
+            n(b, "support").cmp(&n(a, "support")).then_with(|| a["fact_id"].as_str().cmp(&b["fact_id"].as_str()))
+        });
         rows.truncate(self.caps.rows);
         Ok(rows)
     }
@@ -267,9 +302,19 @@ impl<'a> Builder<'a> {
                 }
             }
             if let Some(v) = views.get_mut(&doc) {
-                v.relations.push(json!([arg_text(&r["subject"]), at(&r, "/subject/entity_id"), s(&r, "predicate"),
-                    arg_text(&r["object"]), at(&r, "/object/entity_id"), s(&r, "polarity"), s(&r, "modality"),
-                    num(&r, "/evidence/start"), num(&r, "/evidence/end"), at(&r, "/evidence/text"), s(&r, "relation_id")]));
+                v.relations.push(json!([
+                    arg_text(&r["subject"]),
+                    at(&r, "/subject/entity_id"),
+                    s(&r, "predicate"),
+                    arg_text(&r["object"]),
+                    at(&r, "/object/entity_id"),
+                    s(&r, "polarity"),
+                    s(&r, "modality"),
+                    num(&r, "/evidence/start"),
+                    num(&r, "/evidence/end"),
+                    at(&r, "/evidence/text"),
+                    s(&r, "relation_id")
+                ]));
             }
         })?;
         self.totals.insert("relations", total);
@@ -341,7 +386,7 @@ fn supports(f: &Value, r: &Value) -> bool {
 }
 
 /// Document ids kept per fact.
-const MAX_FACT_DOCS: usize = 10;
+const MAX_FACT_DOCS: usize = 5;
 
 fn fact_row(f: &Value, evidence: Vec<Value>) -> Value {
     let subject = f.get("subject_name").filter(|x| x.is_string()).unwrap_or(&f["subject_value"]);
@@ -349,9 +394,24 @@ fn fact_row(f: &Value, evidence: Vec<Value>) -> Value {
     // A fact's documents are its evidence's; the full list (which can run to thousands) is in
     // the run's table, the page keeps the first few.
     let docs: Vec<Value> = f["doc_ids"].as_array().into_iter().flatten().take(MAX_FACT_DOCS).cloned().collect();
-    json!([s(f, "fact_id"), s(f, "subject_entity_id"), subject, s(f, "predicate"), s(f, "type"),
-           s(f, "object_entity_id"), object, n(f, "support"), docs, f["sources"],
-           n(f, "positive"), n(f, "negative"), n(f, "hedged"), s(f, "first_published"), s(f, "last_published"), evidence])
+    json!([
+        s(f, "fact_id"),
+        s(f, "subject_entity_id"),
+        subject,
+        s(f, "predicate"),
+        s(f, "type"),
+        s(f, "object_entity_id"),
+        object,
+        n(f, "support"),
+        docs,
+        f["sources"],
+        n(f, "positive"),
+        n(f, "negative"),
+        n(f, "hedged"),
+        s(f, "first_published"),
+        s(f, "last_published"),
+        evidence
+    ])
 }
 
 /// The kind of a rejection reason: its words before the first colon, with quoted names and
@@ -386,7 +446,10 @@ mod tests {
     #[test]
     fn reasons_group_by_kind() {
         assert_eq!(reason_kind("malformed JSON: expected value at column 1"), "malformed JSON");
-        assert_eq!(reason_kind("duplicate id 'a1', first seen at news.jsonl:3"), "duplicate id '…', first seen at news.jsonl:N");
+        assert_eq!(
+            reason_kind("duplicate id 'a1', first seen at news.jsonl:3"),
+            "duplicate id '…', first seen at news.jsonl:N"
+        );
         assert_eq!(reason_kind("text is empty or whitespace only"), "text is empty or whitespace only");
     }
 

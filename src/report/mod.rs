@@ -102,7 +102,7 @@ pub struct Caps {
 
 impl Default for Caps {
     fn default() -> Self {
-        Caps { rows: 20_000, doc_views: 1_000, evidence: 5, entity_docs: 50, changes: 1_000 }
+        Caps { rows: 20_000, doc_views: 1_000, evidence: 5, entity_docs: 20, changes: 1_000 }
     }
 }
 
@@ -193,11 +193,7 @@ fn render(data: &Value) -> String {
     let json = script_json(data);
     let nonce = nonce(&json);
     // The data goes in last: a `{{...}}` inside article text is never taken for a slot.
-    TEMPLATE
-        .replace("{{NONCE}}", &nonce)
-        .replace("{{CSS}}", CSS)
-        .replace("{{JS}}", JS)
-        .replacen("{{DATA}}", &json, 1)
+    TEMPLATE.replace("{{NONCE}}", &nonce).replace("{{CSS}}", CSS).replace("{{JS}}", JS).replacen("{{DATA}}", &json, 1)
 }
 
 /// Writes the report of `opts` to `out`; returns its size in bytes.

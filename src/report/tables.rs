@@ -94,7 +94,11 @@ fn read_jsonl(path: &Path, f: &mut dyn FnMut(Value)) -> Result<(), ReportError> 
         if line.trim().is_empty() {
             continue;
         }
-        let v = serde_json::from_str(&line).map_err(|source| ReportError::Json { path: path.into(), line: i + 1, source })?;
+        let v = serde_json::from_str(&line).map_err(|source| ReportError::Json {
+            path: path.into(),
+            line: i + 1,
+            source,
+        })?;
         f(v);
     }
     Ok(())
