@@ -148,6 +148,7 @@ def main():
         r = json.loads(cdp)
         result["first_view_ms"] = r["load_ms"]
         result["view_ms"] = {k: v["ms"] for k, v in r["views"].items()}
+        result["first_view_timing_ms"] = r.get("first_timing")
         result["browser_session_seconds"] = round(secs, 1)
         result["console_errors"] = r["console_errors"] + r["exceptions"]
     print(json.dumps(result, indent=1))

@@ -141,7 +141,7 @@ def main():
             b.send(f"{domain}.enable", {}, sid)
         t0 = time.time()
         b.send("Page.navigate", {"url": url}, sid)
-        wait_for(b, sid, "window.__report && window.__report.ready")
+        first = wait_for(b, sid, "window.__report && window.__report.ready && window.__report")
         load_ms = round((time.time() - t0) * 1000)
         views = {}
         for name, frag, probe in json.loads(a.views):
@@ -176,7 +176,7 @@ def main():
             u = p.get("request", {}).get("url", "")
             if u.split("#")[0] != url:
                 requests.append(u)
-    print(json.dumps({"chromium": version, "url": url, "load_ms": load_ms, "console_errors": console,
+    print(json.dumps({"chromium": version, "url": url, "load_ms": load_ms, "first_timing": first.get("timing"), "console_errors": console,
                       "exceptions": exceptions, "requests": requests, "views": views}))
     return 0
 

@@ -4,7 +4,9 @@
 // Never innerHTML. Offsets are Unicode code points, so texts are split with Array.from.
 "use strict";
 (function () {
+  const T0 = performance.now();
   const D = JSON.parse(document.getElementById("data").textContent);
+  const PARSED = performance.now();
   const PAGE = 50;
   const SECTIONS = [
     ["overview", "Overview"], ["entities", "Entities"], ["facts", "Facts"], ["conflicts", "Conflicts"],
@@ -520,6 +522,8 @@
       sides: main.querySelectorAll(".side").length,
       marks: Array.from(main.querySelectorAll(".doctext a.m")).map((a) => [Number(a.getAttribute("data-start")), Number(a.getAttribute("data-end")), a.getAttribute("data-label"), a.textContent]),
       charts: main.querySelectorAll(".chart svg").length,
+      // Milliseconds: page start to this script, JSON.parse of the data, script to this view.
+      timing: { to_script: Math.round(T0), parse: Math.round(PARSED - T0), to_view: Math.round(performance.now() - T0) },
     };
     document.getElementById("selfcheck").textContent = JSON.stringify(check);
     window.__report = check;
