@@ -1322,6 +1322,32 @@ mod report {
         assert!(r["views"]["changes"]["probe"].as_u64().unwrap() >= 5, "{}", r["views"]["changes"]);
     }
 
+    /// The texts come from the inputs: gone, the views keep their spans and say why; `--input`
+    /// points at a copy; a changed copy is refused (its mentions no longer match).
+    #[test]
+    fn texts_come_from_the_inputs_or_are_left_out_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("articles.jsonl");
+        std::fs::copy(sample(), &input).unwrap();
+        let run = dir.path().join("run");
+        run_to(&input, &run, &[]);
+        let moved = dir.path().join("moved.jsonl");
+        std::fs::rename(&input, &moved).unwrap();
+        let html = dir.path().join("r.html");
+        let gone = embedded(&report(&run, &html, &[]));
+        let v = &gone["views"]["sample-01"];
+        assert_eq!(v["t"], Value::Null);
+        assert!(!v["m"].as_array().unwrap().is_empty());
+        assert!(gone["notes"].to_string().contains("does not exist"), "{}", gone["notes"]);
+        let back = embedded(&report(&run, &html, &["--input", moved.to_str().unwrap()]));
+        assert_eq!(back["views"]["sample-01"]["t"], read_jsonl(&sample())[0]["text"]);
+        let edited = std::fs::read_to_string(&moved).unwrap().replace("PUL-E-KHUMRI, Afghanistan", "Afghanistan");
+        std::fs::write(&moved, edited).unwrap();
+        let changed = embedded(&report(&run, &html, &["--input", moved.to_str().unwrap()]));
+        assert_eq!(changed["views"]["sample-01"]["t"], Value::Null);
+        assert_ne!(changed["views"]["sample-02"]["t"], Value::Null, "other articles are unchanged");
+    }
+
     #[test]
     fn not_a_run_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
