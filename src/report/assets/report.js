@@ -127,7 +127,7 @@
       const start = page * PAGE;
       for (const r of shown.slice(start, start + PAGE)) {
         const tr = h("tr", opts.href ? { class: "clickable" } : {},
-          cols.map((c) => h("td", c.num ? { class: "num" } : {}, c.r ? c.r(r) : c.v(r))));
+          cols.map((c) => h("td", { class: [c.num ? "num" : "", c.cls || ""].join(" ").trim() || null }, c.r ? c.r(r) : c.v(r))));
         if (opts.href) tr.addEventListener("click", (ev) => {
           if (!(ev.target instanceof HTMLAnchorElement)) location.hash = opts.href(r);
         });
@@ -276,11 +276,11 @@
     { t: "predicate", v: (f) => f.predicate, r: (f) => h("code", {}, f.predicate) },
     { t: "object or value", v: (f) => f.object, r: (f) => entLink(f.object_entity_id, f.object) },
     { t: "docs", v: (f) => f.support, num: true },
-    { t: "sources", v: (f) => (f.sources || []).length, r: (f) => `${new Set(f.sources || []).size}: ${[...new Set(f.sources || [])].join(", ")}`, num: true },
+    { t: "sources", v: (f) => (f.sources || []).length, r: (f) => `${new Set(f.sources || []).size}: ${[...new Set(f.sources || [])].join(", ")}` },
     { t: "+ / − / hedged", v: (f) => f.negative, r: (f) => [h("span", { class: "pol-positive" }, f.positive), " / ",
       h("span", { class: "pol-negative" }, f.negative), " / ", f.hedged] },
-    { t: "first – last published", v: (f) => f.first_published, r: (f) => f.first_published === f.last_published ? f.first_published : `${f.first_published || "?"} – ${f.last_published || "?"}` },
-    { t: "evidence", v: (f) => (f.evidence || []).map((e) => e[1]).join(" "), r: (f) => (f.evidence || []).map((e) =>
+    { t: "first – last published", cls: "dates", v: (f) => f.first_published, r: (f) => f.first_published === f.last_published ? f.first_published : `${f.first_published || "?"} – ${f.last_published || "?"}` },
+    { t: "evidence", cls: "wide", v: (f) => (f.evidence || []).map((e) => e[1]).join(" "), r: (f) => (f.evidence || []).map((e) =>
       h("blockquote", {}, e[1], h("span", { class: "src" }, "— ", docLink(e[0]), e[2] === "negative" ? " (negated)" : "", e[3] && e[3] !== "asserted" ? ` (${e[3]})` : ""))) },
   ];
 
@@ -323,7 +323,7 @@
   const stmtCols = [
     { t: "speaker", v: (s) => s.speaker, r: (s) => s.speaker == null ? h("span", { class: "hint" }, "(none found)") : entLink(s.speaker_entity_id, s.speaker) },
     { t: "cue", v: (s) => s.cue, r: (s) => h("code", {}, s.cue) }, { t: "kind", v: (s) => s.kind },
-    { t: "what was said", v: (s) => s.content, r: (s) => h("blockquote", {}, s.content) },
+    { t: "what was said", cls: "wide", v: (s) => s.content, r: (s) => h("blockquote", {}, s.content) },
     { t: "document", v: (s) => s.doc_id, r: (s) => docLink(s.doc_id) },
   ];
 
