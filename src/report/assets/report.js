@@ -279,7 +279,7 @@
     { t: "sources", v: (f) => (f.sources || []).length, r: (f) => `${new Set(f.sources || []).size}: ${[...new Set(f.sources || [])].join(", ")}` },
     { t: "+ / − / hedged", v: (f) => f.negative, r: (f) => [h("span", { class: "pol-positive" }, f.positive), " / ",
       h("span", { class: "pol-negative" }, f.negative), " / ", f.hedged] },
-    { t: "first – last published", cls: "dates", v: (f) => f.first_published, r: (f) => f.first_published === f.last_published ? f.first_published : `${f.first_published || "?"} – ${f.last_published || "?"}` },
+    { t: "first – last published", cls: "dates", v: (f) => f.first_published, r: (f) => f.first_published === f.last_published ? f.first_published : [h("span", { class: "nw" }, f.first_published || "?"), " – ", h("span", { class: "nw" }, f.last_published || "?")] },
     { t: "evidence", cls: "wide", v: (f) => (f.evidence || []).map((e) => e[1]).join(" "), r: (f) => (f.evidence || []).map((e) =>
       h("blockquote", {}, e[1], h("span", { class: "src" }, "— ", docLink(e[0]), e[2] === "negative" ? " (negated)" : "", e[3] && e[3] !== "asserted" ? ` (${e[3]})` : ""))) },
   ];
