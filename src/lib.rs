@@ -24,6 +24,8 @@
 //! ([`pipeline::record::DocRecord`]): the [`cache`] keeps it between runs so only changed steps
 //! run again, the resume journal ([`pipeline::journal`]) replays it after a crash, and [`diff`]
 //! says what changed between two runs' datasets.
+//!
+//! [`report`] turns a finished run into one self-contained HTML page for analysts.
 
 pub mod aggregate;
 pub mod cache;
@@ -34,4 +36,5 @@ pub mod doc;
 pub mod io;
 pub mod model;
 pub mod pipeline;
+pub mod report;
 pub mod stages;

@@ -1163,3 +1163,289 @@ mod reruns {
         assert_eq!(missing.status.code(), Some(2), "{missing:?}");
     }
 }
+
+/// `claimgraph report`: the HTML file read back, and opened in a real headless Chromium
+/// (scripts/report_browser.py drives it over the DevTools protocol). Screenshots and reports
+/// are kept under out/report-tests/ (CI artifacts).
+mod report {
+    use super::util::*;
+    use serde_json::Value;
+    use std::path::{Path, PathBuf};
+    use std::process::Command;
+
+    fn artifacts() -> PathBuf {
+        let d = repo().join("out/report-tests");
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    fn run_to(input: &Path, out: &Path, extra: &[&str]) {
+        let mut args = vec!["run", input.to_str().unwrap(), "-o", out.to_str().unwrap(), "--threads", "1", "-q"];
+        args.extend_from_slice(extra);
+        let o = claimgraph(&args);
+        assert!(o.status.code() == Some(0), "{o:?}");
+    }
+
+    fn report(run: &Path, html: &Path, extra: &[&str]) -> String {
+        let mut args = vec!["report", run.to_str().unwrap(), "-o", html.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        run_ok(&args);
+        std::fs::read_to_string(html).unwrap()
+    }
+
+    /// The data block the page embeds.
+    fn embedded(html: &str) -> Value {
+        let open = r#"<script type="application/json" id="data">"#;
+        let start = html.find(open).expect("data block") + open.len();
+        let end = start + html[start..].find("</script>").expect("end of the data block");
+        serde_json::from_str(&html[start..end]).expect("the data block is JSON")
+    }
+
+    fn chromium() -> Option<PathBuf> {
+        ["chromium", "chromium-browser", "google-chrome"].iter().find_map(|name| {
+            let out = Command::new("sh").arg("-c").arg(format!("command -v {name}")).output().ok()?;
+            let p = String::from_utf8_lossy(&out.stdout).trim().to_string();
+            (!p.is_empty()).then(|| PathBuf::from(p))
+        })
+    }
+
+    /// Opens `html` in Chromium; `views` are [name, fragment, probe JS or null]. `None` (with
+    /// the reason printed) when no Chromium is installed: scripts/setup installs it where apt
+    /// can, and says why when it cannot.
+    fn browse(html: &Path, shots: &str, views: Value) -> Option<Value> {
+        if chromium().is_none() {
+            eprintln!("SKIPPED: no chromium on PATH (scripts/setup installs the Debian package `chromium` when apt-get is usable)");
+            return None;
+        }
+        let out = Command::new(python())
+            .arg(repo().join("scripts/report_browser.py"))
+            .arg(html)
+            .arg("--out")
+            .arg(artifacts().join(shots))
+            .arg("--views")
+            .arg(views.to_string())
+            .output()
+            .expect("python starts");
+        assert!(out.status.success(), "report_browser.py: {}", String::from_utf8_lossy(&out.stderr));
+        let r: Value = serde_json::from_slice(&out.stdout).expect("driver prints JSON");
+        for k in ["console_errors", "exceptions", "requests"] {
+            assert_eq!(r[k], serde_json::json!([]), "{k} in {}: {r}", html.display());
+        }
+        Some(r)
+    }
+
+    fn lines(p: &Path) -> usize {
+        read_jsonl(p).len()
+    }
+
+    #[test]
+    fn sample_report_opens_in_chromium_with_every_section() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        run_to(&sample(), &run, &[]);
+        let html_path = artifacts().join("sample.html");
+        let html = report(&run, &html_path, &[]);
+        let data = embedded(&html);
+        assert_eq!(data["views"].as_object().unwrap().len(), 12);
+
+        let entities = read_jsonl(&run.join("entities.jsonl"));
+        let naf = entities.iter().find(|e| e["name"] == "Northern Alliance Front").expect("NAF entity");
+        let naf_id = naf["entity_id"].as_str().unwrap();
+        let conflicts = read_jsonl(&run.join("conflicts.jsonl"));
+        let sides: usize = conflicts.iter().map(|c| c["sides"].as_array().unwrap().len()).sum();
+        let mentions_01: Vec<Value> = read_jsonl(&run.join("mentions.jsonl"))
+            .into_iter()
+            .filter(|m| m["doc_id"] == "sample-01")
+            .map(|m| serde_json::json!([m["start"], m["end"], m["label"], m["text"]]))
+            .collect();
+        let views = serde_json::json!([
+            ["overview", "overview", null],
+            ["entities", "entities", null],
+            ["entity", format!("entity/{naf_id}"), "document.querySelector('h2').textContent"],
+            ["facts", "facts", null],
+            ["conflicts", "conflicts", null],
+            ["statements", "statements", null],
+            ["documents", "documents", null],
+            ["document", "doc/sample-01", null],
+        ]);
+        let Some(r) = browse(&html_path, "sample", views) else { return };
+        let v = &r["views"];
+        let check = |name: &str| &v[name]["check"];
+        assert_eq!(
+            check("overview")["sections"],
+            serde_json::json!(["overview", "entities", "facts", "conflicts", "statements", "documents"])
+        );
+        assert_eq!(check("overview")["charts"], 4);
+        for (t, view) in
+            [("entities", "entities"), ("facts", "facts"), ("statements", "statements"), ("documents", "documents")]
+        {
+            let n = lines(&run.join(format!("{t}.jsonl")));
+            assert_eq!(check(view)["totals"][t], n, "{t}");
+            assert_eq!(check(view)["table_rows"], n, "{t} rows in the table");
+            assert_eq!(check(view)["rendered_rows"], n.min(50), "{t} rows on the first page");
+        }
+        assert!(v["entity"]["probe"].as_str().unwrap().starts_with("Northern Alliance Front"), "{}", v["entity"]);
+        assert_eq!(check("conflicts")["conflict_cards"], conflicts.len());
+        assert_eq!(check("conflicts")["sides"], sides);
+        // Every mention of the document is highlighted once, and its text is text[start:end].
+        assert_eq!(check("document")["marks"], Value::from(mentions_01));
+    }
+
+    #[test]
+    fn hostile_article_shows_as_text_and_runs_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = dir.path().join("run");
+        let input = repo().join("tests/fixtures/report/hostile.jsonl");
+        run_to(&input, &run, &[]);
+        let html_path = artifacts().join("hostile.html");
+        let html = report(&run, &html_path, &[]);
+        // Only the page's two script elements: the article's `</script>` is escaped in the data.
+        assert_eq!(html.matches("<script").count(), 2);
+        assert_eq!(html.matches("</script").count(), 2);
+        let articles = read_jsonl(&input);
+        let id = articles[0]["id"].as_str().unwrap();
+        let mentions: Vec<Value> = read_jsonl(&run.join("mentions.jsonl"))
+            .into_iter()
+            .filter(|m| m["doc_id"] == id)
+            .map(|m| serde_json::json!([m["start"], m["end"], m["label"], m["text"]]))
+            .collect();
+        assert!(mentions.len() >= 3, "{mentions:?}");
+        let probe = "JSON.stringify({pwned: window.__pwned === undefined ? null : String(window.__pwned), \
+            scripts: document.scripts.length, imgs: document.images.length, \
+            handlers: document.querySelectorAll('main [onerror], main [onmouseover], main b, a[href^=\"javascript\"]').length, \
+            text: document.querySelector('.doctext').textContent, title: document.querySelector('h2').textContent, \
+            url: document.querySelector('.meta span[title]') && document.querySelector('.meta span[title]').textContent})";
+        let frag = format!("doc/{}", encode(id));
+        let views = serde_json::json!([
+            ["document", frag, probe],
+            ["documents", "documents", null],
+            ["statements", "statements", null]
+        ]);
+        let Some(r) = browse(&html_path, "hostile", views) else { return };
+        let p: Value = serde_json::from_str(r["views"]["document"]["probe"].as_str().unwrap()).unwrap();
+        assert_eq!(p["pwned"], Value::Null, "an article's script ran: {p}");
+        assert_eq!(p["scripts"], 2, "{p}");
+        assert_eq!(p["imgs"], 0, "{p}");
+        assert_eq!(p["handlers"], 0, "{p}");
+        assert_eq!(p["text"], articles[0]["text"], "the text shows as text, character for character");
+        assert_eq!(p["title"], articles[0]["title"]);
+        assert_eq!(p["url"], articles[0]["url"], "a javascript: URL is shown, not linked");
+        assert_eq!(r["views"]["document"]["check"]["marks"], Value::from(mentions));
+    }
+
+    /// Percent-encodes like the page's encodeURIComponent.
+    fn encode(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z'
+                | b'a'..=b'z'
+                | b'0'..=b'9'
+                | b'-'
+                | b'_'
+                | b'.'
+                | b'!'
+                | b'~'
+                | b'*'
+                | b'\''
+                | b'('
+                | b')' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+
+    /// CSV and Parquet runs give the report the same data as the JSONL run, and `--compare`
+    /// (the diff library over rows read from any format) finds nothing changed.
+    #[test]
+    fn csv_and_parquet_runs_report_the_same_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let jsonl = dir.path().join("jsonl");
+        run_to(&sample(), &jsonl, &[]);
+        let base = embedded(&report(&jsonl, &dir.path().join("j.html"), &[]));
+        for format in ["csv", "parquet"] {
+            let run = dir.path().join(format);
+            run_to(&sample(), &run, &["--format", format]);
+            let html =
+                report(&run, &dir.path().join(format!("{format}.html")), &["--compare", jsonl.to_str().unwrap()]);
+            let data = embedded(&html);
+            for k in ["totals", "docs", "ents", "facts", "stmts", "conflicts", "views", "labels", "errors"] {
+                assert_eq!(data[k], base[k], "{format}: {k}");
+            }
+            // Nothing changed in the analyst's terms. (The flat formats have no column for the
+            // mention ids nested in statements and relations, so those two tables are not
+            // byte-equal to the JSONL run's.)
+            let s = &data["compare"]["summary"];
+            for k in ["entities", "facts", "conflicts", "documents"] {
+                assert_eq!(s[k], serde_json::json!({}), "{format}: {k} in {s}");
+            }
+            for k in ["mentions", "statements", "relations"] {
+                assert_eq!(s[k], serde_json::json!({"gained": 0, "lost": 0, "changed": 0}), "{format}: {k} in {s}");
+            }
+            for t in ["documents", "errors", "mentions", "entities", "facts", "conflicts"] {
+                assert_eq!(s["tables"][t]["equal"], true, "{format}: {t} in {s}");
+            }
+        }
+    }
+
+    #[test]
+    fn compare_shows_what_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let fewer = dir.path().join("fewer.jsonl");
+        let text = std::fs::read_to_string(sample()).unwrap();
+        let kept: Vec<&str> = text.lines().filter(|l| !l.contains("\"sample-03\"")).collect();
+        std::fs::write(&fewer, kept.join("\n") + "\n").unwrap();
+        let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+        run_to(&fewer, &a, &[]);
+        run_to(&sample(), &b, &[]);
+        let html_path = artifacts().join("compare.html");
+        let html = report(&b, &html_path, &["--compare", a.to_str().unwrap()]);
+        let data = embedded(&html);
+        let c = &data["compare"];
+        assert_eq!(c["summary"]["equal"], false);
+        assert_eq!(c["summary"]["documents"]["added"], 1, "{}", c["summary"]);
+        assert!(c["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|d| d["doc_id"] == "sample-03" && d["change"] == "added"));
+        let probe = "document.querySelectorAll('#sec-changes table').length";
+        let Some(r) = browse(&html_path, "compare", serde_json::json!([["changes", "changes", probe]])) else { return };
+        assert!(r["views"]["changes"]["check"]["sections"].as_array().unwrap().iter().any(|s| s == "changes"));
+        assert!(r["views"]["changes"]["probe"].as_u64().unwrap() >= 5, "{}", r["views"]["changes"]);
+    }
+
+    /// The texts come from the inputs: gone, the views keep their spans and say why; `--input`
+    /// points at a copy; a changed copy is refused (its mentions no longer match).
+    #[test]
+    fn texts_come_from_the_inputs_or_are_left_out_with_a_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("articles.jsonl");
+        std::fs::copy(sample(), &input).unwrap();
+        let run = dir.path().join("run");
+        run_to(&input, &run, &[]);
+        let moved = dir.path().join("moved.jsonl");
+        std::fs::rename(&input, &moved).unwrap();
+        let html = dir.path().join("r.html");
+        let gone = embedded(&report(&run, &html, &[]));
+        let v = &gone["views"]["sample-01"];
+        assert_eq!(v["t"], Value::Null);
+        assert!(!v["m"].as_array().unwrap().is_empty());
+        assert!(gone["notes"].to_string().contains("does not exist"), "{}", gone["notes"]);
+        let back = embedded(&report(&run, &html, &["--input", moved.to_str().unwrap()]));
+        assert_eq!(back["views"]["sample-01"]["t"], read_jsonl(&sample())[0]["text"]);
+        let edited = std::fs::read_to_string(&moved).unwrap().replace("PUL-E-KHUMRI, Afghanistan", "Afghanistan");
+        std::fs::write(&moved, edited).unwrap();
+        let changed = embedded(&report(&run, &html, &["--input", moved.to_str().unwrap()]));
+        assert_eq!(changed["views"]["sample-01"]["t"], Value::Null);
+        assert_ne!(changed["views"]["sample-02"]["t"], Value::Null, "other articles are unchanged");
+    }
+
+    #[test]
+    fn not_a_run_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = claimgraph(&["report", dir.path().to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("not a finished run"), "{err}");
+    }
+}

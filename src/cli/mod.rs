@@ -4,6 +4,7 @@
 pub mod cache;
 pub mod diff;
 pub mod eval;
+pub mod report;
 pub mod run;
 
 use std::path::PathBuf;
@@ -36,6 +37,8 @@ pub enum Command {
     Cache(cache::CacheCommand),
     /// What changed between two runs' datasets (exit 0 equal, 1 different, 2 error).
     Diff(diff::DiffArgs),
+    /// Write a self-contained HTML report of a run, for analysts (opens from file://).
+    Report(report::ReportArgs),
 }
 
 /// Options shared by every command that loads the tagger.
@@ -118,5 +121,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(cmd) => eval::run(cmd),
         Command::Cache(cmd) => cache::run(cmd),
         Command::Diff(args) => diff::run(args),
+        Command::Report(args) => report::run(args),
     }
 }

@@ -79,6 +79,16 @@ fn row_id(row: &Value, fields: &[&str]) -> String {
     parts.join("\u{1f}")
 }
 
+/// Adds a row under its id; ids are unique in a well-formed table, and a repeat is kept
+/// apart, not lost.
+fn insert_row(rows: &mut Rows, id: &[&str], v: Value, text: String) {
+    let mut key = row_id(&v, id);
+    while rows.contains_key(&key) {
+        key.push('\u{1f}');
+    }
+    rows.insert(key, (v, text));
+}
+
 impl Run {
     pub fn load(dir: &Path) -> Result<Self, DiffError> {
         let mpath = dir.join("manifest.json");
@@ -105,16 +115,27 @@ impl Run {
                     line: i + 1,
                     source,
                 })?;
-                let mut key = row_id(&v, id);
-                // Ids are unique in a well-formed table; a repeat is kept apart, not lost.
-                while rows.contains_key(&key) {
-                    key.push('\u{1f}');
-                }
-                rows.insert(key, (v, line));
+                insert_row(&mut rows, id, v, line);
             }
             tables.insert(*name, rows);
         }
         Ok(Run { dir: dir.to_path_buf(), manifest, tables })
+    }
+
+    /// A run from rows already read (by `claimgraph report`, which reads every format): each
+    /// row is compared by its compact JSON text. `rows` gives `None` for a table the run lacks.
+    pub fn from_rows(dir: &Path, manifest: Value, mut rows: impl FnMut(&str) -> Option<Vec<Value>>) -> Self {
+        let mut tables = BTreeMap::new();
+        for (name, id) in TABLES {
+            let Some(values) = rows(name) else { continue };
+            let mut t = Rows::new();
+            for v in values {
+                let text = v.to_string();
+                insert_row(&mut t, id, v, text);
+            }
+            tables.insert(*name, t);
+        }
+        Run { dir: dir.to_path_buf(), manifest, tables }
     }
 
     fn rows(&self, table: &str) -> Option<&Rows> {
