@@ -397,23 +397,39 @@ impl<'v, 'd> Finder<'v, 'd> {
         };
         let res = self.subject(t, subj, hint)?;
         let addressee = matches!(v.lemmas[c].as_str(), "tell" | "ask" | "inform" | "remind" | "assure" | "urge" | "warn" | "convince" | "persuade");
-        let comp = t
-            .child(c, &["ccomp", "xcomp"])
-            .or_else(|| if addressee { None } else { t.child(c, &["obj"]) })
-            .or_else(|| t.child(c, &["parataxis"]).filter(|&p| p > c));
-        let (mut a, mut b) = match comp {
-            Some(k) => {
-                let r = t.subtree(k);
-                (r.start, r.end)
-            }
-            None => {
-                // "The attack was planned abroad, the minister said.": the clause the cue is
-                // a parataxis of, up to the cue's own phrase.
-                let h = t.head[c].filter(|&h| h < c && t.base_rel(c) == "parataxis")?;
-                (t.subtree(h).start.max(sent.start), t.subtree(c).start)
-            }
+        // The complements: every clausal complement and (unless it is the addressee) the object,
+        // taken together ("said jobs in Afghanistan were safe" may parse as object + clause).
+        // A clause marked "that" counts whatever its label ("said that ..." parsed as advcl); one
+        // marked as a contrast or condition ("..., though others put it higher") is the writer's.
+        let mark = |k: usize| t.children(k).iter().copied().find(|&m| t.rel[m] == "mark").map(|m| v.words[m].as_str());
+        let subj_start = t.subtree(subj).start;
+        let comps: Vec<usize> = t
+            .children(c)
+            .iter()
+            .copied()
+            .filter(|&k| match t.rel[k] {
+                "ccomp" | "xcomp" => true,
+                "obj" => !addressee && v.lemmas[c] != "claim",
+                "parataxis" => k > c,
+                "advcl" => mark(k) == Some("that"),
+                _ => false,
+            })
+            .filter(|&k| !matches!(mark(k), Some("though" | "although" | "while" | "whereas" | "because" | "if" | "but")))
+            // Before the cue only as a clause ahead of the speaker ("X, the minister said").
+            .filter(|&k| k > c || t.subtree(k).end <= subj_start)
+            .collect();
+        let comp = comps.first().copied();
+        let (mut a, mut b) = if comps.is_empty() {
+            // "The attack was planned abroad, the minister said.": the clause the cue hangs on
+            // (as parataxis or, in a weaker parse, a conjunct), up to the cue's own phrase.
+            let h = t.head[c].filter(|&h| h < c && matches!(t.base_rel(c), "parataxis" | "conj"))?;
+            (t.subtree(h).start.max(sent.start), t.subtree(c).start)
+        } else {
+            let a = comps.iter().map(|&k| t.subtree(k).start).min().unwrap_or(c);
+            let b = comps.iter().map(|&k| t.subtree(k).end).max().unwrap_or(c);
+            (a, b)
         };
-        while a < b && (v.is_punct(a) || (a == t.subtree(comp.unwrap_or(a)).start && t.rel[a] == "mark" && v.words[a] == "that")) {
+        while a < b && (v.is_punct(a) || (t.rel[a] == "mark" && v.words[a] == "that")) {
             a += 1;
         }
         while b > a && (v.is_punct(b - 1) || is_quote_word(&v.words[b - 1])) {
@@ -432,11 +448,14 @@ impl<'v, 'd> Finder<'v, 'd> {
         let cut = t
             .children(subj)
             .iter()
-            .filter(|&&k| k > subj && matches!(t.base_rel(k), "acl" | "appos" | "punct" | "parataxis"))
+            .filter(|&&k| k > subj && matches!(t.base_rel(k), "acl" | "parataxis"))
             .map(|&k| t.subtree(k).start)
             .min()
             .unwrap_or(r.end);
-        let (a, b) = (r.start, cut.max(subj + 1));
+        let (a, mut b) = (r.start, cut.max(subj + 1));
+        while b > subj + 1 && v.is_punct(b - 1) {
+            b -= 1;
+        }
         if v.pos[subj].starts_with("PRP") && b - a == 1 {
             let m = v.resolve_pronoun(subj, hint)?;
             return Some(Resolved { speaker: Speaker { span: v.span_of(a, b), mention: Some(m) }, score: 0.85 });
