@@ -640,8 +640,9 @@ fn run_batch(
         let mut engine = lock_free_engine(engines);
         engine.forward(&pb)?
     };
-    if heads.len() != 3 + keep_hidden as usize && heads.len() != 3 {
-        return Err(ModelError::Forward(format!("expected 3 heads, got {}", heads.len())));
+    // ner, pos, chunk, and for a model with a parser its input (`hidden`).
+    if !(3..=4).contains(&heads.len()) || (keep_hidden && heads.len() != 4) {
+        return Err(ModelError::Forward(format!("expected 3 heads and the parser input, got {} outputs", heads.len())));
     }
     let hidden = heads.get(3).filter(|_| keep_hidden);
     let mut out = Vec::new();
