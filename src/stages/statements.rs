@@ -418,8 +418,10 @@ impl<'v, 'd> Finder<'v, 'd> {
             // Before the cue only as a clause ahead of the speaker ("X, the minister said").
             .filter(|&k| k > c || t.subtree(k).end <= subj_start)
             .collect();
-        let comp = comps.first().copied();
-        let (mut a, mut b) = if comps.is_empty() {
+        // "claimed responsibility and then denied it": a pronoun object stands for the clause
+        // the cue is conjoined to, which is then the content.
+        let pronoun = |k: usize| t.subtree(k).len() == 1 && matches!(v.pos[k], "PRP" | "DT");
+        let (mut a, mut b) = if comps.iter().all(|&k| pronoun(k)) {
             // "The attack was planned abroad, the minister said.": the clause the cue hangs on
             // (as parataxis or, in a weaker parse, a conjunct), up to the cue's own phrase.
             let h = t.head[c].filter(|&h| h < c && matches!(t.base_rel(c), "parataxis" | "conj"))?;
@@ -436,8 +438,8 @@ impl<'v, 'd> Finder<'v, 'd> {
             b -= 1;
         }
         let words = (a..b).filter(|&k| !v.is_punct(k)).count();
-        let nominal = comp.is_some_and(|k| t.rel[k] == "obj");
-        (words >= 2 || (nominal && words >= 1)).then_some((res, a, b))
+        // Two words at least: a pronoun object ("denied it", "described him") says nothing.
+        (words >= 2).then_some((res, a, b))
     }
 
     /// The speaker a subject names: its subtree without relative clauses, appositions and
@@ -452,7 +454,10 @@ impl<'v, 'd> Finder<'v, 'd> {
             .map(|&k| t.subtree(k).start)
             .min()
             .unwrap_or(r.end);
-        let (a, mut b) = (r.start, cut.max(subj + 1));
+        let (mut a, mut b) = (r.start, cut.max(subj + 1));
+        while a < subj && v.is_punct(a) {
+            a += 1;
+        }
         while b > subj + 1 && v.is_punct(b - 1) {
             b -= 1;
         }
