@@ -4,6 +4,8 @@
 pub mod cache;
 pub mod diff;
 pub mod eval;
+pub mod map;
+pub mod merge;
 pub mod run;
 
 use std::path::PathBuf;
@@ -36,6 +38,10 @@ pub enum Command {
     Cache(cache::CacheCommand),
     /// What changed between two runs' datasets (exit 0 equal, 1 different, 2 error).
     Diff(diff::DiffArgs),
+    /// The per-document half of `run`, for scaled-out runs: articles in, one shard out.
+    Map(map::MapArgs),
+    /// The barrier half of `run`: shards in (any number, any split), the dataset out.
+    Merge(merge::MergeArgs),
 }
 
 /// Options shared by every command that loads the tagger.
@@ -118,5 +124,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(cmd) => eval::run(cmd),
         Command::Cache(cmd) => cache::run(cmd),
         Command::Diff(args) => diff::run(args),
+        Command::Map(args) => map::run(args),
+        Command::Merge(args) => merge::run(args),
     }
 }

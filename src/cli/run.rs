@@ -71,7 +71,7 @@ pub struct RunArgs {
     pub model: ModelArgs,
 }
 
-fn field_names(specs: &[String]) -> anyhow::Result<FieldNames> {
+pub(crate) fn field_names(specs: &[String]) -> anyhow::Result<FieldNames> {
     let mut f = FieldNames::default();
     for spec in specs {
         let Some((name, column)) = spec.split_once('=') else {
