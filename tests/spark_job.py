@@ -4,8 +4,9 @@ worker JVMs whose executors unpack the archive), over the sample articles plus g
 and a few bad records; the dataset must equal `claimgraph run` on the same input (DuckDB for the
 Parquet tables, bytes for all). Then a job whose map cannot start must fail with its error.
 
+The three jobs run in this one process, one after the other, so the driver's JVM starts once.
 Run by tests/tests.rs (`spark` module) after scripts/spark/setup; alone:
-    .venv/bin/python tests/spark_job.py [--generated 300] [--no-cluster] [--keep DIR]
+    .venv/bin/python tests/spark_job.py [--generated 200] [--no-cluster] [--keep DIR]
 """
 
 import argparse
@@ -21,10 +22,14 @@ import time
 
 import duckdb
 
+os.environ.update(SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable, PYSPARK_DRIVER_PYTHON=sys.executable)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "spark"))
+import claimgraph_spark  # noqa: E402
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(REPO, "target", "release", "claimgraph")
 JOB = os.path.join(REPO, "scripts", "spark", "claimgraph_spark.py")
-ARCHIVE = os.path.join(REPO, "target", "spark", "claimgraph.tar.gz")
+ARCHIVE = os.path.join(REPO, "target", "spark", "claimgraph.tar")
 TABLES = ["documents", "errors", "mentions", "entities", "statements", "relations", "facts", "conflicts"]
 
 # Cheap JVMs: no JIT tiers past C1, the serial collector, no UI, few shuffle partitions.
@@ -95,14 +100,17 @@ def sh(cmd, ok=(0,), **kw):
     return p, time.time() - t
 
 
-def spark(inputs, out, fmt, master, extra=(), ok=(0, 2)):
-    env = dict(os.environ, SPARK_LOCAL_IP="127.0.0.1", PYSPARK_PYTHON=sys.executable,
-               PYSPARK_DRIVER_PYTHON=sys.executable)
-    cmd = [sys.executable, JOB, *inputs, "--out", out, "--format", fmt, "--master", master,
-           "--archive", ARCHIVE, "--partitions", "3"]
+def spark(inputs, out, fmt, master, extra=(), partitions=3):
+    """Runs the job here (the driver's JVM is started once, then reused); returns its exit code
+    and seconds."""
+    argv = [*inputs, "--out", out, "--format", fmt, "--master", master, "--archive", ARCHIVE,
+            "--partitions", str(partitions)]
     for c in CONF:
-        cmd += ["--conf", c]
-    return sh(cmd + list(extra), ok=ok, env=env)
+        argv += ["--conf", c]
+    t = time.time()
+    rc = claimgraph_spark.main(argv + list(extra))
+    assert rc in (0, 2), f"the job exited {rc}"
+    return time.time() - t
 
 
 def sha(path):
@@ -131,7 +139,7 @@ def same_jsonl(a, b):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--generated", type=int, default=300)
+    ap.add_argument("--generated", type=int, default=200)
     ap.add_argument("--no-cluster", action="store_true")
     ap.add_argument("--keep", help="work in this folder and keep it")
     args = ap.parse_args()
@@ -148,7 +156,7 @@ def main():
         sh([BIN, "run", inp, "-o", run_p, "--threads", "2", "-q", "--cache", cache, "--format", "parquet"], ok=(2,))
 
         out = os.path.join(work, "spark-parquet")
-        _, t_local = spark([inp], out, "parquet", "local[2]", ["--keep-shards"])
+        t_local = spark([inp], out, "parquet", "local[2]", ["--keep-shards"])
         n = same_parquet(run_p, out)
         assert n == records - 1, f"{n} documents rows for {records} records (one blank line)"
         m = json.load(open(os.path.join(out, "manifest.json")))
@@ -159,16 +167,19 @@ def main():
 
         if not args.no_cluster:
             out = os.path.join(work, "spark-cluster")
-            _, t_cluster = spark([inp], out, "jsonl", "local-cluster[2,1,1024]")
+            t_cluster = spark([inp], out, "jsonl", "local-cluster[2,1,1024]", partitions=2)
             same_jsonl(run_j, out)
-            print(f"spark local-cluster[2,1,1024]: JSONL tables byte-identical to `claimgraph run`; job {t_cluster:.0f} s")
+            print(f"spark local-cluster[2,1,1024]: 2 executors, 2 map tasks, JSONL tables byte-identical to `claimgraph run`; job {t_cluster:.0f} s")
 
         small = os.path.join(work, "small")
         os.makedirs(small)
         shutil.copy(os.path.join(REPO, "data", "sample", "articles.jsonl"), small)
-        p, _ = spark([small], os.path.join(work, "failed"), "jsonl", "local[2]",
-                     ["--map-arg=--patterns", "--map-arg=/nonexistent/patterns"], ok=range(1, 256))
-        said = p.stdout + p.stderr
+        try:
+            spark([small], os.path.join(work, "failed"), "jsonl", "local[2]",
+                  ["--map-arg=--patterns", "--map-arg=/nonexistent/patterns"])
+            raise AssertionError("a job whose map tasks fail succeeded")
+        except Exception as e:  # noqa: BLE001 - Py4JJavaError, whose text carries the task's error
+            said = str(e)
         assert "claimgraph map failed" in said and "/nonexistent/patterns" in said, said[-3000:]
         assert not os.path.exists(os.path.join(work, "failed", "manifest.json"))
         print("spark: a map task that fails fails the job, with the map's error")

@@ -1280,3 +1280,31 @@ mod scale_out {
         refused(&junk, "not a claimgraph shard");
     }
 }
+
+/// The Spark job for real (issue 14): scripts/spark/setup installs Java 17 (when missing),
+/// PySpark and the executors' archive; tests/spark_job.py runs the job in local[2] and in
+/// local-cluster[2,1,1024] and compares the dataset with `claimgraph run`'s.
+mod spark {
+    use super::util::*;
+    use std::process::Command;
+
+    #[test]
+    fn spark_job_writes_what_run_writes() {
+        let setup = Command::new(repo().join("scripts/spark/setup")).output().expect("scripts/spark/setup starts");
+        let said = String::from_utf8_lossy(&setup.stderr);
+        if setup.status.code() == Some(3) {
+            eprintln!("SKIPPED spark_job_writes_what_run_writes: Java 17 or PySpark cannot be installed here:\n{said}");
+            return;
+        }
+        assert!(setup.status.success(), "scripts/spark/setup failed:\n{said}");
+        let job = Command::new(python()).arg(repo().join("tests/spark_job.py")).output().expect("python starts");
+        let out = String::from_utf8_lossy(&job.stdout);
+        let err = String::from_utf8_lossy(&job.stderr);
+        let tail: String = err.chars().rev().take(6000).collect::<Vec<_>>().into_iter().rev().collect();
+        assert!(job.status.success(), "tests/spark_job.py failed:\n{out}\n{tail}");
+        eprint!("{out}");
+        for line in ["spark local[2]", "spark local-cluster", "fails the job"] {
+            assert!(out.contains(line), "'{line}' missing from:\n{out}");
+        }
+    }
+}

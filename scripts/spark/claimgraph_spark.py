@@ -30,6 +30,7 @@ import sys
 import tarfile
 import tempfile
 import threading
+import time
 
 from pyspark import SparkFiles
 from pyspark.sql import SparkSession
@@ -132,7 +133,10 @@ def frames_of(spark, index, shown, uri, kind, text_column):
 def archive_dir():
     """The unpacked archive on this machine."""
     for d in (os.path.join(SparkFiles.getRootDirectory(), "cg"), os.path.abspath("cg")):
-        if os.path.exists(os.path.join(d, "bin", "claimgraph")):
+        tool = os.path.join(d, "bin", "claimgraph")
+        if os.path.exists(tool):
+            if not os.access(tool, os.X_OK):  # Spark unpacks a plain .tar without file modes
+                os.chmod(tool, 0o755)
             return d
     raise RuntimeError("claimgraph archive not found: pass --archives claimgraph.tar.gz#cg")
 
@@ -203,8 +207,14 @@ def fetch(spark, uri, dest):
     fs.copyToLocalFile(False, p, spark.sparkContext._jvm.org.apache.hadoop.fs.Path(dest), True)
 
 
+def say(msg, since):
+    print(f"claimgraph_spark: {msg} ({time.time() - since:.1f} s)", file=sys.stderr, flush=True)
+    return time.time()
+
+
 def main(argv=None):
     args = parse_args(argv if argv is not None else sys.argv[1:])
+    t = time.time()
     builder = SparkSession.builder.appName("claimgraph")
     if args.master:
         builder = builder.master(args.master)
@@ -215,6 +225,9 @@ def main(argv=None):
         builder = builder.config(k, v)
     spark = builder.getOrCreate()
     sc = spark.sparkContext
+    # The executors import this file when the job is called from another module (tests/spark_job.py).
+    sc.addPyFile(os.path.abspath(__file__))
+    t = say(f"Spark started, master {sc.master}", t)
     try:
         files = [(i, *f) for i, given in enumerate(args.inputs) for f in list_files(spark, given)]
         if not files:
@@ -231,6 +244,7 @@ def main(argv=None):
         (frames.repartitionAndSortWithinPartitions(n)
                .mapPartitionsWithIndex(map_partition(args.threads_per_task, extra))
                .saveAsTextFile(shards))
+        t = say(f"{len(files)} input files mapped by {n} tasks into {shards}", t)
 
         cg = driver_tool(args)
         with tempfile.TemporaryDirectory(prefix="claimgraph-merge-") as tmp:
@@ -243,6 +257,7 @@ def main(argv=None):
             rc = subprocess.run(cmd, env=tool_env(cg)).returncode
             if rc not in (0, 2):  # 2: some records were rejected (listed in errors)
                 raise SystemExit(f"claimgraph_spark: merge failed (exit {rc})")
+            t = say(f"merged into {args.out}", t)
             if not is_local(args.out):
                 p, fs = hadoop_path(spark, args.out)
                 fs.copyFromLocalFile(False, True, sc._jvm.org.apache.hadoop.fs.Path(out), p)
