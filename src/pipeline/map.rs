@@ -256,7 +256,13 @@ fn replay(journal: &Journal, chunk_no: usize, chunk: &mut Chunk, contents: &[Str
     true
 }
 
-fn journal_chunk(journal: &Journal, chunk_no: usize, chunk: &Chunk, contents: &[String], steps: &Steps) -> Result<(), PipelineError> {
+fn journal_chunk(
+    journal: &Journal,
+    chunk_no: usize,
+    chunk: &Chunk,
+    contents: &[String],
+    steps: &Steps,
+) -> Result<(), PipelineError> {
     let js: Vec<Slot> = chunk
         .slots
         .iter()
@@ -297,8 +303,7 @@ pub fn map_records(
             report.resume.documents_replayed += chunk.docs.len() as u64;
         } else {
             let reused = cache.as_mut().map(|c| c.reuse(&mut chunk.docs, &contents, &steps));
-            let from =
-                cache_or_not(&mut cache, &mut report.notes, reused).unwrap_or_else(|| vec![0; chunk.docs.len()]);
+            let from = cache_or_not(&mut cache, &mut report.notes, reused).unwrap_or_else(|| vec![0; chunk.docs.len()]);
             process(&mut chunk.docs, &from, tagger, stages, timings)?;
             let stored = cache.as_mut().map(|c| c.store(&chunk.docs, &contents, &steps, &from));
             cache_or_not(&mut cache, &mut report.notes, stored);

@@ -198,9 +198,11 @@ impl Merger {
                 self.counts.ok += 1;
                 self.words += d.word_count() as u64;
                 self.documents.write(&dataset::document_row(d))?;
-                for (spill, rows) in
-                    [(&mut self.mentions, &r.mentions), (&mut self.statements, &r.statements), (&mut self.relations, &r.relations)]
-                {
+                for (spill, rows) in [
+                    (&mut self.mentions, &r.mentions),
+                    (&mut self.statements, &r.statements),
+                    (&mut self.relations, &r.relations),
+                ] {
                     for row in rows {
                         spill.write(row)?;
                     }

@@ -156,8 +156,13 @@ pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<Ru
     if let Some(n) = cfg.expected_records {
         progress.set_total(n);
     }
-    let settings =
-        MapSettings { chunk_size: cfg.chunk_size, cache: cfg.cache.as_deref(), journal: Some(&journal), progress: &progress, started };
+    let settings = MapSettings {
+        chunk_size: cfg.chunk_size,
+        cache: cfg.cache.as_deref(),
+        journal: Some(&journal),
+        progress: &progress,
+        started,
+    };
     let MapReport { cache, resume, notes, timings: map_timings, .. } =
         map::map_records(&mut reader, tagger, stages, &settings, &mut merger)?;
     progress.finish();
@@ -208,12 +213,21 @@ fn model_info(tagger: &Tagger) -> Value {
 pub fn map(cfg: &MapConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<MapSummary, PipelineError> {
     let started = Instant::now();
     stages.check()?;
-    let mut reader =
-        if cfg.framed { io::read_framed_inputs(&cfg.inputs, &cfg.read)? } else { io::read_inputs(&cfg.inputs, &cfg.read)? };
+    let mut reader = if cfg.framed {
+        io::read_framed_inputs(&cfg.inputs, &cfg.read)?
+    } else {
+        io::read_inputs(&cfg.inputs, &cfg.read)?
+    };
     let tmp_dir = cfg.out.clone().unwrap_or_else(std::env::temp_dir);
     let mut writer = ShardWriter::create(&tmp_dir, Steps::of(tagger, stages))?;
     let progress = Progress::new(false);
-    let settings = MapSettings { chunk_size: cfg.chunk_size, cache: cfg.cache.as_deref(), journal: None, progress: &progress, started };
+    let settings = MapSettings {
+        chunk_size: cfg.chunk_size,
+        cache: cfg.cache.as_deref(),
+        journal: None,
+        progress: &progress,
+        started,
+    };
     let report = map::map_records(&mut reader, tagger, stages, &settings, &mut writer)?;
     let dest = match &cfg.out {
         Some(dir) => ShardDest::Dir(dir.clone()),

@@ -126,7 +126,16 @@ impl ShardWriter {
         std::fs::create_dir_all(tmp_dir).map_err(out_err(tmp_dir))?;
         let tmp_path = tmp_dir.join(format!(".claimgraph-map-{}.tmp", std::process::id()));
         let f = File::create(&tmp_path).map_err(out_err(&tmp_path))?;
-        Ok(ShardWriter { tmp_path, tmp: BufWriter::new(f), offset: 0, index: Vec::new(), steps, ok: 0, rejected: 0, words: 0 })
+        Ok(ShardWriter {
+            tmp_path,
+            tmp: BufWriter::new(f),
+            offset: 0,
+            index: Vec::new(),
+            steps,
+            ok: 0,
+            rejected: 0,
+            words: 0,
+        })
     }
 
     /// Writes the header and the records in place order; returns where the shard went.
@@ -175,10 +184,17 @@ impl ShardWriter {
         Ok(written)
     }
 
-    fn copy_out(&self, header: &ShardHeader, in_order: bool, mut out: impl Write, to: &Path) -> Result<(), PipelineError> {
+    fn copy_out(
+        &self,
+        header: &ShardHeader,
+        in_order: bool,
+        mut out: impl Write,
+        to: &Path,
+    ) -> Result<(), PipelineError> {
         let err = out_err(to);
         let tmp = &self.tmp_path;
-        serde_json::to_writer(&mut out, header).map_err(|e| PipelineError::Output { path: to.into(), source: e.into() })?;
+        serde_json::to_writer(&mut out, header)
+            .map_err(|e| PipelineError::Output { path: to.into(), source: e.into() })?;
         out.write_all(b"\n").map_err(out_err(to))?;
         let mut r = BufReader::new(File::open(tmp).map_err(out_err(tmp))?);
         if in_order {
@@ -330,11 +346,12 @@ impl OpenShard {
         }
         self.read += 1;
         let at = self.read + 1;
-        let line: ShardLine =
-            serde_json::from_str(&s).map_err(|e| shard_err(&self.path, format!("line {at}: not a shard record: {e}")))?;
+        let line: ShardLine = serde_json::from_str(&s)
+            .map_err(|e| shard_err(&self.path, format!("line {at}: not a shard record: {e}")))?;
         let key = line.key();
         if self.last.as_ref().is_some_and(|last| *last >= key) {
-            let msg = format!("line {at}: records out of place order (one map's output per file: was it concatenated?)");
+            let msg =
+                format!("line {at}: records out of place order (one map's output per file: was it concatenated?)");
             return Err(shard_err(&self.path, msg));
         }
         self.last = Some(key);
@@ -436,7 +453,10 @@ fn decode(line: ShardLine, steps: &Steps, path: &Path) -> Result<Mapped, Pipelin
     let origin = Origin { file: line.file, line: line.line };
     let Some(b64) = line.record else {
         let reason = line.reason.unwrap_or_default();
-        return Ok(Mapped::Rejected { input: line.input, rejection: Rejection { origin, doc_id: line.doc_id, reason } });
+        return Ok(Mapped::Rejected {
+            input: line.input,
+            rejection: Rejection { origin, doc_id: line.doc_id, reason },
+        });
     };
     let bad = |msg: String| shard_err(path, format!("record {}: {msg}", place(&origin)));
     let bytes = B64.decode(b64.as_bytes()).map_err(|e| bad(format!("not base64: {e}")))?;

@@ -253,7 +253,8 @@ pub fn read_framed_inputs(inputs: &[PathBuf], opts: &ReadOptions) -> Result<Read
     for path in inputs {
         planned.push_back(match plan_input(path) {
             Err(IoError::UnknownInputFormat { .. }) => {
-                let file = fs::File::open(path).map_err(|e| IoError::Unreadable { path: path.to_path_buf(), source: e })?;
+                let file =
+                    fs::File::open(path).map_err(|e| IoError::Unreadable { path: path.to_path_buf(), source: e })?;
                 let shown = path.display().to_string();
                 Input::File { file, path: path.to_path_buf(), shown, kind: FileKind::Jsonl, comp: Compression::None }
             }
