@@ -1449,3 +1449,238 @@ mod report {
         assert!(err.contains("not a finished run"), "{err}");
     }
 }
+
+/// Scale-out: `claimgraph map` and `claimgraph merge` (issue 14). For any split of the input,
+/// map + merge writes the bytes `run` writes.
+mod scale_out {
+    use super::util::*;
+    use std::io::Write;
+    use std::path::{Path, PathBuf};
+
+    const TABLES: &[&str] =
+        &["documents", "errors", "mentions", "entities", "statements", "relations", "facts", "conflicts", "sentences"];
+
+    /// Two inputs: the sample articles, and records that are rejected (a duplicate of a sample
+    /// id, broken JSON, no text) or need a fallback id, around a blank line.
+    fn inputs(dir: &Path) -> Vec<PathBuf> {
+        let a = dir.join("a.jsonl");
+        std::fs::copy(sample(), &a).unwrap();
+        let b = dir.join("b.jsonl");
+        let mut f = std::fs::File::create(&b).unwrap();
+        let lines = [
+            r#"{"id": "sample-03", "text": "A second record with the id of a sample article."}"#,
+            r#"{"id": "broken", "text": "#,
+            "",
+            r#"{"text": "No id here: KABUL police said on Monday that 4 people died.", "source": "Wire"}"#,
+            r#"{"id": "no-text"}"#,
+            r#"{"id": "b-last", "text": "Officials in Kabul said the Northern Alliance Front denied it.", "source": "Wire"}"#,
+        ];
+        for l in lines {
+            writeln!(f, "{l}").unwrap();
+        }
+        vec![a, b]
+    }
+
+    fn strs(args: &[String]) -> Vec<&str> {
+        args.iter().map(String::as_str).collect()
+    }
+
+    /// `claimgraph run` over `inputs` into `out` (exit 2: some records are rejected).
+    fn run(inputs: &[PathBuf], out: &Path) {
+        let mut args: Vec<String> = vec!["run".into()];
+        args.extend(inputs.iter().map(|p| p.display().to_string()));
+        args.extend(["-o", out.to_str().unwrap(), "--threads", "1", "-q", "--with-tokens"].map(String::from));
+        let o = claimgraph(&strs(&args));
+        assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+
+    /// Every line of every input as a frame, in input order.
+    fn frames(inputs: &[PathBuf]) -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, p) in inputs.iter().enumerate() {
+            for (n, line) in std::fs::read_to_string(p).unwrap().lines().enumerate() {
+                let f = serde_json::json!({"input": i, "file": p.display().to_string(), "line": n + 1, "record": line});
+                out.push(f.to_string());
+            }
+        }
+        out
+    }
+
+    fn map(args: &[&str], shards: &Path) -> std::process::Output {
+        let mut a = vec!["map"];
+        a.extend_from_slice(args);
+        a.extend(["-o", shards.to_str().unwrap(), "--threads", "1", "-q"]);
+        run_ok(&a)
+    }
+
+    /// Maps each group of frames (in the order given) as one shard.
+    fn map_groups(groups: &[Vec<String>], shards: &Path, work: &Path) {
+        for (g, frames) in groups.iter().enumerate() {
+            let f = work.join(format!("frames-{g}.jsonl"));
+            std::fs::write(&f, frames.iter().map(|l| format!("{l}\n")).collect::<String>()).unwrap();
+            map(&["--framed", f.to_str().unwrap()], shards);
+        }
+    }
+
+    fn merge(shards: &[&Path], out: &Path) -> std::process::Output {
+        let mut a: Vec<&str> = vec!["merge"];
+        a.extend(shards.iter().map(|s| s.to_str().unwrap()));
+        a.extend(["-o", out.to_str().unwrap(), "-q", "--with-tokens"]);
+        claimgraph(&a)
+    }
+
+    fn assert_same_tables(a: &Path, b: &Path, what: &str) {
+        for t in TABLES {
+            let read = |d: &Path| std::fs::read(d.join(format!("{t}.jsonl"))).unwrap();
+            assert!(read(a) == read(b), "{t}.jsonl differs: {what}");
+        }
+    }
+
+    /// A fixed pseudo-random sequence (no crate needed for it).
+    fn lcg(seed: &mut u64) -> usize {
+        *seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (*seed >> 33) as usize
+    }
+
+    #[test]
+    fn map_and_merge_equal_run_for_any_split() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        let ins = inputs(p);
+        run(&ins, &p.join("run"));
+        let all = frames(&ins);
+
+        // Plain maps, one per input file; a shard on stdout is the same bytes as in a folder.
+        for (k, input) in ins.iter().enumerate() {
+            map(&[input.to_str().unwrap()], &p.join(format!("plain-{k}")));
+        }
+        let o = merge(&[&p.join("plain-0"), &p.join("plain-1")], &p.join("plain-out"));
+        assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_same_tables(&p.join("run"), &p.join("plain-out"), "one plain map per input");
+        let o = run_ok(&["map", ins[1].to_str().unwrap(), "-o", "-", "--threads", "1", "-q"]);
+        let in_dir = std::fs::read_dir(p.join("plain-1")).unwrap().next().unwrap().unwrap().path();
+        assert!(o.stdout == std::fs::read(in_dir).unwrap(), "the shard on stdout differs from the one in a folder");
+
+        // Frames: everything in one shard in reverse order; a random 3-way split, shuffled.
+        map_groups(&[all.iter().rev().cloned().collect()], &p.join("one"), p);
+        merge(&[&p.join("one")], &p.join("one-out"));
+        assert_same_tables(&p.join("run"), &p.join("one-out"), "one reversed shard");
+        let mut seed = 14;
+        let mut groups = vec![Vec::new(); 3];
+        for f in &all {
+            groups[lcg(&mut seed) % 3].push(f.clone());
+        }
+        for g in &mut groups {
+            for i in (1..g.len()).rev() {
+                g.swap(i, lcg(&mut seed) % (i + 1));
+            }
+        }
+        map_groups(&groups, &p.join("three"), p);
+        merge(&[&p.join("three")], &p.join("three-out"));
+        assert_same_tables(&p.join("run"), &p.join("three-out"), "a random split in 3");
+
+        // The manifest names each shard with its hash and counts.
+        let m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(p.join("three-out/manifest.json")).unwrap()).unwrap();
+        let shards = m["shards"].as_array().unwrap();
+        assert_eq!(shards.len(), 3);
+        let records: u64 = shards.iter().map(|s| s["records"].as_u64().unwrap()).sum();
+        assert_eq!(records, m["counts"]["records"].as_u64().unwrap());
+        assert!(shards.iter().all(|s| s["sha256"].as_str().unwrap().len() == 64));
+    }
+
+    #[test]
+    fn duplicate_ids_across_shards_name_both_places() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        let a = p.join("a.jsonl");
+        let b = p.join("b.jsonl");
+        std::fs::write(&a, "{\"id\": \"x\", \"text\": \"Police in Kabul said 3 people died.\"}\n").unwrap();
+        std::fs::write(&b, "\n\n{\"id\": \"x\", \"text\": \"Another text with the same id.\"}\n").unwrap();
+        // Mapped in the other order: the rejected one is still the later one in input order.
+        map(&[b.to_str().unwrap()], &p.join("shards"));
+        map(&[a.to_str().unwrap()], &p.join("shards"));
+        let o = merge(&[&p.join("shards")], &p.join("out"));
+        assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+        let errors = read_jsonl(&p.join("out/errors.jsonl"));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0]["source_file"], b.display().to_string());
+        assert_eq!(errors[0]["source_line"], 3);
+        let reason = errors[0]["reason"].as_str().unwrap();
+        assert_eq!(reason, format!("duplicate id 'x', first seen at {}:1", a.display()));
+        run(&[a.clone(), b.clone()], &p.join("run"));
+        assert_same_tables(&p.join("run"), &p.join("out"), "duplicates across shards");
+    }
+
+    #[test]
+    fn broken_or_mismatched_shards_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path();
+        let ins = inputs(p);
+        map(&[ins[1].to_str().unwrap()], &p.join("s"));
+        let shard = std::fs::read_dir(p.join("s")).unwrap().next().unwrap().unwrap().path();
+        let text = std::fs::read_to_string(&shard).unwrap();
+        let refused = |dir: &Path, what: &str| {
+            let o = merge(&[dir], &p.join("out"));
+            let err = String::from_utf8_lossy(&o.stderr).to_string();
+            assert_eq!(o.status.code(), Some(1), "{err}");
+            assert!(err.contains(what), "expected '{what}' in: {err}");
+            assert!(!p.join("out/manifest.json").exists());
+        };
+        // Cut short (a task that died while its shard was copied).
+        let cut = p.join("cut");
+        std::fs::create_dir_all(&cut).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        std::fs::write(cut.join("part-00000"), format!("{}\n", lines[..lines.len() - 1].join("\n"))).unwrap();
+        refused(&cut, "cut short");
+        // The same record in two shards (a retried task written under another name).
+        let twice = p.join("twice");
+        std::fs::create_dir_all(&twice).unwrap();
+        std::fs::write(twice.join("part-00000"), &text).unwrap();
+        std::fs::write(twice.join("part-00001"), &text).unwrap();
+        refused(&twice, "is also in");
+        // Made by other patterns than the other shards.
+        let patterns = p.join("patterns");
+        std::fs::create_dir_all(&patterns).unwrap();
+        let verbs = std::fs::read_to_string(repo().join("data/patterns/relation_verbs.tsv")).unwrap();
+        let edited: String = verbs.lines().filter(|l| !l.starts_with("kill\t")).map(|l| format!("{l}\n")).collect();
+        std::fs::write(patterns.join("relation_verbs.tsv"), edited).unwrap();
+        std::fs::copy(&shard, p.join("mixed-a")).unwrap();
+        map(&[ins[0].to_str().unwrap(), "--patterns", patterns.to_str().unwrap()], &p.join("mixed"));
+        std::fs::rename(p.join("mixed-a"), p.join("mixed/a-shard")).unwrap();
+        refused(&p.join("mixed"), "'statements' step");
+        // Not a shard at all.
+        let junk = p.join("junk");
+        std::fs::create_dir_all(&junk).unwrap();
+        std::fs::write(junk.join("part-00000"), "").unwrap();
+        refused(&junk, "not a claimgraph shard");
+    }
+}
+
+/// The Spark job for real (issue 14): scripts/spark/setup installs Java 17 (when missing),
+/// PySpark and the executors' archive; tests/spark_job.py runs the job in local[2] and in
+/// local-cluster[2,1,1024] and compares the dataset with `claimgraph run`'s.
+mod spark {
+    use super::util::*;
+    use std::process::Command;
+
+    #[test]
+    fn spark_job_writes_what_run_writes() {
+        let setup = Command::new(repo().join("scripts/spark/setup")).output().expect("scripts/spark/setup starts");
+        let said = String::from_utf8_lossy(&setup.stderr);
+        if setup.status.code() == Some(3) {
+            eprintln!("SKIPPED spark_job_writes_what_run_writes: Java 17 or PySpark cannot be installed here:\n{said}");
+            return;
+        }
+        assert!(setup.status.success(), "scripts/spark/setup failed:\n{said}");
+        let job = Command::new(python()).arg(repo().join("tests/spark_job.py")).output().expect("python starts");
+        let out = String::from_utf8_lossy(&job.stdout);
+        let err = String::from_utf8_lossy(&job.stderr);
+        let tail: String = err.chars().rev().take(6000).collect::<Vec<_>>().into_iter().rev().collect();
+        assert!(job.status.success(), "tests/spark_job.py failed:\n{out}\n{tail}");
+        eprint!("{out}");
+        for line in ["spark local[2]", "spark local-cluster", "fails the job"] {
+            assert!(out.contains(line), "'{line}' missing from:\n{out}");
+        }
+    }
+}

@@ -78,11 +78,12 @@ fn conllu_eval(args: ConlluArgs) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|d| {
             let mut start = 0;
-            d.iter().map(|s| {
-                start += s.len();
-                start - s.len()..start
-            })
-            .collect()
+            d.iter()
+                .map(|s| {
+                    start += s.len();
+                    start - s.len()..start
+                })
+                .collect()
         })
         .collect();
     let started = Instant::now();

@@ -4,6 +4,8 @@
 pub mod cache;
 pub mod diff;
 pub mod eval;
+pub mod map;
+pub mod merge;
 pub mod report;
 pub mod run;
 
@@ -39,6 +41,10 @@ pub enum Command {
     Diff(diff::DiffArgs),
     /// Write a self-contained HTML report of a run, for analysts (opens from file://).
     Report(report::ReportArgs),
+    /// The per-document half of `run`, for scaled-out runs: articles in, one shard out.
+    Map(map::MapArgs),
+    /// The barrier half of `run`: shards in (any number, any split), the dataset out.
+    Merge(merge::MergeArgs),
 }
 
 /// Options shared by every command that loads the tagger.
@@ -122,5 +128,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cache(cmd) => cache::run(cmd),
         Command::Diff(args) => diff::run(args),
         Command::Report(args) => report::run(args),
+        Command::Map(args) => map::run(args),
+        Command::Merge(args) => merge::run(args),
     }
 }

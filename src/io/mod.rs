@@ -15,7 +15,9 @@ use thiserror::Error;
 pub mod read;
 pub mod write;
 
-pub use read::{read_inputs, FieldNames, InputStats, ReadOptions, Reader, Record, Rejection};
+pub use read::{
+    duplicate_reason, read_framed_inputs, read_inputs, FieldNames, InputStats, ReadOptions, Reader, Record, Rejection,
+};
 pub use write::{ColType, Column, Format, TableSpec, TableSummary, TableWriter};
 
 /// Failures that stop a run (reading) or a table (writing). Problems with single input

@@ -25,7 +25,10 @@ pub type UdDocument = Vec<Vec<UdWord>>;
 /// Reads a CoNLL-U file into documents; a file without `# newdoc` lines is one document.
 pub fn read_conllu(path: &Path) -> Result<Vec<UdDocument>, ModelError> {
     let text = std::fs::read_to_string(path).map_err(|e| ModelError::Io { path: path.to_path_buf(), source: e })?;
-    let bad = |line: usize, reason: String| ModelError::Format { path: path.to_path_buf(), reason: format!("line {line}: {reason}") };
+    let bad = |line: usize, reason: String| ModelError::Format {
+        path: path.to_path_buf(),
+        reason: format!("line {line}: {reason}"),
+    };
     let (mut docs, mut doc, mut sent): (Vec<UdDocument>, UdDocument, Vec<UdWord>) = Default::default();
     for (i, line) in text.lines().enumerate() {
         if line.starts_with("# newdoc") {
@@ -202,7 +205,8 @@ mod tests {
 
     #[test]
     fn scores_count_universal_relations_and_heads() {
-        let gold = UdWord { form: "x".into(), upos: "NOUN".into(), xpos: "NN".into(), head: 2, deprel: "nsubj:pass".into() };
+        let gold =
+            UdWord { form: "x".into(), upos: "NOUN".into(), xpos: "NN".into(), head: 2, deprel: "nsubj:pass".into() };
         let mut c = ParseCounts::default();
         c.add(&gold, 2, "nsubj", "NN"); // LAS right, full label wrong
         c.add(&gold, 3, "nsubj:pass", "NNS"); // head wrong

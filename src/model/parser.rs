@@ -76,8 +76,12 @@ impl Parser {
         let (arc_shape, arc) = outputs["arc"].try_extract_tensor::<f32>().map_err(err)?;
         let (rel_shape, rel) = outputs["rel"].try_extract_tensor::<f32>().map_err(err)?;
         let labels = self.spec.labels.len();
-        if arc_shape.as_ref() != [1, n as i64, n as i64 + 1] || rel_shape.as_ref() != [1, n as i64, n as i64 + 1, labels as i64] {
-            return Err(ModelError::Forward(format!("parser: output shapes {arc_shape:?} {rel_shape:?} for {n} words")));
+        if arc_shape.as_ref() != [1, n as i64, n as i64 + 1]
+            || rel_shape.as_ref() != [1, n as i64, n as i64 + 1, labels as i64]
+        {
+            return Err(ModelError::Forward(format!(
+                "parser: output shapes {arc_shape:?} {rel_shape:?} for {n} words"
+            )));
         }
         let heads = eisner(arc, n);
         Ok(heads

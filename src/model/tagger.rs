@@ -863,8 +863,10 @@ mod tests {
     fn consistency_moves_repeated_words_towards_their_mean() {
         let n = names(&["O", "B-ORG", "B-PER", "I-ORG", "I-PER"]);
         let rows = [[0.1, 0.1, 0.6, 0.0, 0.2], [0.9, 0.1, 0.0, 0.0, 0.0], [0.1, 0.5, 0.3, 0.1, 0.0]];
-        let mut out: Vec<WordOut> =
-            rows.iter().map(|r| WordOut { labels: wl(0), ner: r.to_vec(), chunk: Vec::new(), hidden: Vec::new() }).collect();
+        let mut out: Vec<WordOut> = rows
+            .iter()
+            .map(|r| WordOut { labels: wl(0), ner: r.to_vec(), chunk: Vec::new(), hidden: Vec::new() })
+            .collect();
         doc_consistency(&n, &["Karimi", "the", "Karimi"], &mut out, 0.5);
         assert_eq!(out[1].ner, rows[1].to_vec(), "lower-case words are left alone");
         let p = &out[0].ner;

@@ -92,7 +92,11 @@ impl Engine for TchEngine {
             if let Some(mix) = &self.mix {
                 let layers = out.all_hidden_states.as_deref().unwrap_or_default();
                 if layers.len() != mix.len() {
-                    return Err(ModelError::Forward(format!("{} layer outputs for {} weights", layers.len(), mix.len())));
+                    return Err(ModelError::Forward(format!(
+                        "{} layer outputs for {} weights",
+                        layers.len(),
+                        mix.len()
+                    )));
                 }
                 let hidden = layers
                     .iter()

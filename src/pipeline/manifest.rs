@@ -5,10 +5,12 @@ use std::path::Path;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::io::InputStats;
 use crate::model::Tagger;
-use crate::pipeline::{PipelineError, RunConfig};
+use crate::pipeline::shard::{ShardInfo, Shards};
+use crate::pipeline::{MergeConfig, PipelineError, RunConfig};
 use crate::stages::StageSet;
 
 /// Records and rows, reconciled: `records = ok + rejected`.
@@ -126,6 +128,89 @@ impl Manifest {
             timings,
             cache: None,
             resume: None,
+        }
+    }
+
+    pub fn write(&self, path: &Path) -> Result<(), PipelineError> {
+        let text = serde_json::to_string_pretty(self).expect("manifest serializes");
+        std::fs::write(path, text + "\n").map_err(|source| PipelineError::Output { path: path.to_path_buf(), source })
+    }
+}
+
+/// Seconds rounded to milliseconds, for the manifest.
+fn rounded(t: Timings) -> Timings {
+    let round = |x: f64| (x * 1000.0).round() / 1000.0;
+    Timings {
+        read: round(t.read),
+        segment: round(t.segment),
+        tag: round(t.tag),
+        extract: round(t.extract),
+        write: round(t.write),
+        aggregate: round(t.aggregate),
+        total: round(t.total),
+    }
+}
+
+/// `manifest.json` of `claimgraph merge`: the shards it read (with their hashes and counts)
+/// where `run` lists its inputs; `inputs` are what the maps read, `model` what they ran (its
+/// `work` summed over the shards).
+#[derive(Debug, Serialize)]
+pub struct MergeManifest {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub schema_version: &'static str,
+    pub format: String,
+    pub threads: usize,
+    pub shards: Vec<ShardInfo>,
+    pub inputs: Vec<Value>,
+    pub model: Value,
+    pub stages: Vec<StageInfo>,
+    pub counts: Counts,
+    pub words: u64,
+    pub words_per_second: f64,
+    pub timings: Timings,
+}
+
+impl MergeManifest {
+    pub fn new(
+        cfg: &MergeConfig,
+        shards: &Shards,
+        counts: Counts,
+        timings: Timings,
+        words: u64,
+        aliases: &crate::aggregate::entities::AliasTable,
+    ) -> Self {
+        let mut model = shards.headers().next().map(|h| h.model.clone()).unwrap_or(Value::Null);
+        for key in ["windows", "pieces", "positions"] {
+            let sum: u64 = shards.headers().filter_map(|h| h.model["work"][key].as_u64()).sum();
+            if let Some(w) = model.get_mut("work").and_then(Value::as_object_mut) {
+                w.insert(key.into(), sum.into());
+            }
+        }
+        let inputs = shards.headers().flat_map(|h| h.inputs.as_array().cloned().unwrap_or_default()).collect();
+        let mut stages: Vec<StageInfo> = shards
+            .steps()
+            .0
+            .iter()
+            .filter(|s| s.name != crate::pipeline::record::TAGGER_STEP)
+            .map(|s| StageInfo { name: s.name.clone(), fingerprint: s.fingerprint.clone() })
+            .collect();
+        stages.push(StageInfo { name: "resolve".into(), fingerprint: StageSet::resolve_fingerprint(aliases) });
+        let timings = rounded(timings);
+        MergeManifest {
+            tool: "claimgraph",
+            version: env!("CARGO_PKG_VERSION"),
+            schema_version: crate::dataset::SCHEMA_VERSION,
+            format: cfg.format.to_string(),
+            threads: cfg.threads,
+            shards: shards.info.clone(),
+            inputs,
+            model,
+            stages,
+            counts,
+            words,
+            words_per_second: if timings.total > 0.0 { (words as f64 / timings.total).round() } else { 0.0 },
+            timings,
         }
     }
 

@@ -17,6 +17,12 @@
 //! Output order is input order, ids are derived from content, and scores are rounded, so the
 //! bytes out do not depend on the thread count.
 //!
+//! The two halves are separate modules, so that a scaled-out run uses the same code: [`map`]
+//! (steps 1-4, per document) hands chunks to a [`map::Sink`], and [`merge::Merger`] (steps 5-6)
+//! is one. `claimgraph run` connects the two in one process; `claimgraph map` writes the
+//! mapped records to a [`shard`] instead, and `claimgraph merge` reads shards back in input
+//! order into the same merger, so map + merge writes the bytes `run` writes.
+//!
 //! Re-runs: every processed chunk is journaled as [`record::DocRecord`]s (see [`journal`]), so
 //! `--resume` replays finished chunks; with `--cache` documents come from the
 //! [`crate::cache`] where their steps are unchanged. Tables are written in the work folder and
@@ -24,28 +30,29 @@
 
 pub mod journal;
 pub mod manifest;
+pub mod map;
+pub mod merge;
 pub mod record;
+pub mod shard;
 pub mod stage;
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use rayon::prelude::*;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::aggregate::entities::EntityIndex;
-use crate::aggregate::facts::FactIndex;
-use crate::cache::{Cache, CacheError, CacheReport};
-use crate::dataset::{self, DocRows};
-use crate::doc::Document;
-use crate::io::{self, Format, ReadOptions, Record, TableSpec, TableWriter};
+use crate::aggregate::entities::AliasTable;
+use crate::cache::CacheReport;
+use crate::io::{self, Format, ReadOptions};
 use crate::model::{ModelError, Tagger};
 use crate::stages::StageSet;
-use journal::{same_chunk, Fresh, Journal, Slot};
-use manifest::{Counts, Manifest, ResumeInfo, Timings};
-use record::{DocRecord, Steps};
+use journal::Journal;
+use manifest::{Counts, Manifest, MergeManifest, Progress, ResumeInfo, Timings};
+use map::{MapReport, MapSettings};
+use merge::{Merged, Merger};
+use record::Steps;
+use shard::{ShardDest, ShardInfo, ShardWriter, Shards};
 pub use stage::{Annotation, Stage};
 
 /// Errors that stop a run (as opposed to a bad record, which is rejected and counted).
@@ -63,6 +70,14 @@ pub enum PipelineError {
     },
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// A stage failed on one document (a bug: please report the record).
+    #[error("processing record {place} (id '{id}') failed: {message}")]
+    Record { place: String, id: String, message: String },
+    /// The tagger failed on a batch of documents.
+    #[error("tagging records {first} to {last} failed: {message}")]
+    Tagging { first: String, last: String, message: String },
+    #[error("shard {path}: {message}")]
+    Shard { path: PathBuf, message: String },
 }
 
 pub(crate) fn out_err(path: &Path) -> impl FnOnce(std::io::Error) -> PipelineError + '_ {
@@ -103,338 +118,168 @@ pub struct RunSummary {
     pub notes: Vec<String>,
 }
 
-/// A spill file: annotation rows as JSONL, keys unresolved, read back after the barrier.
-struct Spill {
-    path: PathBuf,
-    out: BufWriter<File>,
-    spec: TableSpec,
-}
-
-impl Spill {
-    fn create(dir: &Path, spec: TableSpec) -> Result<Self, PipelineError> {
-        let path = dir.join(format!("{}.jsonl", spec.name));
-        let f = File::create(&path).map_err(out_err(&path))?;
-        Ok(Spill { path, out: BufWriter::new(f), spec })
-    }
-    fn write(&mut self, row: &Value) -> Result<(), PipelineError> {
-        serde_json::to_writer(&mut self.out, row)
-            .map_err(|e| PipelineError::Output { path: self.path.clone(), source: e.into() })?;
-        self.out.write_all(b"\n").map_err(out_err(&self.path))
-    }
-    /// Copies the spilled rows into the final table, resolving chain keys.
-    fn finish(
-        mut self,
-        tables: &Path,
-        format: Format,
-        entity_of: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<u64, PipelineError> {
-        self.out.flush().map_err(out_err(&self.path))?;
-        drop(self.out);
-        let mut w = TableWriter::create(tables, self.spec, format)?;
-        let f = File::open(&self.path).map_err(out_err(&self.path))?;
-        let mut rows = 0;
-        for line in BufReader::new(f).lines() {
-            let line = line.map_err(out_err(&self.path))?;
-            let mut row: Value = serde_json::from_str(&line)
-                .map_err(|e| PipelineError::Output { path: self.path.clone(), source: e.into() })?;
-            dataset::resolve_keys(&mut row, entity_of);
-            w.write(&row)?;
-            rows += 1;
-        }
-        w.finish()?;
-        std::fs::remove_file(&self.path).map_err(out_err(&self.path))?;
-        Ok(rows)
-    }
-}
-
-/// The tables of a run, written in the work folder and renamed into the output folder once all
-/// are complete, so a killed run never leaves a half-written table looking finished.
-struct Staging {
-    dir: PathBuf,
-    names: Vec<&'static str>,
-}
-
-impl Staging {
-    fn create(&mut self, spec: TableSpec, format: Format) -> Result<TableWriter, PipelineError> {
-        self.names.push(spec.name);
-        Ok(TableWriter::create(&self.dir, spec, format)?)
-    }
-    fn publish(&self, out_dir: &Path, format: Format) -> Result<(), PipelineError> {
-        for name in &self.names {
-            let file = format!("{name}.{}", format.extension());
-            let to = out_dir.join(&file);
-            std::fs::rename(self.dir.join(&file), &to).map_err(out_err(&to))?;
-        }
-        Ok(())
-    }
-}
-
-/// The cache is an optimization: when it fails (a damaged database file, a full disk), the run
-/// goes on without it and says so once.
-fn cache_or_not<T>(
-    cache: &mut Option<Cache>,
-    notes: &mut Vec<String>,
-    result: Option<Result<T, CacheError>>,
-) -> Option<T> {
-    match result? {
-        Ok(x) => Some(x),
-        Err(e) => {
-            notes.push(format!("running without the cache from here on: {e}"));
-            *cache = None;
-            None
-        }
-    }
-}
-
-/// Runs the per-document steps a document does not hold yet: `from[i]` of
-/// [`Steps`] are done for `docs[i]` (0: none; the tagger runs over those documents only, in one
-/// batched call).
-fn process(
-    docs: &mut [Document],
-    from: &[usize],
-    tagger: &mut Tagger,
-    stages: &StageSet,
-    timings: &mut Timings,
-) -> Result<(), PipelineError> {
-    let t = Instant::now();
-    docs.par_iter_mut().zip(from).filter(|(_, k)| **k == 0).for_each(|(d, _)| stages.before_tagging(d));
-    timings.segment += t.elapsed().as_secs_f64();
-
-    let t = Instant::now();
-    let fresh: Vec<usize> = (0..docs.len()).filter(|&i| from[i] == 0).collect();
-    if !fresh.is_empty() {
-        let mut batch: Vec<Document> = fresh.iter().map(|&i| std::mem::take(&mut docs[i])).collect();
-        let tagged = tagger.tag(&mut batch);
-        for (&i, d) in fresh.iter().zip(batch) {
-            docs[i] = d;
-        }
-        tagged?;
-    }
-    timings.tag += t.elapsed().as_secs_f64();
-
-    // Steps before the first stage after the tagger: the stages before it, and the tagger.
-    let skip = stages.before.len() + 1;
-    let t = Instant::now();
-    docs.par_iter_mut().zip(from).for_each(|(d, &k)| {
-        for s in &stages.after[k.saturating_sub(skip).min(stages.after.len())..] {
-            for &a in s.assigns() {
-                record::clear(d, a);
-            }
-            s.process(d);
-        }
-    });
-    timings.extract += t.elapsed().as_secs_f64();
-    Ok(())
-}
-
-/// Runs the whole pipeline. Bad records are rejected and counted; only problems that stop the
-/// run (unreadable inputs, unwritable output, a broken model) are errors.
-pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<RunSummary, PipelineError> {
-    let started = Instant::now();
-    let mut timings = Timings::default();
-    stages.check()?;
-    std::fs::create_dir_all(&cfg.out_dir).map_err(out_err(&cfg.out_dir))?;
-    // The manifest says a run completed: not this one, yet.
-    let manifest_path = cfg.out_dir.join("manifest.json");
+/// Creates the output folder, removes a previous manifest (it says a run completed: not this
+/// one, yet), and returns the work folder.
+fn prepare_out(out_dir: &Path) -> Result<PathBuf, PipelineError> {
+    std::fs::create_dir_all(out_dir).map_err(out_err(out_dir))?;
+    let manifest_path = out_dir.join("manifest.json");
     if manifest_path.exists() {
         std::fs::remove_file(&manifest_path).map_err(out_err(&manifest_path))?;
     }
-    let work = cfg.out_dir.join(".work");
-    let journal = Journal::open(&work.join("journal"), cfg.resume)?;
-    let tables = work.join("tables");
-    if tables.exists() {
-        std::fs::remove_dir_all(&tables).map_err(out_err(&tables))?;
-    }
-    std::fs::create_dir_all(&tables).map_err(out_err(&tables))?;
-    let mut notes = Vec::new();
-    let mut cache = match cfg.cache.as_deref().map(Cache::open) {
-        Some(Ok((c, note))) => {
-            notes.extend(note);
-            Some(c)
-        }
-        Some(Err(e)) => {
-            notes.push(format!("running without the cache: {e}"));
-            None
-        }
-        None => None,
-    };
-    let steps = Steps::of(tagger, stages);
-    let mut resume = ResumeInfo::default();
+    Ok(out_dir.join(".work"))
+}
 
+/// Per-step seconds of both halves together.
+fn add_timings(map: &Timings, merged: &Timings, total: f64) -> Timings {
+    Timings {
+        read: map.read,
+        segment: map.segment,
+        tag: map.tag,
+        extract: map.extract + merged.extract,
+        write: map.write + merged.write,
+        aggregate: merged.aggregate,
+        total,
+    }
+}
+
+/// Runs the whole pipeline: the per-document half straight into the barrier, in one process.
+/// Bad records are rejected and counted; only problems that stop the run (unreadable inputs,
+/// unwritable output, a broken model) are errors.
+pub fn run(cfg: &RunConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<RunSummary, PipelineError> {
+    let started = Instant::now();
+    stages.check()?;
+    let work = prepare_out(&cfg.out_dir)?;
+    let journal = Journal::open(&work.join("journal"), cfg.resume)?;
     let mut reader = io::read_inputs(&cfg.inputs, &cfg.read)?;
-    let mut staging = Staging { dir: tables.clone(), names: Vec::new() };
-    let mut documents = staging.create(dataset::documents_spec(), cfg.format)?;
-    let mut errors = staging.create(dataset::errors_spec(), cfg.format)?;
-    let mut mentions = Spill::create(&work, dataset::mentions_spec())?;
-    let mut statements = Spill::create(&work, dataset::statements_spec())?;
-    let mut relations = Spill::create(&work, dataset::relations_spec())?;
-    let mut sentences =
-        if cfg.with_tokens { Some(staging.create(dataset::sentences_spec(), cfg.format)?) } else { None };
-    let mut entity_index = EntityIndex::new();
-    let mut fact_index = FactIndex::new();
-    let mut counts = Counts::default();
-    let mut words: u64 = 0;
-    let progress = manifest::Progress::new(cfg.progress && std::io::stderr().is_terminal());
+    let mut merger = Merger::create(&work, cfg.format, cfg.with_tokens)?;
+    let progress = Progress::new(cfg.progress && std::io::stderr().is_terminal());
     if let Some(n) = cfg.expected_records {
         progress.set_total(n);
     }
-
-    for chunk_no in 0.. {
-        let t = Instant::now();
-        let chunk: Vec<Record> = reader.by_ref().take(cfg.chunk_size.max(1)).collect();
-        timings.read += t.elapsed().as_secs_f64();
-        if chunk.is_empty() {
-            break;
-        }
-        // Documents out of the chunk, remembering each one's place among the records.
-        let mut docs: Vec<Document> = Vec::new();
-        let mut slots: Vec<Result<usize, io::Rejection>> = Vec::with_capacity(chunk.len());
-        for rec in chunk {
-            match rec {
-                Record::Doc(d) => {
-                    slots.push(Ok(docs.len()));
-                    docs.push(d);
-                }
-                Record::Rejected(r) => slots.push(Err(r)),
-            }
-        }
-        let contents: Vec<String> = docs.par_iter().map(record::content_hash).collect();
-        let fresh: Vec<Fresh> = slots
-            .iter()
-            .map(|s| match s {
-                Ok(i) => Fresh::Doc(&contents[*i]),
-                Err(r) => Fresh::Rejected(&r.origin, r.doc_id.as_deref()),
-            })
-            .collect();
-
-        let t = Instant::now();
-        let replayed = journal.replay(chunk_no, |j| same_chunk(j, &fresh, &steps));
-        timings.read += t.elapsed().as_secs_f64();
-        if let Some(journaled) = replayed {
-            let done = journaled.into_iter().filter_map(|s| match s {
-                Slot::Doc(rec) => Some(rec.doc),
-                Slot::Rejected { .. } => None,
-            });
-            for (d, rec) in docs.iter_mut().zip(done) {
-                let origin = std::mem::take(&mut d.origin);
-                *d = rec;
-                d.origin = origin;
-            }
-            resume.chunks_replayed += 1;
-            resume.documents_replayed += docs.len() as u64;
-        } else {
-            let reused = cache.as_mut().map(|c| c.reuse(&mut docs, &contents, &steps));
-            let from = cache_or_not(&mut cache, &mut notes, reused).unwrap_or_else(|| vec![0; docs.len()]);
-            process(&mut docs, &from, tagger, stages, &mut timings)?;
-            let stored = cache.as_mut().map(|c| c.store(&docs, &contents, &steps, &from));
-            cache_or_not(&mut cache, &mut notes, stored);
-            let t = Instant::now();
-            let js: Vec<Slot> = slots
-                .iter()
-                .map(|s| match s {
-                    Ok(i) => Slot::Doc(DocRecord::new(contents[*i].clone(), steps.clone(), docs[*i].clone())),
-                    Err(r) => Slot::Rejected { origin: r.origin.clone(), doc_id: r.doc_id.clone() },
-                })
-                .collect();
-            journal.write(chunk_no, js)?;
-            timings.write += t.elapsed().as_secs_f64();
-        }
-
-        let t = Instant::now();
-        let rows: Vec<DocRows> = docs.par_iter().map(|d| dataset::doc_rows(d, cfg.with_tokens)).collect();
-        timings.extract += t.elapsed().as_secs_f64();
-
-        let t = Instant::now();
-        for slot in &slots {
-            match slot {
-                Ok(i) => {
-                    let d = &docs[*i];
-                    counts.ok += 1;
-                    words += d.word_count() as u64;
-                    documents.write(&dataset::document_row(d))?;
-                    let r = &rows[*i];
-                    for row in &r.mentions {
-                        mentions.write(row)?;
-                    }
-                    for row in &r.statements {
-                        statements.write(row)?;
-                    }
-                    for row in &r.relations {
-                        relations.write(row)?;
-                    }
-                    if let Some(w) = sentences.as_mut() {
-                        for row in &r.sentences {
-                            w.write(row)?;
-                        }
-                    }
-                    entity_index.add(d);
-                    fact_index.add(d);
-                }
-                Err(rej) => {
-                    counts.rejected += 1;
-                    let id = rej.doc_id.as_deref();
-                    documents.write(&dataset::rejected_document_row(&rej.origin, id, &rej.reason))?;
-                    errors.write(&dataset::error_row(&rej.origin, id, &rej.reason))?;
-                }
-            }
-        }
-        timings.write += t.elapsed().as_secs_f64();
-        progress.update(counts.ok + counts.rejected, words, started.elapsed().as_secs_f64());
-    }
+    let settings = MapSettings {
+        chunk_size: cfg.chunk_size,
+        cache: cfg.cache.as_deref(),
+        journal: Some(&journal),
+        progress: &progress,
+        started,
+    };
+    let MapReport { cache, resume, notes, timings: map_timings, .. } =
+        map::map_records(&mut reader, tagger, stages, &settings, &mut merger)?;
     progress.finish();
+    let Merged { counts, words, timings } = merger.finish(&stages.aliases, &cfg.out_dir)?;
 
-    // The barrier: everything below needs the whole corpus.
-    let t = Instant::now();
-    let canon = entity_index.finish_with(&stages.aliases);
-    let entity_of = |k: &str| canon.entity_of(k).map(str::to_string);
-    let mut ent_w = staging.create(dataset::entities_spec(), cfg.format)?;
-    for e in canon.entities() {
-        ent_w.write(&serde_json::to_value(e).expect("entity records serialize"))?;
-    }
-    counts.entities = ent_w.finish()?.rows;
-    for (spill, count) in
-        [(mentions, &mut counts.mentions), (statements, &mut counts.statements), (relations, &mut counts.relations)]
-    {
-        staging.names.push(spill.spec.name);
-        *count = spill.finish(&tables, cfg.format, &entity_of)?;
-    }
-    let names: std::collections::HashMap<&str, &str> =
-        canon.entities().iter().map(|e| (e.entity_id.as_str(), e.name.as_str())).collect();
-    let name_of = |id: &str| names.get(id).map(|n| n.to_string());
-    let (facts, conflicts) = fact_index.finish(&entity_of);
-    let mut facts_w = staging.create(dataset::facts_spec(), cfg.format)?;
-    for f in &facts {
-        let mut v = serde_json::to_value(f).expect("fact records serialize");
-        dataset::add_names(&mut v, &name_of);
-        facts_w.write(&v)?;
-    }
-    counts.facts = facts_w.finish()?.rows;
-    let mut conf_w = staging.create(dataset::conflicts_spec(), cfg.format)?;
-    for c in &conflicts {
-        let mut v = serde_json::to_value(c).expect("conflict records serialize");
-        dataset::add_names(&mut v, &name_of);
-        conf_w.write(&v)?;
-    }
-    counts.conflicts = conf_w.finish()?.rows;
-    timings.aggregate += t.elapsed().as_secs_f64();
-
-    documents.finish()?;
-    errors.finish()?;
-    if let Some(w) = sentences {
-        w.finish()?;
-    }
-    staging.publish(&cfg.out_dir, cfg.format)?;
-    let finished = cache.map(Cache::finish);
-    let cache = cache_or_not(&mut None, &mut notes, finished);
-
-    counts.records = counts.ok + counts.rejected;
     let seconds = started.elapsed().as_secs_f64();
-    timings.total = seconds;
+    let timings = add_timings(&map_timings, &timings, seconds);
     let resume = cfg.resume.then_some(resume);
     let mut manifest = Manifest::new(cfg, reader.stats().to_vec(), counts.clone(), timings, words, tagger, stages);
     manifest.cache = cache.clone();
     manifest.resume = resume.clone();
-    manifest.write(&manifest_path)?;
+    manifest.write(&cfg.out_dir.join("manifest.json"))?;
     std::fs::remove_dir_all(&work).map_err(out_err(&work))?;
     Ok(RunSummary { counts, out_dir: cfg.out_dir.clone(), seconds, words, cache, resume, notes })
+}
+
+/// What `claimgraph map` does.
+pub struct MapConfig {
+    pub inputs: Vec<PathBuf>,
+    /// Read every input as frames (see [`crate::io::read::FramedRecords`]).
+    pub framed: bool,
+    /// A folder for the shard, or `None` for stdout.
+    pub out: Option<PathBuf>,
+    pub read: ReadOptions,
+    pub chunk_size: usize,
+    pub cache: Option<PathBuf>,
+}
+
+/// What a `map` did.
+pub struct MapSummary {
+    pub report: MapReport,
+    /// The shard file, unless it went to stdout.
+    pub shard: Option<PathBuf>,
+    pub seconds: f64,
+}
+
+/// The tagger as `manifest.json` and shard headers describe it.
+fn model_info(tagger: &Tagger) -> Value {
+    json!({
+        "path": tagger.model_dir().display().to_string(),
+        "fingerprint": tagger.fingerprint(),
+        "engine": tagger.engine(),
+        "work": tagger.stats,
+    })
+}
+
+/// Runs the per-document half and writes its records as one shard.
+pub fn map(cfg: &MapConfig, tagger: &mut Tagger, stages: &StageSet) -> Result<MapSummary, PipelineError> {
+    let started = Instant::now();
+    stages.check()?;
+    let mut reader = if cfg.framed {
+        io::read_framed_inputs(&cfg.inputs, &cfg.read)?
+    } else {
+        io::read_inputs(&cfg.inputs, &cfg.read)?
+    };
+    let tmp_dir = cfg.out.clone().unwrap_or_else(std::env::temp_dir);
+    let mut writer = ShardWriter::create(&tmp_dir, Steps::of(tagger, stages))?;
+    let progress = Progress::new(false);
+    let settings = MapSettings {
+        chunk_size: cfg.chunk_size,
+        cache: cfg.cache.as_deref(),
+        journal: None,
+        progress: &progress,
+        started,
+    };
+    let report = map::map_records(&mut reader, tagger, stages, &settings, &mut writer)?;
+    let dest = match &cfg.out {
+        Some(dir) => ShardDest::Dir(dir.clone()),
+        None => ShardDest::Stdout,
+    };
+    let inputs = serde_json::to_value(reader.stats()).expect("input stats serialize");
+    let shard = writer.finish(model_info(tagger), inputs, &dest)?;
+    Ok(MapSummary { report, shard, seconds: started.elapsed().as_secs_f64() })
+}
+
+/// What `claimgraph merge` does.
+pub struct MergeConfig {
+    /// Shard files, or folders of them.
+    pub shards: Vec<PathBuf>,
+    pub out_dir: PathBuf,
+    pub format: Format,
+    pub with_tokens: bool,
+    pub threads: usize,
+    /// Records decoded and merged per chunk.
+    pub chunk_size: usize,
+}
+
+/// What a `merge` did.
+pub struct MergeSummary {
+    pub counts: Counts,
+    pub shards: Vec<ShardInfo>,
+    pub words: u64,
+    pub seconds: f64,
+}
+
+/// The barrier over shards: reads them back in input order into the same [`Merger`] as `run`.
+pub fn merge(cfg: &MergeConfig, aliases: &AliasTable) -> Result<MergeSummary, PipelineError> {
+    let started = Instant::now();
+    let paths = shard::list(&cfg.shards)?;
+    let work = prepare_out(&cfg.out_dir)?;
+    let mut shards = Shards::open(&paths)?;
+    let mut merger = Merger::create(&work, cfg.format, cfg.with_tokens)?;
+    let mut read = 0.0;
+    loop {
+        let t = Instant::now();
+        let chunk = shards.next_chunk(cfg.chunk_size)?;
+        read += t.elapsed().as_secs_f64();
+        if chunk.is_empty() {
+            break;
+        }
+        map::Sink::take(&mut merger, chunk)?;
+    }
+    let Merged { counts, words, timings } = merger.finish(aliases, &cfg.out_dir)?;
+    let seconds = started.elapsed().as_secs_f64();
+    let timings = Timings { read, total: seconds, ..timings };
+    let manifest = MergeManifest::new(cfg, &shards, counts.clone(), timings, words, aliases);
+    manifest.write(&cfg.out_dir.join("manifest.json"))?;
+    std::fs::remove_dir_all(&work).map_err(out_err(&work))?;
+    Ok(MergeSummary { counts, shards: shards.info.clone(), words, seconds })
 }

@@ -193,7 +193,12 @@ impl StageSet {
     pub fn fingerprints(&self) -> Vec<(&'static str, String)> {
         let mut out: Vec<(&'static str, String)> =
             self.before.iter().chain(&self.after).map(|s| (s.name(), s.fingerprint())).collect();
-        out.push(("resolve", format!("{RESOLVE_VERSION}:{}", self.aliases.fingerprint())));
+        out.push(("resolve", Self::resolve_fingerprint(&self.aliases)));
         out
+    }
+
+    /// The corpus step's fingerprint: its version and the aliases it links by.
+    pub fn resolve_fingerprint(aliases: &AliasTable) -> String {
+        format!("{RESOLVE_VERSION}:{}", aliases.fingerprint())
     }
 }

@@ -381,7 +381,13 @@ impl<'v, 'd> Finder<'v, 'd> {
     /// the cue's clausal complement, else its object (not the addressee of "tell"), else a
     /// clause the cue hangs on ("..., the minister said"). Returns the speaker and the
     /// content's token range.
-    fn reported(&self, t: &Tree<'_>, c: usize, sent: Range<usize>, hint: Option<usize>) -> Option<(Resolved, usize, usize)> {
+    fn reported(
+        &self,
+        t: &Tree<'_>,
+        c: usize,
+        sent: Range<usize>,
+        hint: Option<usize>,
+    ) -> Option<(Resolved, usize, usize)> {
         let v = self.v;
         let subj = t.child(c, &["nsubj", "nsubj:outer"]).or_else(|| {
             let h = t.head[c]?;
@@ -396,7 +402,10 @@ impl<'v, 'd> Finder<'v, 'd> {
             _ => subj,
         };
         let res = self.subject(t, subj, hint)?;
-        let addressee = matches!(v.lemmas[c].as_str(), "tell" | "ask" | "inform" | "remind" | "assure" | "urge" | "warn" | "convince" | "persuade");
+        let addressee = matches!(
+            v.lemmas[c].as_str(),
+            "tell" | "ask" | "inform" | "remind" | "assure" | "urge" | "warn" | "convince" | "persuade"
+        );
         // The complements: every clausal complement and (unless it is the addressee) the object,
         // taken together ("said jobs in Afghanistan were safe" may parse as object + clause).
         // A clause marked "that" counts whatever its label ("said that ..." parsed as advcl); one
@@ -414,7 +423,9 @@ impl<'v, 'd> Finder<'v, 'd> {
                 "advcl" => mark(k) == Some("that"),
                 _ => false,
             })
-            .filter(|&k| !matches!(mark(k), Some("though" | "although" | "while" | "whereas" | "because" | "if" | "but")))
+            .filter(|&k| {
+                !matches!(mark(k), Some("though" | "although" | "while" | "whereas" | "because" | "if" | "but"))
+            })
             // Before the cue only as a clause ahead of the speaker ("X, the minister said").
             .filter(|&k| k > c || t.subtree(k).end <= subj_start)
             .collect();

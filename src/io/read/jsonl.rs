@@ -41,37 +41,50 @@ impl<R: BufRead> JsonlRecords<R> {
         Origin { file: self.file.clone(), line: Some(self.line) }
     }
 
-    /// Longest line kept in memory: JSON escaping can blow text up (`\u00e9` is 6 bytes for
-    /// 2), so allow 4x the text limit plus room for metadata.
     fn line_cap(&self) -> usize {
-        self.opts.max_text_bytes.saturating_mul(4).saturating_add(1 << 20)
+        line_cap(&self.opts)
     }
 
     fn parse_line(&self) -> Option<Record> {
-        let mut bytes = self.buf.as_slice();
-        while let [rest @ .., b'\n' | b'\r'] = bytes {
-            bytes = rest;
-        }
-        let text = match std::str::from_utf8(bytes) {
-            Ok(s) => s,
-            Err(e) => {
-                return Some(reject(
-                    self.origin(),
-                    None,
-                    format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()),
-                ))
-            }
-        };
-        let text = if self.line == 1 { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
-        if text.trim().is_empty() {
-            return None; // blank lines are layout, not records
-        }
-        match serde_json::from_str::<Value>(text) {
-            Ok(Value::Object(map)) => Some(build(map, self.origin(), &self.opts)),
-            Ok(other) => Some(reject(self.origin(), None, format!("expected a JSON object, found {}", kind(&other)))),
-            Err(e) => Some(reject(self.origin(), None, format!("malformed JSON: {e}"))),
-        }
+        parse_line(&self.buf, self.origin(), &self.opts)
     }
+}
+
+/// One JSONL line (its newline included or not) as a record: `None` for a blank line. Shared by
+/// the JSONL reader and the framed records of `claimgraph map --framed`, so a line gives the
+/// same document or the same rejection whichever way it came in. `origin.line` is 1-based; the
+/// first line may start with a byte-order mark.
+pub(crate) fn parse_line(mut bytes: &[u8], origin: Origin, opts: &ReadOptions) -> Option<Record> {
+    while let [rest @ .., b'\n' | b'\r'] = bytes {
+        bytes = rest;
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => return Some(reject(origin, None, format!("invalid UTF-8 at byte {} of the line", e.valid_up_to()))),
+    };
+    let text = if origin.line == Some(1) { text.strip_prefix('\u{feff}').unwrap_or(text) } else { text };
+    if text.trim().is_empty() {
+        return None; // blank lines are layout, not records
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Some(build(map, origin, opts)),
+        Ok(other) => Some(reject(origin, None, format!("expected a JSON object, found {}", kind(&other)))),
+        Err(e) => Some(reject(origin, None, format!("malformed JSON: {e}"))),
+    }
+}
+
+/// Why a line longer than `cap` bytes is rejected.
+pub(crate) fn too_long(len: u64, cap: usize, opts: &ReadOptions) -> String {
+    format!(
+        "line is {len} bytes, longer than the {cap} bytes allowed for a text limit of {} (see --max-text-bytes)",
+        opts.max_text_bytes
+    )
+}
+
+/// Longest line kept in memory: JSON escaping can blow text up (`\u00e9` is 6 bytes for 2), so
+/// allow 4x the text limit plus room for metadata.
+pub(crate) fn line_cap(opts: &ReadOptions) -> usize {
+    opts.max_text_bytes.saturating_mul(4).saturating_add(1 << 20)
 }
 
 impl<R: BufRead> Iterator for JsonlRecords<R> {
@@ -84,14 +97,7 @@ impl<R: BufRead> Iterator for JsonlRecords<R> {
                 Ok(Line::Eof) => self.done = true,
                 Ok(Line::TooLong(len)) => {
                     self.line += 1;
-                    return Some(reject(
-                        self.origin(),
-                        None,
-                        format!(
-                            "line is {len} bytes, longer than the {cap} bytes allowed for a text limit of {} (see --max-text-bytes)",
-                            self.opts.max_text_bytes
-                        ),
-                    ));
+                    return Some(reject(self.origin(), None, too_long(len, cap, &self.opts)));
                 }
                 Ok(Line::Read) => {
                     self.line += 1;

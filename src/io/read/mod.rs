@@ -15,6 +15,7 @@
 
 mod delimited;
 mod fields;
+mod framed;
 mod jsonl;
 mod source;
 mod text;
@@ -32,6 +33,7 @@ use sha2::{Digest, Sha256};
 
 use self::delimited::DelimitedRecords;
 use self::fields::reject;
+pub use self::framed::FramedRecords;
 pub use self::jsonl::{read_jsonl, JsonlRecords};
 use self::source::{decode, hex, sniff, Compression, Replay, Tap};
 use super::IoError;
@@ -179,6 +181,7 @@ enum UnitWhat {
 enum Active {
     Jsonl(JsonlRecords<Box<dyn BufRead + Send>>),
     Delimited(DelimitedRecords<Box<dyn BufRead + Send>>),
+    Framed(FramedRecords<Box<dyn BufRead + Send>>),
     Once(Option<Record>),
 }
 
@@ -203,6 +206,11 @@ pub struct Reader {
     seen: HashMap<u64, (u32, Option<u64>)>,
     files: Vec<String>,
     stdin: Option<Box<dyn Read + Send>>,
+    /// Every input is a stream of frames ([`FramedRecords`]): no duplicate check here (the
+    /// frames of a job are split across processes; `merge` checks them in input order).
+    framed: bool,
+    /// Position of the input the last record came from (from its frame when framed).
+    last_input: u32,
 }
 
 /// Streams every record of every input, in input order (files in a directory: sorted by
@@ -233,7 +241,40 @@ pub fn read_inputs_with_stdin(
         seen: HashMap::new(),
         files: Vec::new(),
         stdin: Some(stdin),
+        framed: false,
+        last_input: 0,
     })
+}
+
+/// Reads every input (files or `-`, whatever their extension) as a stream of frames: see
+/// [`FramedRecords`].
+pub fn read_framed_inputs(inputs: &[PathBuf], opts: &ReadOptions) -> Result<Reader, IoError> {
+    let mut planned = VecDeque::new();
+    for path in inputs {
+        planned.push_back(match plan_input(path) {
+            Err(IoError::UnknownInputFormat { .. }) => {
+                let file =
+                    fs::File::open(path).map_err(|e| IoError::Unreadable { path: path.to_path_buf(), source: e })?;
+                let shown = path.display().to_string();
+                Input::File { file, path: path.to_path_buf(), shown, kind: FileKind::Jsonl, comp: Compression::None }
+            }
+            other => other?,
+        });
+    }
+    let mut reader = read_inputs_with_stdin(&[], opts, Box::new(io::stdin()))?;
+    reader.inputs = planned;
+    reader.framed = true;
+    Ok(reader)
+}
+
+/// Why a record whose id was already accepted is rejected: the same words whichever part of
+/// the pipeline finds it (the reader within one process, `merge` across shards).
+pub fn duplicate_reason(id: &str, first: &Origin) -> String {
+    let first = match first.line {
+        Some(l) => format!("{}:{l}", first.file),
+        None => first.file.clone(),
+    };
+    format!("duplicate id '{id}', first seen at {first}")
 }
 
 fn plan_input(path: &Path) -> Result<Input, IoError> {
@@ -313,6 +354,12 @@ impl Reader {
         &self.stats
     }
 
+    /// Position (among the inputs) of the input the last record came from: with frames, the
+    /// position the frame gives.
+    pub fn last_input(&self) -> u32 {
+        self.last_input
+    }
+
     fn start_input(&mut self, input: Input) {
         self.in_input = true;
         let (path, format) = match &input {
@@ -385,6 +432,7 @@ impl Reader {
             Err(e) => return once(reject(origin, None, format!("{}: {e}", comp.failure())), Some(tap), unit.name),
         };
         let active = match kind {
+            _ if self.framed => Active::Framed(FramedRecords::new(decoded, unit.shown, self.opts.clone())),
             FileKind::Jsonl => Active::Jsonl(JsonlRecords::new(decoded, unit.shown, self.opts.clone(), comp)),
             FileKind::Delimited(d) => {
                 Active::Delimited(DelimitedRecords::new(decoded, d, unit.shown, self.opts.clone(), comp))
@@ -441,12 +489,8 @@ impl Reader {
             }
             Entry::Occupied(o) => {
                 let (fi, line) = *o.get();
-                let file = self.files.get(fi as usize).map(String::as_str).unwrap_or("?");
-                let first = match line {
-                    Some(l) => format!("{file}:{l}"),
-                    None => file.to_string(),
-                };
-                let reason = format!("duplicate id '{}', first seen at {first}", doc.id);
+                let file = self.files.get(fi as usize).cloned().unwrap_or_else(|| "?".into());
+                let reason = duplicate_reason(&doc.id, &Origin { file, line });
                 Record::Rejected(Rejection { origin: doc.origin, doc_id: Some(doc.id), reason })
             }
         }
@@ -459,14 +503,17 @@ impl Iterator for Reader {
     fn next(&mut self) -> Option<Record> {
         loop {
             if let Some(mut cur) = self.current.take() {
+                let here = self.stats.len().saturating_sub(1) as u32;
                 let next = match &mut cur.active {
-                    Active::Jsonl(it) => it.next(),
-                    Active::Delimited(it) => it.next(),
-                    Active::Once(rec) => rec.take(),
+                    Active::Jsonl(it) => it.next().map(|r| (here, r)),
+                    Active::Delimited(it) => it.next().map(|r| (here, r)),
+                    Active::Framed(it) => it.next(),
+                    Active::Once(rec) => rec.take().map(|r| (here, r)),
                 };
                 match next {
-                    Some(rec) => {
-                        let rec = self.dedup(rec, cur.file_idx);
+                    Some((input, rec)) => {
+                        self.last_input = input;
+                        let rec = if self.framed { rec } else { self.dedup(rec, cur.file_idx) };
                         self.current = Some(cur);
                         if let Some(st) = self.stats.last_mut() {
                             st.records += 1;
