@@ -223,7 +223,7 @@ mod sample_run {
         let manifest: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(p.join("manifest.json")).unwrap()).unwrap();
         assert_eq!(manifest["counts"]["records"], texts.len());
-        assert_eq!(manifest["schema_version"], "2.1.0");
+        assert_eq!(manifest["schema_version"], claimgraph::dataset::SCHEMA_VERSION);
         assert!(manifest["model"]["engine"].as_str().is_some_and(|e| e.starts_with("tch:") || e == "onnx:int8"));
     }
 
