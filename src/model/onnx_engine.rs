@@ -87,21 +87,28 @@ pub struct OnnxEngine {
     heads: Vec<(String, usize)>,
 }
 
+/// An ONNX Runtime session on `path` with one intra-op thread and no spinning: workers run side
+/// by side, each with its own session (as with libtorch).
+pub(crate) fn open_session(path: &Path) -> Result<Session, ModelError> {
+    let fail = |reason: String| ModelError::Format { path: path.to_path_buf(), reason };
+    let env = environment().map_err(fail)?;
+    Session::builder(env)
+        .and_then(|b| Ok(b.with_optimization_level(GraphOptimizationLevel::All)?))
+        .and_then(|b| Ok(b.with_intra_threads(1)?))
+        .and_then(|b| Ok(b.with_inter_threads(1)?))
+        // A spinning pool would burn the core the other worker needs.
+        .and_then(|b| Ok(b.with_intra_op_spinning(false)?))
+        .and_then(|mut b| b.commit_from_file(path))
+        .map_err(|e| fail(e.to_string()))
+}
+
 impl OnnxEngine {
     /// Opens `model.int8.onnx` in `dir` with one intra-op thread (workers run side by side, as
     /// with libtorch). `heads` are the output names and label counts, in `labels.json` order.
     pub fn load(dir: &Path, heads: &[(&str, usize)]) -> Result<Self, ModelError> {
         let path = dir.join(ONNX_INT8_FILE);
         let fail = |reason: String| ModelError::Format { path: path.clone(), reason };
-        let env = environment().map_err(fail)?;
-        let session = Session::builder(env)
-            .and_then(|b| Ok(b.with_optimization_level(GraphOptimizationLevel::All)?))
-            .and_then(|b| Ok(b.with_intra_threads(1)?))
-            .and_then(|b| Ok(b.with_inter_threads(1)?))
-            // A spinning pool would burn the core the other worker needs.
-            .and_then(|b| Ok(b.with_intra_op_spinning(false)?))
-            .and_then(|mut b| b.commit_from_file(&path))
-            .map_err(|e| fail(e.to_string()))?;
+        let session = open_session(&path)?;
         for (name, _) in heads {
             if !session.outputs().iter().any(|o| o.name() == *name) {
                 return Err(fail(format!("the model has no output '{name}'")));

@@ -6,10 +6,9 @@
 //! `parser.json` (labels, and the layer weights the encoder export bakes into its `hidden`
 //! output). Trees are decoded with Eisner's algorithm: projective, exactly one word on ROOT.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 
-use ort::session::builder::GraphOptimizationLevel;
 use ort::session::Session;
 use ort::value::Tensor;
 use serde::Deserialize;
@@ -58,7 +57,8 @@ impl Parser {
             return Err(ModelError::Format { path: spec_path, reason: "no labels or no layer weights".into() });
         }
         let path = dir.join(PARSER_FILE);
-        let sessions = (0..workers.max(1)).map(|_| open(&path).map(Mutex::new)).collect::<Result<_, _>>()?;
+        let sessions =
+            (0..workers.max(1)).map(|_| onnx_engine::open_session(&path).map(Mutex::new)).collect::<Result<_, _>>()?;
         Ok(Some(Parser { sessions, spec }))
     }
 
@@ -71,7 +71,7 @@ impl Parser {
         }
         let err = |e: ort::Error| ModelError::Forward(format!("parser: {e}"));
         let input = Tensor::from_array(([1, n, h], feats.to_vec())).map_err(err)?;
-        let mut session = lock_free(&self.sessions);
+        let mut session = crate::model::tagger::lock_free(&self.sessions);
         let outputs = session.run(ort::inputs!["feats" => input]).map_err(err)?;
         let (arc_shape, arc) = outputs["arc"].try_extract_tensor::<f32>().map_err(err)?;
         let (rel_shape, rel) = outputs["rel"].try_extract_tensor::<f32>().map_err(err)?;
@@ -93,27 +93,6 @@ impl Parser {
             })
             .collect())
     }
-}
-
-fn open(path: &PathBuf) -> Result<Session, ModelError> {
-    let fail = |reason: String| ModelError::Format { path: path.clone(), reason };
-    let env = onnx_engine::environment().map_err(fail)?;
-    Session::builder(env)
-        .and_then(|b| Ok(b.with_optimization_level(GraphOptimizationLevel::All)?))
-        .and_then(|b| Ok(b.with_intra_threads(1)?))
-        .and_then(|b| Ok(b.with_inter_threads(1)?))
-        .and_then(|b| Ok(b.with_intra_op_spinning(false)?))
-        .and_then(|mut b| b.commit_from_file(path))
-        .map_err(|e| fail(e.to_string()))
-}
-
-fn lock_free(sessions: &[Mutex<Session>]) -> std::sync::MutexGuard<'_, Session> {
-    for s in sessions {
-        if let Ok(g) = s.try_lock() {
-            return g;
-        }
-    }
-    sessions[0].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn argmax(v: &[f32]) -> usize {

@@ -637,7 +637,7 @@ fn run_batch(
         firsts.push(owned);
     }
     let heads = {
-        let mut engine = lock_free_engine(engines);
+        let mut engine = lock_free(engines);
         engine.forward(&pb)?
     };
     // ner, pos, chunk, and for a model with a parser its input (`hidden`).
@@ -669,14 +669,14 @@ fn run_batch(
 
 /// Takes the first engine nobody is using; with as many engines as rayon threads one is
 /// always free, so this only blocks when the caller runs on a larger pool.
-fn lock_free_engine(engines: &[Mutex<Box<dyn Engine>>]) -> std::sync::MutexGuard<'_, Box<dyn Engine>> {
-    for e in engines {
+pub(crate) fn lock_free<T>(pool: &[Mutex<T>]) -> std::sync::MutexGuard<'_, T> {
+    for e in pool {
         if let Ok(g) = e.try_lock() {
             return g;
         }
     }
     // All busy (or one poisoned by a panic elsewhere): wait for the first.
-    engines[0].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    pool[0].lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn argmax(p: &[f32]) -> (usize, f32) {
