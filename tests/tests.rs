@@ -932,14 +932,15 @@ mod reruns {
             .collect()
     }
 
-    /// A patterns folder whose relation verbs lack "kill" (a pattern the gold set uses).
+    /// A patterns folder whose frames lack "kill" (a frame the gold set uses).
     fn changed_patterns(dir: &Path) -> PathBuf {
         let p = dir.join("patterns");
         std::fs::create_dir_all(&p).unwrap();
-        let verbs = std::fs::read_to_string(repo().join("data/patterns/relation_verbs.tsv")).unwrap();
-        let edited: String = verbs.lines().filter(|l| !l.starts_with("kill\t")).map(|l| format!("{l}\n")).collect();
-        assert_ne!(edited, verbs, "the kill pattern is in relation_verbs.tsv");
-        std::fs::write(p.join("relation_verbs.tsv"), edited).unwrap();
+        let frames = std::fs::read_to_string(repo().join("data/patterns/frames.tsv")).unwrap();
+        let edited: String =
+            frames.lines().filter(|l| !l.starts_with("verb\tkill\t")).map(|l| format!("{l}\n")).collect();
+        assert_ne!(edited, frames, "the kill frame is in frames.tsv");
+        std::fs::write(p.join("frames.tsv"), edited).unwrap();
         p
     }
 
@@ -1642,9 +1643,10 @@ mod scale_out {
         // Made by other patterns than the other shards.
         let patterns = p.join("patterns");
         std::fs::create_dir_all(&patterns).unwrap();
-        let verbs = std::fs::read_to_string(repo().join("data/patterns/relation_verbs.tsv")).unwrap();
-        let edited: String = verbs.lines().filter(|l| !l.starts_with("kill\t")).map(|l| format!("{l}\n")).collect();
-        std::fs::write(patterns.join("relation_verbs.tsv"), edited).unwrap();
+        let frames = std::fs::read_to_string(repo().join("data/patterns/frames.tsv")).unwrap();
+        let edited: String =
+            frames.lines().filter(|l| !l.starts_with("verb\tkill\t")).map(|l| format!("{l}\n")).collect();
+        std::fs::write(patterns.join("frames.tsv"), edited).unwrap();
         std::fs::copy(&shard, p.join("mixed-a")).unwrap();
         map(&[ins[0].to_str().unwrap(), "--patterns", patterns.to_str().unwrap()], &p.join("mixed"));
         std::fs::rename(p.join("mixed-a"), p.join("mixed/a-shard")).unwrap();

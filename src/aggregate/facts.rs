@@ -12,7 +12,7 @@
 //! - **polarity**: a fact asserted by some documents and negated by others; a universal
 //!   negation ("no group has claimed responsibility for the attack in Kabul") conflicts with
 //!   every positive fact that has the same predicate and object, whoever the subject;
-//! - **value**: for count predicates (`count` in `relation_verbs.tsv`, e.g. `kill`), positive
+//! - **value**: for count predicates (`count` in `frames.tsv`, e.g. `kill`), positive
 //!   records with the same subject and predicate but different numbers ("12" vs "14" dead).
 //!
 //! An event argument ("the attack in Nahrin") is anchored to the mention of its named victim
@@ -127,7 +127,7 @@ pub struct ConflictRecord {
 fn count_predicates() -> &'static BTreeSet<String> {
     static SET: OnceLock<BTreeSet<String>> = OnceLock::new();
     SET.get_or_init(|| match Lexicon::builtin() {
-        Ok(lx) => lx.relations.values().filter(|p| p.count).map(|p| p.predicate.clone()).collect(),
+        Ok(lx) => lx.frames.values().flatten().filter(|f| f.count).map(|f| f.predicate.clone()).collect(),
         Err(_) => BTreeSet::new(),
     })
 }

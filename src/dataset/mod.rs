@@ -18,7 +18,7 @@ use crate::doc::{Argument, CharOffsets, Document, Origin, Span};
 use crate::io::{ColType, Column, TableSpec};
 
 /// Version of the output contract (docs/SCHEMA.md).
-pub const SCHEMA_VERSION: &str = "2.2.0";
+pub const SCHEMA_VERSION: &str = "2.3.0";
 
 /// Placeholder field holding a chain key until entities are canonicalized.
 pub const KEY: &str = "_chain_key";
@@ -132,6 +132,7 @@ pub fn statements_spec() -> TableSpec {
             col("content_start", "/content/start", Int),
             col("content_end", "/content/end", Int),
             col("score", "/score", Float),
+            col("frame", "/frame", Str),
         ],
     }
 }
@@ -166,6 +167,7 @@ pub fn relations_spec() -> TableSpec {
             col("evidence_end", "/evidence/end", Int),
             col("evidence_text", "/evidence/text", Str),
             col("score", "/score", Float),
+            col("frame", "/frame", Str),
         ],
     }
 }
@@ -367,7 +369,7 @@ pub fn doc_rows(doc: &Document, with_tokens: bool) -> DocRows {
                 "doc_id": doc.id, "statement_id": statement_id(i), "sentence": s.sentence,
                 "speaker": speaker, "cue": s.cue, "kind": s.kind,
                 "content": {"text": doc.slice(s.content), "start": cs, "end": ce},
-                "score": round4(s.score),
+                "score": round4(s.score), "frame": s.frame,
             })
         })
         .collect();
@@ -396,7 +398,7 @@ pub fn doc_rows(doc: &Document, with_tokens: bool) -> DocRows {
                 "predicate": r.predicate, "type": r.rtype, "polarity": r.polarity, "modality": r.modality,
                 "attributed_to": attributed,
                 "evidence": {"text": doc.slice(r.evidence), "start": es, "end": ee},
-                "score": round4(r.score),
+                "score": round4(r.score), "frame": r.frame,
             })
         })
         .collect();

@@ -186,6 +186,9 @@ pub struct Statement {
     pub kind: StatementKind,
     pub content: Span,
     pub score: f32,
+    /// How it was found ("quote:after", "quote:before", "cue:parse", "according_to"): provenance.
+    #[serde(default)]
+    pub frame: String,
 }
 
 /// One side of a relation: an entity mention, or a value (date, count, title).
@@ -233,6 +236,9 @@ pub struct Relation {
     pub statement: Option<usize>,
     pub evidence: Span,
     pub score: f32,
+    /// The frame that produced it ("verb:claim+responsibility", "role:title"): provenance.
+    #[serde(default)]
+    pub frame: String,
 }
 
 /// An article and everything the pipeline learned about it.

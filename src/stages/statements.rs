@@ -612,8 +612,10 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
         } else {
             None
         };
+        let mut frame = "quote:after";
         if attr.is_none() && clause_initial {
             attr = f.attribution_before(open_tok, hint);
+            frame = "quote:before";
         }
         let sentence = v.sentence_of(inner.start);
         let mut content = q.content;
@@ -629,6 +631,7 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
                     if gap_ok && f.attribution_after(token_at_or_after(doc, q2.outer.end), None).is_none() {
                         content = Span::new(q.content.start, q2.content.end);
                         qi += 1;
+                        frame = "quote:split";
                     }
                 }
                 used_cues.push(cue_tok);
@@ -641,9 +644,13 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
                 match &last_speaker {
                     // Continuation: `"...," he said. "It will take years."`
                     Some((ls, sp, cue)) if sentence.saturating_sub(*ls) <= 2 && sp.is_some() => {
+                        frame = "quote:continued";
                         (sp.clone(), cue.clone(), None, 0.7)
                     }
-                    _ => (None, "unattributed".to_string(), None, 0.35),
+                    _ => {
+                        frame = "quote:unattributed";
+                        (None, "unattributed".to_string(), None, 0.35)
+                    }
                 }
             }
         };
@@ -653,7 +660,8 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
             cue.clone(),
         ));
         direct_spans.push(Span::new(q.outer.start, q.outer.end.max(content.end)));
-        out.push(Statement { sentence, speaker, cue, cue_span, kind: StatementKind::Direct, content, score });
+        let frame = frame.to_string();
+        out.push(Statement { sentence, speaker, cue, cue_span, kind: StatementKind::Direct, content, score, frame });
     }
 
     // Reported speech.
@@ -694,9 +702,9 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
                 Some(res),
                 "according_to",
                 Span::new(doc.tokens[k].span.start, doc.tokens[k + 1].span.end),
-                ca,
-                cb,
+                (ca, cb),
                 &quotes,
+                "according_to",
             );
         }
         if !tree.is_parsed() {
@@ -708,7 +716,7 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
             }
             let Some((res, ca, cb)) = f.reported(&tree, c, r.clone(), hint) else { continue };
             let cue_span = doc.tokens[c].span;
-            push_indirect(v, &mut out, s, Some(res), &v.lemmas[c], cue_span, ca, cb.min(send), &quotes);
+            push_indirect(v, &mut out, s, Some(res), &v.lemmas[c], cue_span, (ca, cb.min(send)), &quotes, "cue:parse");
         }
     }
     out.sort_by_key(|a| (a.content.start, a.content.end));
@@ -734,9 +742,9 @@ fn push_indirect(
     res: Option<Resolved>,
     cue: &str,
     cue_span: Span,
-    a: usize,
-    b: usize,
+    (a, b): (usize, usize),
     quotes: &[Quote],
+    frame: &str,
 ) {
     if a >= b {
         return;
@@ -755,6 +763,7 @@ fn push_indirect(
         kind: if mixed { StatementKind::Mixed } else { StatementKind::Indirect },
         content,
         score,
+        frame: frame.to_string(),
     });
 }
 

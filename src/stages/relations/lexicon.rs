@@ -2,8 +2,8 @@
 //!
 //! Every cue list, relation phrase and role word lives in a TSV file under `data/patterns/`,
 //! compiled in with `include_str!` and parsed once. The code only knows the *shapes* of the
-//! patterns (cue + speaker, subject + relation phrase + object, title + name...); which words
-//! fill them is data, and the [`Lexicon::fingerprint`] (sha256 over every file's name and
+//! patterns (cue + speaker, a predicate frame over the parse, title + name...); which words
+//! and frames fill them is data, and the [`Lexicon::fingerprint`] (sha256 over every file's name and
 //! contents plus [`PATTERNS_VERSION`]) changes whenever any of it does, so cached outputs made
 //! with other patterns are never reused.
 //!
@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sha2::{Digest, Sha256};
 
 /// Bump when the code's reading of the pattern files changes meaning.
-pub const PATTERNS_VERSION: &str = "claims-patterns/1";
+pub const PATTERNS_VERSION: &str = "claims-patterns/2";
 
 /// The built-in pattern files: (name, contents).
 pub const BUILTIN_FILES: &[(&str, &str)] = &[
@@ -24,7 +24,8 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("speech_cues.tsv", include_str!("../../../data/patterns/speech_cues.tsv")),
     ("hedges.tsv", include_str!("../../../data/patterns/hedges.tsv")),
     ("negations.tsv", include_str!("../../../data/patterns/negations.tsv")),
-    ("relation_verbs.tsv", include_str!("../../../data/patterns/relation_verbs.tsv")),
+    ("frames.tsv", include_str!("../../../data/patterns/frames.tsv")),
+    ("light_verbs.tsv", include_str!("../../../data/patterns/light_verbs.tsv")),
     ("titles.tsv", include_str!("../../../data/patterns/titles.tsv")),
     ("family.tsv", include_str!("../../../data/patterns/family.tsv")),
     ("event_nouns.tsv", include_str!("../../../data/patterns/event_nouns.tsv")),
@@ -66,16 +67,61 @@ pub enum NegKind {
     Adv,
 }
 
-/// One relation phrase: lemma words, the predicate it normalizes to, its schema type.
+/// What a frame's trigger is (`frames.tsv`, first column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FrameKind {
+    Verb,
+    /// A noun, or an adjective standing as a predicate ("responsible for").
+    Noun,
+    /// Every verb and noun: attachments such as "X ... in Y".
+    Any,
+}
+
+/// Where a slot path starts from the trigger (see the header of `frames.tsv`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RelationPattern {
-    pub words: Vec<String>,
+pub enum SlotRel {
+    Subj,
+    Obj,
+    /// An obl or nmod child introduced by this preposition.
+    Prep(String),
+    Poss,
+    Compound,
+    Head,
+    This,
+}
+
+/// One alternative of a slot: a dependency step and, optionally, the lemma it must reach.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlotPath {
+    pub rel: SlotRel,
+    pub lemma: Option<String>,
+}
+
+/// One predicate frame: a trigger, where its two arguments are, and what relation it states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    /// "verb:claim+responsibility", "noun:battle", "any:*": recorded on each relation.
+    pub id: String,
+    pub kind: FrameKind,
+    pub lemma: String,
+    /// A particle the trigger must carry ("carry out").
+    pub particle: Option<String>,
+    /// A noun the trigger must govern ("claim responsibility").
+    pub noun: Option<String>,
+    pub subject: Vec<SlotPath>,
+    pub object: Vec<SlotPath>,
     pub predicate: String,
     pub rtype: String,
-    /// The phrase itself denies the relation ("deny responsibility for").
+    /// The frame itself denies the relation ("deny responsibility for").
     pub negated: bool,
     /// Numeric objects are functional (two different counts conflict).
     pub count: bool,
+    /// With no object, the object is the article's current event.
+    pub implicit: bool,
+    /// The object must be a person or an organization.
+    pub who: bool,
+    /// The object must be a place and the subject not one.
+    pub place: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,8 +145,9 @@ pub struct Lexicon {
     /// Hedge cues as word sequences (single words match a word or a verb lemma).
     pub hedges: Vec<Vec<String>>,
     pub negations: Vec<(Vec<String>, NegKind)>,
-    /// Keyed by the pattern's words joined with a space.
-    pub relations: BTreeMap<String, RelationPattern>,
+    /// Frames by kind and trigger lemma ("*" for [`FrameKind::Any`]).
+    pub frames: BTreeMap<(FrameKind, String), Vec<Frame>>,
+    pub light_verbs: BTreeSet<String>,
     /// Keyed by the title words joined with a space.
     pub titles: BTreeMap<String, TitleEntry>,
     pub family: BTreeMap<String, String>,
@@ -212,30 +259,15 @@ impl Lexicon {
             };
             negations.push((words(f[0]), kind));
         }
-        let mut relations = BTreeMap::new();
-        for r in rows("relation_verbs.tsv", get("relation_verbs.tsv")?, 4) {
+        let mut frames: BTreeMap<(FrameKind, String), Vec<Frame>> = BTreeMap::new();
+        for r in rows("frames.tsv", get("frames.tsv")?, 7) {
             let (line, f) = r?;
-            let (mut negated, mut count) = (false, false);
-            for flag in f[3].split(',') {
-                match flag {
-                    "neg" => negated = true,
-                    "count" => count = true,
-                    "-" => {}
-                    v => {
-                        return Err(LexiconError::Value {
-                            file: "relation_verbs.tsv".into(),
-                            line,
-                            column: 4,
-                            value: v.into(),
-                        })
-                    }
-                }
-            }
-            let w = words(f[0]);
-            relations.insert(
-                w.join(" "),
-                RelationPattern { words: w, predicate: f[1].into(), rtype: f[2].into(), negated, count },
-            );
+            let frame = parse_frame(line, &f)?;
+            frames.entry((frame.kind, frame.lemma.clone())).or_default().push(frame);
+        }
+        let mut light_verbs = BTreeSet::new();
+        for r in rows("light_verbs.tsv", get("light_verbs.tsv")?, 1) {
+            light_verbs.insert(r?.1[0].to_lowercase());
         }
         let mut titles = BTreeMap::new();
         for r in rows("titles.tsv", get("titles.tsv")?, 3) {
@@ -280,9 +312,11 @@ impl Lexicon {
         let mut known: BTreeSet<String> = BTreeSet::new();
         known.extend(irregular.values().cloned());
         known.extend(cues.keys().cloned());
-        for p in relations.values() {
-            known.extend(p.words.iter().cloned());
+        for f in frames.values().flatten() {
+            known.insert(f.lemma.clone());
+            known.extend(f.noun.iter().cloned());
         }
+        known.extend(light_verbs.iter().cloned());
         for h in &hedges {
             known.extend(h.iter().cloned());
         }
@@ -293,7 +327,8 @@ impl Lexicon {
             cues,
             hedges,
             negations,
-            relations,
+            frames,
+            light_verbs,
             titles,
             family,
             events,
@@ -357,6 +392,79 @@ impl Lexicon {
     }
 }
 
+fn parse_frame(line: usize, f: &[&str]) -> Result<Frame, LexiconError> {
+    let bad = |column: usize, value: &str| LexiconError::Value {
+        file: "frames.tsv".into(),
+        line,
+        column,
+        value: value.into(),
+    };
+    let kind = match f[0] {
+        "verb" => FrameKind::Verb,
+        "noun" => FrameKind::Noun,
+        "any" => FrameKind::Any,
+        v => return Err(bad(1, v)),
+    };
+    let mut trigger = f[1].split_whitespace();
+    let lemma = trigger.next().ok_or_else(|| bad(2, f[1]))?.to_lowercase();
+    let (mut particle, mut noun) = (None, None);
+    for w in trigger {
+        match w.strip_prefix('+') {
+            Some(n) => noun = Some(n.to_lowercase()),
+            None => particle = Some(w.to_lowercase()),
+        }
+    }
+    let slots = |column: usize| -> Result<Vec<SlotPath>, LexiconError> {
+        f[column - 1]
+            .split('|')
+            .map(|alt| {
+                let (step, lemma) = match alt.split_once('=') {
+                    Some((s, l)) => (s, Some(l.to_lowercase())),
+                    None => (alt, None),
+                };
+                let rel = match step {
+                    "subj" => SlotRel::Subj,
+                    "obj" => SlotRel::Obj,
+                    "poss" => SlotRel::Poss,
+                    "compound" => SlotRel::Compound,
+                    "head" => SlotRel::Head,
+                    "self" => SlotRel::This,
+                    p => SlotRel::Prep(p.strip_prefix("prep:").ok_or_else(|| bad(column, alt))?.to_lowercase()),
+                };
+                Ok(SlotPath { rel, lemma })
+            })
+            .collect()
+    };
+    let mut frame = Frame {
+        id: format!("{}:{}", f[0], f[1].split_whitespace().collect::<Vec<_>>().join("")),
+        kind,
+        lemma,
+        particle,
+        noun,
+        subject: slots(3)?,
+        object: slots(4)?,
+        predicate: f[4].into(),
+        rtype: f[5].into(),
+        negated: false,
+        count: false,
+        implicit: false,
+        who: false,
+        place: false,
+    };
+    for flag in f[6].split(',') {
+        match flag {
+            "neg" => frame.negated = true,
+            "count" => frame.count = true,
+            "implicit" => frame.implicit = true,
+            "who" => frame.who = true,
+            "place" => frame.place = true,
+            "-" => {}
+            v => return Err(bad(7, v)),
+        }
+    }
+    Ok(frame)
+}
+
 /// "stopp" -> "stop"; leaves "kill", "pass" alone (ll/ss are doubled in the lemma too).
 fn undouble(s: &str) -> String {
     let b = s.as_bytes();
@@ -375,10 +483,19 @@ mod tests {
         let lx = Lexicon::builtin().unwrap();
         assert_eq!(lx.cues.get("say"), Some(&CueEffect::Speech));
         assert_eq!(lx.cues.get("deny"), Some(&CueEffect::Deny));
-        let p = &lx.relations["claim responsibility for"];
-        assert_eq!(p.predicate, "claim_responsibility_for");
-        assert!(lx.relations["deny responsibility for"].negated);
-        assert!(lx.relations["kill"].count);
+        let claim = &lx.frames[&(FrameKind::Verb, "claim".to_string())][0];
+        assert_eq!(
+            (claim.id.as_str(), claim.predicate.as_str()),
+            ("verb:claim+responsibility", "claim_responsibility_for")
+        );
+        assert_eq!(claim.noun.as_deref(), Some("responsibility"));
+        assert_eq!(claim.object[0], SlotPath { rel: SlotRel::Prep("for".into()), lemma: None });
+        assert!(claim.implicit && !claim.negated);
+        assert!(lx.frames[&(FrameKind::Verb, "deny".to_string())][0].negated);
+        assert!(lx.frames[&(FrameKind::Verb, "kill".to_string())][0].count);
+        let rise = &lx.frames[&(FrameKind::Verb, "rise".to_string())][0];
+        assert_eq!(rise.subject[0], SlotPath { rel: SlotRel::Subj, lemma: Some("toll".into()) });
+        assert!(lx.light_verbs.contains("conduct"));
         assert_eq!(lx.titles["chief executive"].rtype, "leader_of");
         assert_eq!(lx.family["uncle"], "uncle_of");
         assert_eq!(lx.fingerprint().len(), 64);
@@ -421,6 +538,19 @@ mod tests {
         files[1].1.push_str("whisper\tloud\n");
         let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
         assert!(matches!(Lexicon::from_files(&refs), Err(LexiconError::Value { .. })));
+        let frames = BUILTIN_FILES.iter().position(|(n, _)| *n == "frames.tsv").unwrap();
+        files[1].1 = BUILTIN_FILES[1].1.to_string();
+        files[frames].1.push_str("verb\tslay\tsubj\tobject\tkill\tkill\t-\n");
+        let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        assert_eq!(
+            Lexicon::from_files(&refs).unwrap_err(),
+            LexiconError::Value {
+                file: "frames.tsv".into(),
+                line: files[frames].1.lines().count(),
+                column: 4,
+                value: "object".into()
+            }
+        );
         assert_eq!(
             Lexicon::from_files(&BUILTIN_FILES[..3]).unwrap_err(),
             LexiconError::Missing("negations.tsv".into())

@@ -1,14 +1,17 @@
 //! Relations the text states between two arguments, plus the configuration and pattern data
 //! shared with the statements stage.
 //!
-//! There is no relation-extraction training data, so this stage is pattern-based over the
-//! tagger's POS tags and chunks (see `patterns.rs` for the pattern families and
-//! [`lexicon`] for the data files). Each relation records whether it is negated ("no group
+//! There is no relation-extraction training data, so this stage reads predicate frames off the
+//! dependency parse (`frames.rs`; the frames are data, `data/patterns/frames.tsv`), over
+//! arguments found from the tagger's mentions, parts of speech and chunks (`patterns.rs`), plus
+//! role and family phrases (`view.rs`); [`lexicon`] loads the data files. Each relation records
+//! the frame that produced it (`frame`). Each relation records whether it is negated ("no group
 //! has claimed", "denied responsibility for") and how it is asserted: `hedged` when a hedge
 //! cue is in scope ("purportedly", "is believed to") or the enclosing statement's cue only
 //! suggests, `reported` when it sits inside a statement (`Relation::statement` points at it,
 //! and the writer attributes it to that statement's speaker), else `asserted` (by the outlet).
 
+mod frames;
 pub mod lexicon;
 pub(crate) mod patterns;
 #[cfg(test)]
@@ -27,25 +30,18 @@ pub struct ClaimsConfig {
     /// A quote with no attribution next to it counts as a statement (inheriting a neighbour's
     /// speaker) only from this many words; shorter ones are scare quotes or titles.
     pub min_quote_words: usize,
-    /// Most tokens between two arguments of a verb relation.
-    pub max_relation_gap: usize,
 }
 
 impl ClaimsConfig {
     /// A configuration over the built-in pattern files.
     pub fn new() -> Result<Self, LexiconError> {
-        Ok(ClaimsConfig { lexicon: Arc::new(Lexicon::builtin()?), min_quote_words: 3, max_relation_gap: 12 })
+        Ok(ClaimsConfig { lexicon: Arc::new(Lexicon::builtin()?), min_quote_words: 3 })
     }
 
     /// Identifies everything that decides this stage's output: pattern files, their version,
     /// and the numeric settings.
     pub fn fingerprint(&self) -> String {
-        format!(
-            "{PATTERNS_VERSION}:{}:q{}:g{}",
-            self.lexicon.fingerprint(),
-            self.min_quote_words,
-            self.max_relation_gap
-        )
+        format!("{PATTERNS_VERSION}:{}:q{}", self.lexicon.fingerprint(), self.min_quote_words)
     }
 }
 
@@ -62,7 +58,7 @@ impl Default for ClaimsConfig {
 pub fn extract_relations(doc: &mut Document, cfg: &ClaimsConfig) {
     let relations = {
         let view = view::DocView::new(doc, &cfg.lexicon);
-        patterns::find_relations(&view, cfg, &doc.statements)
+        patterns::find_relations(&view, &doc.statements)
     };
     doc.relations = relations;
 }
@@ -104,7 +100,7 @@ mod tests {
     fn fingerprint_is_stable_and_sensitive() {
         let a = ClaimsConfig::default();
         assert_eq!(a.fingerprint(), ClaimsConfig::default().fingerprint());
-        let b = ClaimsConfig { max_relation_gap: 5, ..ClaimsConfig::default() };
+        let b = ClaimsConfig { min_quote_words: 5, ..ClaimsConfig::default() };
         assert_ne!(a.fingerprint(), b.fingerprint());
     }
 

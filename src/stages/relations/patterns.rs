@@ -5,18 +5,13 @@
 //! `event_nouns.tsv`), negated quantifiers ("no group", which carry negative polarity), and
 //! inside a direct quote "we"/"I" standing for the quote's speaker.
 //!
-//! **Verb relations (ReVerb-style).** For two neighbouring slots, the words between them are
-//! normalized — determiners dropped; adverbs, modals and hedge verbs dropped after noting
-//! negation and hedging; auxiliaries dropped after noting the passive; verbs lemmatized; count
-//! modifiers before a number dropped — and the resulting phrase must equal a pattern of
-//! `relation_verbs.tsv` *exactly* (a relation phrase that only starts like a pattern is a
-//! different relation). Passives swap the arguments ("Y was killed by X" -> X kill Y; "12
-//! people were killed in the attack" -> attack kill 12).
-//!
-//! The subject may be separated from its verb by an appositive or parenthesis ("The Eastern
-//! Hills Front (EHF), an armed group that ..., claimed"), and a coordinated verb takes the
-//! subject of the relation before it ("condemned the attack and accused the EHF"). Stative
-//! passives are patterns of their own ("is based in").
+//! **Relations** are predicate frames matched on the dependency parse (`frames.rs`, over the
+//! frames in `data/patterns/frames.tsv`): "Y was killed by X" -> X kill Y, "the Coalition
+//! conducted strikes against ISIL" -> Coalition attack ISIL, "ISIL, which controls Mosul" ->
+//! ISIL control Mosul. This module supplies the frames' arguments (the slots above) and turns
+//! each match into a [`Relation`]: polarity from the frame, the trigger's negation, a "no group"
+//! subject and a denying statement; modality from hedges in the trigger's scope and the
+//! enclosing statement.
 //!
 //! **Events.** An event argument's value is its class plus its place ("attack in Nahrin"),
 //! so outlets using "bombing", "blast" or "assault" about the same place agree. Counts with
@@ -30,13 +25,14 @@
 //! title without an organization gives `has_title` with the title as a value.
 
 use crate::doc::{Argument, Modality, Polarity, Relation, Span, Statement, StatementKind};
+use crate::stages::syntax::Tree;
 
-use super::lexicon::{CueEffect, NegKind, RelationPattern};
+use super::frames::{Clause, Match};
+use super::lexicon::{CueEffect, NegKind};
 use super::view::DocView;
-use super::ClaimsConfig;
 
 #[derive(Debug, Clone, PartialEq)]
-enum SlotKind {
+pub(super) enum SlotKind {
     Entity(usize),
     /// A value mention (count, money, percent).
     Value(usize),
@@ -55,11 +51,12 @@ enum SlotKind {
     NoneQuant(String),
 }
 
+/// An argument of the sentence, over tokens `a..b`.
 #[derive(Debug, Clone)]
-struct Slot {
-    a: usize,
-    b: usize,
-    kind: SlotKind,
+pub(super) struct Slot {
+    pub a: usize,
+    pub b: usize,
+    pub kind: SlotKind,
 }
 
 impl Slot {
@@ -73,9 +70,12 @@ impl Slot {
                 let value = mm.value.clone().unwrap_or_else(|| v.text(mm.span).to_string());
                 Argument { span: mm.span, mention: Some(*m), value: Some(value) }
             }
-            SlotKind::Event { value, place: Some(m), .. } => {
-                Argument { span: v.doc.mentions[*m].span, mention: Some(*m), value: Some(value.clone()) }
-            }
+            // The event phrase where the text has one; linked to its place (or victim).
+            SlotKind::Event { value, place: Some(m), .. } => Argument {
+                span: if self.a < self.b { span } else { v.doc.mentions[*m].span },
+                mention: Some(*m),
+                value: Some(value.clone()),
+            },
             SlotKind::Event { value, .. } => Argument { span, mention: None, value: Some(value.clone()) },
             SlotKind::NoneQuant(value) => Argument { span, mention: None, value: Some(value.clone()) },
         }
@@ -86,9 +86,6 @@ impl Slot {
             SlotKind::Pronoun(_) => 0.75,
             SlotKind::Event { .. } | SlotKind::NoneQuant(_) => 0.85,
         }
-    }
-    fn is_count(&self, v: &DocView<'_>) -> bool {
-        matches!(self.kind, SlotKind::Value(m) if v.doc.mentions[m].label == "CARDINAL")
     }
 }
 
@@ -437,114 +434,6 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
     out
 }
 
-/// The normalized relation phrase between two slots.
-struct Phrase {
-    words: Vec<String>,
-    /// Where a dropped passive "be" stood, for stative patterns ("be based in").
-    be_at: Option<usize>,
-    negated: bool,
-    hedged: bool,
-    passive: bool,
-}
-
-fn phrase(v: &DocView<'_>, a: usize, b: usize, subj: &Slot, obj: &Slot) -> Option<Phrase> {
-    let lex = v.lex;
-    let mut end = b;
-    // "killed at least 12": drop count modifiers before a number.
-    if obj.is_count(v) {
-        for m in &lex.count_modifiers {
-            if end >= a + m.len() && v.words[end - m.len()..end] == m[..] {
-                end -= m.len();
-                break;
-            }
-        }
-    }
-    let mut start = a;
-    // "12 people were killed": the count's own noun belongs to the count.
-    if subj.is_count(v) {
-        while start < end && (v.is_noun(start) || v.pos[start].starts_with("JJ")) {
-            start += 1;
-        }
-    }
-    let mut p = Phrase { words: Vec::new(), be_at: None, negated: false, hedged: false, passive: false };
-    let mut k = start;
-    // A reduced relative: "Karimi Group, founded by X".
-    // Also past an appositive head: "Karimi Group, the freight business built by X".
-    let by_end = v.words[end - 1] == "by" || (end >= 2 && v.pos[end - 1] == "DT" && v.words[end - 2] == "by");
-    if k + 1 < end && v.words[k] == "," && by_end {
-        let mut j = k + 1;
-        if v.pos[j] == "DT" {
-            j += 1;
-            while j < end && (v.is_noun(j) || v.pos[j].starts_with("JJ")) && v.mention_at[j].is_none() {
-                j += 1;
-            }
-        }
-        if j < end && v.pos[j] == "VBN" {
-            p.passive = true;
-            p.be_at = Some(0);
-            k = j;
-        }
-    }
-    let is_time = |m: usize| matches!(v.doc.mentions[m].label.as_str(), "DATE" | "TIME");
-    while k < end {
-        // A time phrase inside the relation phrase: "was founded in 1998 by", "on Sunday ordered".
-        if let Some(m) = v.mention_at[k].filter(|&m| is_time(m)) {
-            k = v.doc.mentions[m].tokens.end.max(k + 1);
-            continue;
-        }
-        if v.pos[k] == "IN" && k + 1 < end && v.mention_at[k + 1].is_some_and(is_time) {
-            k += 1;
-            continue;
-        }
-        let w = v.words[k].as_str();
-        let lemma = v.lemmas[k].as_str();
-        // A quote opening mid-clause ("said the group \"had nothing to do with ...\"").
-        if matches!(w, "\"" | "“" | "”" | "‘" | "’" | "'" | "``" | "''") {
-            k += 1;
-            continue;
-        }
-        if v.is_punct(k) || matches!(v.pos[k], "WP" | "WDT" | "CC") || w == "that" {
-            return None;
-        }
-        if lex.negations.iter().any(|(n, kind)| *kind == NegKind::Adv && n.len() == 1 && n[0] == w) {
-            p.negated = !p.negated;
-            k += 1;
-            continue;
-        }
-        if lex.is_hedge_word(w, lemma) {
-            p.hedged = true;
-            k += 1;
-            // "is believed to", "hinting at": the particle goes with the hedge.
-            if k < end && matches!(v.words[k].as_str(), "to" | "at") {
-                k += 1;
-            }
-            continue;
-        }
-        if matches!(v.pos[k], "DT" | "PDT" | "PRP$" | "RB" | "RBR" | "RBS" | "MD") {
-            k += 1;
-            continue;
-        }
-        if v.is_verb(k) && matches!(lemma, "be" | "have" | "do" | "get") {
-            let next_verb = (k + 1..end).find(|&j| v.is_verb(j));
-            if let Some(j) = next_verb {
-                if matches!(lemma, "be" | "get")
-                    && v.pos[j] == "VBN"
-                    && !matches!(v.lemmas[j].as_str(), "be")
-                    && !lex.is_hedge_word(&v.words[j], &v.lemmas[j])
-                {
-                    p.passive = true;
-                    p.be_at = Some(p.words.len());
-                }
-                k += 1;
-                continue;
-            }
-        }
-        p.words.push(if v.is_verb(k) { lemma.to_string() } else { w.to_string() });
-        k += 1;
-    }
-    Some(p)
-}
-
 fn modality_of(hedged: bool, statement: Option<&Statement>, v: &DocView<'_>) -> Modality {
     if hedged {
         return Modality::Hedged;
@@ -563,298 +452,75 @@ fn deny_flip(statement: Option<&Statement>, v: &DocView<'_>) -> bool {
     statement.is_some_and(|st| v.lex.cues.get(&st.cue) == Some(&CueEffect::Deny))
 }
 
-/// Past an appositive or parenthesis right after a subject ("The Northern Front (NF), an
-/// armed group that emerged last year, claimed ..."): the token where its predicate starts.
-fn skip_appositive(v: &DocView<'_>, subj_start: usize, p: usize, end: usize) -> usize {
-    let mut q = p;
-    // The subject is itself the appositive: "The governor, Ishaq Rahmani, condemned ...",
-    // also past a time phrase ("..., Ishaq Rahmani, on Sunday ordered ...").
-    if q + 1 < end && v.words[q] == "," && subj_start > 0 && v.words[subj_start - 1] == "," {
-        let mut k = q + 1;
-        if k + 1 < end
-            && v.pos[k] == "IN"
-            && v.mention_at[k + 1].is_some_and(|m| matches!(v.doc.mentions[m].label.as_str(), "DATE" | "TIME"))
-        {
-            k = v.doc.mentions[v.mention_at[k + 1].unwrap_or_default()].tokens.end;
-        }
-        if k < end && v.is_verb(k) {
-            return k;
-        }
+fn frame_relation(
+    v: &DocView<'_>,
+    statements: &[Statement],
+    s: usize,
+    m: &Match<'_>,
+    subj: &Slot,
+    obj: &Slot,
+) -> Relation {
+    let evidence = v.span_of(m.tokens.start, m.tokens.end);
+    let st = statement_of(statements, evidence);
+    let stmt = st.and_then(|i| statements.get(i));
+    let negative = m.frame.negated ^ m.negated ^ matches!(subj.kind, SlotKind::NoneQuant(_)) ^ deny_flip(stmt, v);
+    let modality = match modality_of(m.hedged, stmt, v) {
+        Modality::Asserted if m.cued => Modality::Reported,
+        other => other,
+    };
+    Relation {
+        sentence: s,
+        subject: subj.argument(v),
+        object: obj.argument(v),
+        predicate: m.frame.predicate.clone(),
+        rtype: Some(m.frame.rtype.clone()),
+        polarity: if negative { Polarity::Negative } else { Polarity::Positive },
+        modality,
+        statement: st,
+        evidence,
+        score: 0.75 * subj.score(v).min(obj.score(v)),
+        frame: m.frame.id.clone(),
     }
-    if q < end && v.words[q] == "(" {
-        match (q + 1..end.min(q + 12)).find(|&k| v.words[k] == ")") {
-            Some(c) => q = c + 1,
-            None => return p,
-        }
-    }
-    if q + 1 < end && v.words[q] == "," && !v.is_verb(q + 1) {
-        let close = (q + 1..end.min(q + 30)).find(|&k| v.words[k] == ",");
-        // An appositive has no verb of its own: "LIMA, Peru — A plane crashed ..., killing
-        // 46" is a dateline and a clause, not an appositive.
-        // (A relative clause inside it is fine: "an armed group that appeared in 2020".)
-        let clause = |c: usize| {
-            let rel = (q + 1..c).find(|&k| matches!(v.pos[k], "WDT" | "WP") || v.words[k] == "that").unwrap_or(c);
-            (q + 1..rel).any(|k| matches!(v.pos[k], "VBD" | "VBZ" | "VBP" | "MD"))
-                || (q + 1..c).any(|k| matches!(v.words[k].as_str(), "—" | "–" | "--"))
-        };
-        if let Some(c) = close.filter(|&c| !clause(c)) {
-            if c + 1 < end && (v.is_verb(c + 1) || matches!(v.pos[c + 1], "RB" | "MD")) {
-                return c + 1;
-            }
-        }
-    }
-    q
 }
 
-/// One relation candidate between slot `x` (or `via`, the subject of a coordinated verb)
-/// and slot `y`, over the words `from..y.a`.
-struct Candidate<'s> {
-    subj: &'s Slot,
-    obj: &'s Slot,
-    from: usize,
-}
-
-fn match_pair<'s, 'd>(v: &DocView<'d>, c: Candidate<'s>) -> Option<(&'s Slot, &'s Slot, Phrase, &'d RelationPattern)> {
-    let (x, y) = (c.subj, c.obj);
-    if matches!(y.kind, SlotKind::NoneQuant(_)) || y.a <= c.from {
-        return None;
-    }
-    let mut ph = phrase(v, c.from, y.a, x, y)?;
-    let (mut subj, mut obj) = (x, y);
-    // Stative passives are patterns of their own: "Kestrel is based in Almaty".
-    if let (true, Some(at)) = (ph.passive, ph.be_at) {
-        let mut w = ph.words.clone();
-        w.insert(at, "be".to_string());
-        if let Some(pat) = v.lex.relations.get(&w.join(" ")) {
-            if !obj.is_count(v) || pat.count {
-                ph.words = w;
-                ph.passive = false;
-                return Some((subj, obj, ph, pat));
-            }
-        }
-    }
-    if ph.passive {
-        match ph.words.last().map(String::as_str) {
-            Some("by") => {
-                ph.words.pop();
-                std::mem::swap(&mut subj, &mut obj);
-            }
-            // "12 people were killed in the bombing": the event did it.
-            Some("in" | "during") if x.is_count(v) && matches!(y.kind, SlotKind::Event { .. }) => {
-                ph.words.pop();
-                std::mem::swap(&mut subj, &mut obj);
-            }
-            _ => return None,
-        }
-    }
-    if let SlotKind::Event { prefix: Some(p), .. } = &subj.kind {
-        let mut w: Vec<String> = p.split(' ').map(str::to_string).collect();
-        w.append(&mut ph.words);
-        ph.words = w;
-    }
-    let pat = v.lex.relations.get(&ph.words.join(" "))?;
-    // A count object only makes sense for count relations ("killed 12").
-    if obj.is_count(v) && !pat.count {
-        return None;
-    }
-    Some((subj, obj, ph, pat))
-}
-
-pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[Statement]) -> Vec<Relation> {
+pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<Relation> {
+    let tree = Tree::new(v.doc);
     let mut out: Vec<Relation> = Vec::new();
     let mut ev = EventCtx { last: None, first_in_doc: first_event(v) };
     for s in 0..v.doc.sentences.len() {
         let event_before = ev.current();
         let sl = slots(v, s, statements, &mut ev);
-        let send = v.sentence_tokens(s).end;
-        // (subject slot, object slot) of the relations found in this sentence, by index.
-        let mut found: Vec<(usize, usize)> = Vec::new();
-        let push = |x: &Slot,
-                    subj: &Slot,
-                    obj: &Slot,
-                    ev_end: usize,
-                    ph: &Phrase,
-                    pat: &RelationPattern,
-                    out: &mut Vec<Relation>| {
-            let evidence = v.span_of(x.a.min(subj.a).min(obj.a), ev_end);
-            let st = statement_of(statements, evidence);
-            let stmt = st.and_then(|i| statements.get(i));
-            // A hedge just before the subject ("Possibly X attacked Y") scopes over it.
-            let hedged = ph.hedged
-                || (x.a > 0 && v.lex.is_hedge_word(&v.words[x.a - 1], &v.lemmas[x.a - 1]) && v.pos[x.a - 1] == "RB");
-            let negative = pat.negated ^ ph.negated ^ matches!(subj.kind, SlotKind::NoneQuant(_)) ^ deny_flip(stmt, v);
-            out.push(Relation {
-                sentence: s,
-                subject: subj.argument(v),
-                object: obj.argument(v),
-                predicate: pat.predicate.clone(),
-                rtype: Some(pat.rtype.clone()),
-                polarity: if negative { Polarity::Negative } else { Polarity::Positive },
-                modality: modality_of(hedged, stmt, v),
-                statement: st,
-                evidence,
-                score: 0.75 * subj.score(v).min(obj.score(v)),
-            });
-        };
-        for i in 0..sl.len() {
-            let x = &sl[i];
-            let skipped = skip_appositive(v, x.a, x.b, send);
-            let mut starts = vec![(x.b, i + 1)];
-            if skipped > x.b {
-                if let Some(j) = (i + 1..sl.len()).find(|&j| sl[j].a >= skipped) {
-                    starts.push((skipped, j));
-                }
-            }
-            let mut matched = false;
-            for (from, j) in starts {
-                let Some(y) = sl.get(j) else { continue };
-                if y.a < from || y.a - from > cfg.max_relation_gap {
-                    continue;
-                }
-                // Coordinated verb: "condemned the attack and accused the NAF": the subject
-                // is the one of the relation whose object `x` is.
-                if from == x.b && from < y.a && matches!(v.words[from].as_str(), "and" | "but") {
-                    if let Some(&(si, _)) = found.iter().rev().find(|(_, oi)| *oi == i) {
-                        let c = Candidate { subj: &sl[si], obj: y, from: from + 1 };
-                        if let Some((subj, obj, ph, pat)) = match_pair(v, c) {
-                            push(&sl[si], subj, obj, y.b, &ph, pat, &mut out);
-                            found.push((si, j));
-                            matched = true;
-                            break;
-                        }
-                    }
-                    continue;
-                }
-                if let Some((subj, obj, ph, pat)) = match_pair(v, Candidate { subj: x, obj: y, from }) {
-                    let (si, oi) = if std::ptr::eq(subj, x) { (i, j) } else { (j, i) };
-                    push(x, subj, obj, y.b, &ph, pat, &mut out);
-                    found.push((si, oi));
-                    matched = true;
-                    break;
-                }
-            }
-            // No object slot: "X claimed responsibility in a statement" is about the event the
-            // article is reporting.
-            if !matched && !matches!(x.kind, SlotKind::Value(_) | SlotKind::Event { .. }) {
-                let Some((evv, place)) = event_before.clone().or_else(|| ev.current()) else { continue };
-                let from = skipped;
-                let stop = sl.iter().find(|y| y.a >= from).map_or(send, |y| y.a).min(from + cfg.max_relation_gap);
-                let implicit = Slot { a: x.a, b: x.b, kind: SlotKind::Event { value: evv, prefix: None, place } };
-                for e in (from + 1..=stop).rev() {
-                    let Some(ph) = phrase(v, from, e, x, &implicit) else { continue };
-                    if ph.passive {
-                        continue;
-                    }
-                    let Some(pat) = v.lex.relations.get(&ph.words.join(" ")) else { continue };
-                    if !matches!(pat.rtype.as_str(), "claim_responsibility" | "investigate")
-                        || pat.predicate == "arrest"
-                    {
-                        continue;
-                    }
-                    // The argument is implicit: its span is the end of the relation phrase.
-                    let obj = Slot { a: e, b: e, kind: implicit.kind.clone() };
-                    push(x, x, &obj, e, &ph, pat, &mut out);
-                    break;
-                }
-            }
-        }
-        // Counts nobody was paired with: "..., killing 11 police officers", "14 police
-        // officers had been killed and 12 wounded". They count the article's event.
-        let sstart = v.sentence_tokens(s).start;
-        for (j, y) in sl.iter().enumerate() {
-            if !y.is_count(v) || found.iter().any(|&(a, b)| a == j || b == j) {
-                continue;
-            }
-            let event_slot = |k: usize| -> Slot {
-                match sl[..j].iter().rev().find(|e| matches!(e.kind, SlotKind::Event { prefix: None, .. }) && e.b <= k)
-                {
-                    Some(e) => e.clone(),
-                    None => {
-                        let (value, place) = event_before.clone().or_else(|| ev.current()).unwrap_or_default();
-                        Slot { a: k, b: k, kind: SlotKind::Event { value, prefix: None, place } }
-                    }
-                }
+        let clause = Clause::new(v, &tree, &sl, v.sentence_tokens(s));
+        for m in clause.matches() {
+            // A count with no subject, a claim with no object: the event the article reports.
+            let article_event = || {
+                let (value, place) = event_before.clone().or_else(|| ev.current())?;
+                let at = m.tokens.start;
+                (!value.is_empty()).then_some(Slot {
+                    a: at,
+                    b: at,
+                    kind: SlotKind::Event { value, prefix: None, place },
+                })
             };
-            // Active, the verb right before the count.
-            let mut k = y.a;
-            for m in &v.lex.count_modifiers {
-                if k >= sstart + m.len() && v.words[k - m.len()..k] == m[..] {
-                    k -= m.len();
-                    break;
-                }
-            }
-            let verb_end = k;
-            while k > sstart && (v.is_verb(k - 1) || matches!(v.pos[k - 1], "RB" | "MD")) {
-                k -= 1;
-            }
-            let mut done = false;
-            // The shortest verb group that is a count pattern: "which officials say killed 21".
-            for st in (k..verb_end).rev() {
-                let subj = event_slot(st);
-                if let Some(ph) = phrase(v, st, y.a, &subj, y).filter(|p| !p.passive) {
-                    if let Some(pat) = v.lex.relations.get(&ph.words.join(" ")).filter(|p| p.count) {
-                        if matches!(&subj.kind, SlotKind::Event { value, .. } if !value.is_empty()) {
-                            push(&subj, &subj, y, y.b, &ph, pat, &mut out);
-                            // "which officials now say killed 21": attributed, even with no
-                            // statement around it.
-                            if (k..st).any(|j| v.is_verb(j) && v.lex.cues.contains_key(&v.lemmas[j])) {
-                                if let Some(rel) = out.last_mut().filter(|r| r.modality == Modality::Asserted) {
-                                    rel.modality = Modality::Reported;
-                                }
-                            }
-                            done = true;
-                            break;
-                        }
-                    }
-                }
-            }
-            if done {
+            let (Some(subject), Some(object)) =
+                (m.subject.clone().or_else(article_event), m.object.clone().or_else(article_event))
+            else {
                 continue;
-            }
-            // Passive or reduced ("12 wounded"), the verb group after the count's noun.
-            let send = v.sentence_tokens(s).end;
-            let mut p = y.b;
-            while p < send && (v.is_noun(p) || v.pos[p].starts_with("JJ")) && v.mention_at[p].is_none() {
-                p += 1;
-            }
-            let mut q = p;
-            while q < send && (v.is_verb(q) || matches!(v.pos[q], "RB" | "MD")) {
-                q += 1;
-            }
-            if q == p
-                || (q < send && matches!(v.pos[q], "DT" | "CD" | "PRP" | "NN" | "NNS" | "NNP"))
-                || (q < send && v.words[q] == "by")
-            {
-                continue;
-            }
-            // "23 people died in a crash near Arequipa": the event named right after.
-            let after = (q + 1 < send && matches!(v.words[q].as_str(), "in" | "during"))
-                .then(|| sl.iter().find(|e| e.a == q + 1 && matches!(e.kind, SlotKind::Event { prefix: None, .. })))
-                .flatten();
-            let subj = after.cloned().unwrap_or_else(|| event_slot(y.a));
-            let Some(mut ph) = phrase(v, p, q, y, y) else { continue };
-            if !ph.passive && !matches!(v.pos[q - 1], "VBN" | "VBD") {
-                continue;
-            }
-            let Some(pat) = v.lex.relations.get(&ph.words.join(" ")).filter(|p| p.count) else { continue };
-            if matches!(&subj.kind, SlotKind::Event { value, .. } if value.is_empty()) {
-                continue;
-            }
-            ph.passive = false;
-            let end_tok = q;
-            push(y, &subj, y, end_tok, &ph, pat, &mut out);
+            };
+            out.push(frame_relation(v, statements, s, &m, &subject, &object));
         }
     }
     // Roles and family ties.
     for r in &v.roles {
         let person = &v.doc.mentions[r.person];
-        let (predicate, rtype, object) = if r.family {
+        let (predicate, rtype, object, frame) = if r.family {
             let Some(other) = r.other.filter(|&o| v.doc.mentions[o].label == "PER") else { continue };
             let pred = v.lex.family.get(&r.head).cloned().unwrap_or_else(|| format!("{}_of", r.head));
             (
                 pred,
                 "family".to_string(),
                 Argument { span: v.doc.mentions[other].span, mention: Some(other), value: None },
+                "role:family",
             )
         } else {
             let Some(entry) = v.lex.titles.get(&r.head) else { continue };
@@ -873,6 +539,7 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
                     entry.predicate.clone(),
                     entry.rtype.clone(),
                     Argument { span: v.doc.mentions[o].span, mention: Some(o), value: None },
+                    "role:title",
                 ),
                 // A title alone, or of a place ("the police chief of Kabul province",
                 // "Afghanistan's interior minister"): a role whose value is the title.
@@ -889,6 +556,7 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
                         "has_title".to_string(),
                         "role".to_string(),
                         Argument { span: r.phrase, mention: None, value: Some(v.text(r.phrase).to_lowercase()) },
+                        "role:has_title",
                     )
                 }
             }
@@ -906,6 +574,7 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
             statement: st,
             evidence: r.evidence,
             score: 0.8 * person.score.clamp(0.0, 1.0).max(0.5),
+            frame: frame.to_string(),
         });
     }
     out.sort_by(|a, b| {
@@ -917,11 +586,19 @@ pub(crate) fn find_relations(v: &DocView<'_>, cfg: &ClaimsConfig, statements: &[
             b.object.span,
         ))
     });
-    out.dedup_by(|a, b| {
-        a.evidence == b.evidence
-            && a.predicate == b.predicate
-            && a.subject.span == b.subject.span
-            && a.object.span == b.object.span
-    });
-    out
+    // One relation per sentence, predicate and argument pair (two triggers of the same frame,
+    // or a clause read twice): the first.
+    let mut kept: Vec<Relation> = Vec::with_capacity(out.len());
+    for r in out {
+        let same = |k: &Relation| {
+            k.sentence == r.sentence
+                && k.predicate == r.predicate
+                && k.subject.span == r.subject.span
+                && k.object.span == r.object.span
+        };
+        if !kept.iter().any(same) {
+            kept.push(r);
+        }
+    }
+    kept
 }

@@ -493,7 +493,8 @@ pub(crate) fn dump(d: &Document) -> String {
         .enumerate()
         .map(|(i, t)| {
             let g = t.tags.as_ref().unwrap();
-            format!("{i}:{}/{}/{}/{}/s{}", d.token_text(i), g.pos, g.chunk, g.ner, t.sentence)
+            let head = g.head.map_or("root".to_string(), |h| h.to_string());
+            format!("{i}:{}/{}/{}/{}/s{}/{}<-{}", d.token_text(i), g.pos, g.chunk, g.ner, t.sentence, g.deprel, head)
         })
         .collect::<Vec<_>>()
         .join(" ")

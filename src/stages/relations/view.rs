@@ -64,7 +64,7 @@ impl<'d> DocView<'d> {
             let (p, c) = t.tags.as_ref().map(|g| (g.pos.as_str(), g.chunk.as_str())).unwrap_or(("", "O"));
             words.push(w.to_lowercase());
             // Only verbs get lemmatized: "attacks" the noun must stay a noun.
-            lemmas.push(if p.starts_with("VB") || p == "MD" { lex.lemma(w) } else { w.to_lowercase() });
+            lemmas.push(if p.starts_with("VB") || p == "MD" || p == "NNS" { lex.lemma(w) } else { w.to_lowercase() });
             pos.push(p);
             chunk.push(c);
         }

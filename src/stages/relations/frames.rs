@@ -1,0 +1,479 @@
+//! Predicate frames matched on the dependency parse (`data/patterns/frames.tsv`).
+//!
+//! A frame names a trigger (a verb or noun lemma, maybe with a particle or a governed noun) and,
+//! for each of the relation's two arguments, the dependency paths where it may stand: subject,
+//! object, a preposition's object, a possessor, a noun modifier, the noun an appositive
+//! describes. The code knows what those paths mean in a Universal Dependencies tree (passives
+//! swap subject and object, conjoined and controlled verbs inherit their head's subject, a noun
+//! takes its light verb's subject); which triggers and paths make which relation is data.
+//!
+//! An argument is what stands at the end of a path: the sentence's argument slot there (an
+//! entity, a value, a resolved pronoun, an event phrase, "no group"), else the slot of a word
+//! that modifies it ("ISIL targets", "12 people"), else the noun a relative pronoun stands for.
+//! Conjuncts spread: "attacked X and Y" gives two relations.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use super::lexicon::{Frame, FrameKind, NegKind, SlotPath, SlotRel};
+use super::patterns::{Slot, SlotKind};
+use super::view::DocView;
+use crate::stages::syntax::Tree;
+
+/// A frame that matched, with its arguments (`None` where the caller supplies the article's
+/// event: a count with no subject, an implicit object).
+pub(super) struct Match<'f> {
+    pub frame: &'f Frame,
+    pub subject: Option<Slot>,
+    pub object: Option<Slot>,
+    pub negated: bool,
+    pub hedged: bool,
+    /// A speech cue governs the trigger ("which officials say killed 21").
+    pub cued: bool,
+    /// Tokens the evidence spans.
+    pub tokens: Range<usize>,
+}
+
+/// One sentence, its parse and its argument slots.
+pub(super) struct Clause<'a, 'd> {
+    v: &'a DocView<'d>,
+    t: &'a Tree<'d>,
+    slots: &'a [Slot],
+    slot_at: HashMap<usize, usize>,
+    range: Range<usize>,
+}
+
+/// Bounds the walks up and down the tree (a malformed parse must not loop).
+const MAX_STEPS: usize = 6;
+
+impl<'a, 'd> Clause<'a, 'd> {
+    pub fn new(v: &'a DocView<'d>, t: &'a Tree<'d>, slots: &'a [Slot], range: Range<usize>) -> Self {
+        let mut slot_at = HashMap::new();
+        for (i, s) in slots.iter().enumerate() {
+            for k in s.a..s.b.max(s.a + 1) {
+                slot_at.entry(k).or_insert(i);
+            }
+        }
+        Clause { v, t, slots, slot_at, range }
+    }
+
+    /// Every frame match in the sentence, in token order.
+    pub fn matches(&self) -> Vec<Match<'a>> {
+        let lex = self.v.lex;
+        let mut out = Vec::new();
+        for k in self.range.clone() {
+            let kind = if self.v.is_verb(k) {
+                FrameKind::Verb
+            } else if self.v.is_noun(k) || self.v.pos[k].starts_with("JJ") {
+                FrameKind::Noun
+            } else {
+                continue;
+            };
+            let own = lex.frames.get(&(kind, self.lemma(k)));
+            let any = lex.frames.get(&(FrameKind::Any, "*".to_string()));
+            for frame in own.into_iter().chain(any).flatten() {
+                self.match_frame(frame, k, &mut out);
+            }
+        }
+        self.drop_shadowed(&mut out);
+        out
+    }
+
+    fn lemma(&self, k: usize) -> String {
+        self.v.lemmas[k].clone()
+    }
+
+    fn match_frame(&self, frame: &'a Frame, k: usize, out: &mut Vec<Match<'a>>) {
+        let t = self.t;
+        if let Some(p) = &frame.particle {
+            if !t.children(k).iter().any(|&c| t.rel[c] == "compound:prt" && self.v.words[c] == *p) {
+                return;
+            }
+        }
+        let noun = match &frame.noun {
+            Some(n) => {
+                let rel = if self.passive(k) { "nsubj:pass" } else { "obj" };
+                match t.children(k).iter().copied().find(|&c| t.rel[c] == rel && self.lemma(c) == *n) {
+                    Some(c) => Some(c),
+                    None => return,
+                }
+            }
+            None => None,
+        };
+        let subjects = self.arguments(frame, &frame.subject, k, noun);
+        let objects = self.arguments(frame, &frame.object, k, noun);
+        let negated = self.negated(k, noun);
+        let hedged = self.hedged(k);
+        let cued = self.cued(k);
+        let mk = |subject: Option<Slot>, object: Option<Slot>| {
+            let mut lo = k.min(noun.unwrap_or(k));
+            let mut hi = k.max(noun.unwrap_or(k)) + 1;
+            for s in subject.iter().chain(object.iter()) {
+                lo = lo.min(s.a);
+                hi = hi.max(s.b);
+            }
+            let tokens = lo.max(self.range.start)..hi.min(self.range.end).max(lo + 1);
+            Match { frame, subject, object, negated, hedged, cued, tokens }
+        };
+        let subjects: Vec<Option<Slot>> = match (subjects.is_empty(), frame.count) {
+            (true, true) => vec![self.clause_event(k)],
+            (true, false) => return,
+            (false, _) => subjects.into_iter().map(Some).collect(),
+        };
+        if objects.is_empty() {
+            if frame.implicit {
+                out.extend(subjects.into_iter().map(|s| mk(s, None)));
+            }
+            return;
+        }
+        for s in &subjects {
+            for o in &objects {
+                if self.fits(frame, s.as_ref(), o) {
+                    out.push(mk(s.clone(), Some(o.clone())));
+                }
+            }
+        }
+    }
+
+    /// Whether a subject / object pair suits the frame.
+    fn fits(&self, frame: &Frame, s: Option<&Slot>, o: &Slot) -> bool {
+        let mentions = &self.v.doc.mentions;
+        let label = |x: &Slot| match x.kind {
+            SlotKind::Entity(m) | SlotKind::Pronoun(m) => Some(mentions[m].label.as_str()),
+            _ => None,
+        };
+        let count = |x: &Slot| matches!(x.kind, SlotKind::Value(m) if mentions[m].label == "CARDINAL");
+        let mention = |x: &Slot| match &x.kind {
+            SlotKind::Entity(m) | SlotKind::Pronoun(m) | SlotKind::Value(m) => Some(*m),
+            SlotKind::Event { place, .. } => *place,
+            SlotKind::NoneQuant(_) => None,
+        };
+        if s.is_some_and(|s| (s.a == o.a && s.b == o.b) || (mention(s).is_some() && mention(s) == mention(o))) {
+            return false;
+        }
+        // A place does not kill: "died in Jordan" is where, not who.
+        if frame.count && s.is_some_and(|s| matches!(label(s), Some("LOC" | "GPE"))) {
+            return false;
+        }
+        if (count(o) && !frame.count) || s.is_some_and(|s| matches!(s.kind, SlotKind::Value(_))) {
+            return false;
+        }
+        if frame.who && !matches!(label(o), Some("PER" | "ORG")) {
+            return false;
+        }
+        if frame.place {
+            let place = |l: Option<&str>| matches!(l, Some("LOC" | "GPE"));
+            let event = |s: &Slot| matches!(s.kind, SlotKind::Event { prefix: None, .. });
+            return place(label(o))
+                && s.is_some_and(|s| (label(s).is_some() && !place(label(s))) || event(s))
+                && !matches!(o.kind, SlotKind::Pronoun(_));
+        }
+        true
+    }
+
+    /// "12 people were killed in the bombing": the event the clause names, else none here
+    /// (the caller falls back on the article's).
+    fn clause_event(&self, k: usize) -> Option<Slot> {
+        ["in", "during"]
+            .iter()
+            .flat_map(|p| self.prep(k, p))
+            .find_map(|c| self.argument(c, true).filter(|s| matches!(s.kind, SlotKind::Event { prefix: None, .. })))
+    }
+
+    /// The arguments at the first of `paths` that yields any, conjuncts included.
+    fn arguments(&self, frame: &Frame, paths: &[SlotPath], k: usize, noun: Option<usize>) -> Vec<Slot> {
+        for p in paths {
+            let mut heads = self.step(frame, &p.rel, k);
+            if let Some(n) = noun {
+                heads.extend(self.step(frame, &p.rel, n));
+                // "had nothing to do with X": the governed noun's infinitive.
+                for &c in self.t.children(n).iter().filter(|&&c| self.t.rel[c] == "acl") {
+                    heads.extend(self.step(frame, &p.rel, c));
+                }
+            }
+            if let Some(l) = &p.lemma {
+                heads.retain(|&h| self.lemma(h) == *l);
+            }
+            let mut args: Vec<Slot> = Vec::new();
+            for h in heads.into_iter().flat_map(|h| self.with_conjuncts(h)) {
+                let direct = p.rel == SlotRel::This;
+                if let Some(s) = self.argument(h, direct) {
+                    if !args.iter().any(|x| x.a == s.a && x.b == s.b) {
+                        args.push(s);
+                    }
+                }
+            }
+            if !args.is_empty() {
+                return args;
+            }
+        }
+        Vec::new()
+    }
+
+    /// Tokens one path step away from trigger `k`.
+    fn step(&self, frame: &Frame, rel: &SlotRel, k: usize) -> Vec<usize> {
+        let t = self.t;
+        let kids = |r: &str| t.children(k).iter().copied().filter(|&c| t.rel[c] == r).collect::<Vec<_>>();
+        match rel {
+            SlotRel::Subj if frame.kind == FrameKind::Noun || !self.v.is_verb(k) => self.noun_subjects(k),
+            SlotRel::Subj => self.verb_subjects(k, 0),
+            SlotRel::Obj => self.objects(k),
+            SlotRel::Prep(p) => {
+                let mut v = self.prep(k, p);
+                if let Some(h) = self.light_verb(k) {
+                    v.extend(self.prep(h, p));
+                }
+                v
+            }
+            SlotRel::Poss => kids("nmod:poss"),
+            SlotRel::Compound => kids("compound"),
+            SlotRel::Head => match (t.rel[k], t.head[k]) {
+                ("appos", Some(h)) => vec![h],
+                _ => Vec::new(),
+            },
+            SlotRel::This => vec![k],
+        }
+    }
+
+    fn passive(&self, k: usize) -> bool {
+        let t = self.t;
+        let marked =
+            |x: usize| t.children(x).iter().any(|&c| matches!(t.rel[c], "nsubj:pass" | "aux:pass" | "csubj:pass"));
+        // "11 were killed and 4 wounded": a bare conjunct shares its head's voice.
+        let bare_conjunct = t.rel[k] == "conj"
+            && !t.children(k).iter().any(|&c| matches!(t.rel[c], "nsubj" | "aux" | "obj"))
+            && t.head[k].is_some_and(marked);
+        marked(k) || bare_conjunct || (t.rel[k] == "acl" && self.v.pos[k] == "VBN")
+    }
+
+    /// A verb's subject: nsubj, the "by" agent in the passive, else inherited from the verb it
+    /// is conjoined to, controlled by or modifies.
+    fn verb_subjects(&self, k: usize, depth: usize) -> Vec<usize> {
+        let t = self.t;
+        if self.passive(k) {
+            return self.prep(k, "by");
+        }
+        let own: Vec<usize> = t.children(k).iter().copied().filter(|&c| t.rel[c] == "nsubj").collect();
+        if !own.is_empty() || depth > MAX_STEPS {
+            return own;
+        }
+        let Some(h) = t.head[k] else { return own };
+        match t.rel[k] {
+            "conj" | "advcl" if self.v.is_verb(h) => self.verb_subjects(h, depth + 1),
+            "xcomp" => {
+                let s: Vec<usize> =
+                    t.children(h).iter().copied().filter(|&c| matches!(t.rel[c], "nsubj" | "nsubj:pass")).collect();
+                if s.is_empty() {
+                    self.verb_subjects(h, depth + 1)
+                } else {
+                    s
+                }
+            }
+            "acl" => vec![h],
+            // "said the group had nothing to do with it": the object before a subjectless
+            // complement is its subject.
+            "ccomp" => t.children(h).iter().copied().filter(|&c| t.rel[c] == "obj" && c < k).collect(),
+            _ => own,
+        }
+    }
+
+    /// A noun's subject: its copula subject, its light verb's, or that of the verb it hangs on
+    /// through "in" ("conducted strikes in support of X").
+    fn noun_subjects(&self, k: usize) -> Vec<usize> {
+        let t = self.t;
+        let own: Vec<usize> = t.children(k).iter().copied().filter(|&c| t.rel[c] == "nsubj").collect();
+        if !own.is_empty() {
+            return own;
+        }
+        if let Some(h) = self.light_verb(k) {
+            return self.verb_subjects(h, 0);
+        }
+        match t.head[k] {
+            Some(h) if t.base_rel(k) == "obl" && self.v.is_verb(h) && self.case(k).as_deref() == Some("in") => {
+                self.verb_subjects(h, 0)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn objects(&self, k: usize) -> Vec<usize> {
+        let t = self.t;
+        if self.passive(k) {
+            if t.rel[k] == "acl" {
+                return t.head[k].into_iter().collect();
+            }
+            // A count hung on the verb itself ("and 4 wounded") is its passive subject.
+            return t.children(k).iter().copied().filter(|&c| matches!(t.rel[c], "nsubj:pass" | "nummod")).collect();
+        }
+        t.children(k).iter().copied().filter(|&c| t.rel[c] == "obj").collect()
+    }
+
+    /// The light verb whose object (or passive subject) noun `k` is.
+    fn light_verb(&self, k: usize) -> Option<usize> {
+        let h = self.t.head[k]?;
+        (matches!(self.t.rel[k], "obj" | "nsubj:pass")
+            && self.v.is_verb(h)
+            && self.v.lex.light_verbs.contains(&self.lemma(h)))
+        .then_some(h)
+    }
+
+    /// The preposition introducing `c` ("according to": its fixed words too).
+    fn case(&self, c: usize) -> Option<String> {
+        let t = self.t;
+        let m = t.children(c).iter().copied().find(|&x| t.rel[x] == "case")?;
+        let mut w = self.v.words[m].to_lowercase();
+        for f in t.children(m).iter().filter(|&&f| t.rel[f] == "fixed") {
+            w.push(' ');
+            w.push_str(&self.v.words[*f].to_lowercase());
+        }
+        Some(w)
+    }
+
+    /// Children of `k` that are obl / nmod phrases introduced by `p`.
+    fn prep(&self, k: usize, p: &str) -> Vec<usize> {
+        let t = self.t;
+        t.children(k)
+            .iter()
+            .copied()
+            .filter(|&c| matches!(t.base_rel(c), "obl" | "nmod") && self.case(c).as_deref() == Some(p))
+            .collect()
+    }
+
+    fn with_conjuncts(&self, h: usize) -> Vec<usize> {
+        let mut out = vec![h];
+        let mut i = 0;
+        while i < out.len() && out.len() <= MAX_STEPS {
+            let x = out[i];
+            out.extend(self.t.children(x).iter().copied().filter(|&c| self.t.rel[c] == "conj" && self.v.is_noun(c)));
+            i += 1;
+        }
+        out
+    }
+
+    /// The argument standing at token `h`; `direct` takes only a slot at `h` itself.
+    fn argument(&self, h: usize, direct: bool) -> Option<Slot> {
+        if let Some(&i) = self.slot_at.get(&h) {
+            return Some(self.slots[i].clone());
+        }
+        if direct {
+            return None;
+        }
+        let t = self.t;
+        let v = self.v;
+        // "ISIL, which controls Mosul": the noun the relative clause hangs on.
+        if matches!(v.pos[h], "WDT" | "WP") || v.words[h].eq_ignore_ascii_case("that") {
+            let verb = t.head[h]?;
+            return (t.rel[verb] == "acl:relcl").then(|| t.head[verb]).flatten().and_then(|n| self.argument(n, false));
+        }
+        if !v.is_noun(h) {
+            return None;
+        }
+        let named = |c: &usize| {
+            self.slot_at.get(c).filter(|&&i| matches!(self.slots[i].kind, SlotKind::Entity(_) | SlotKind::Pronoun(_)))
+        };
+        // "The governor, Ishaq Rahmani,": the name in apposition.
+        if let Some(&i) = t.children(h).iter().filter(|&&c| t.rel[c] == "appos").find_map(named) {
+            return Some(self.slots[i].clone());
+        }
+        // Two subjects of one verb: the second is an appositive of the first.
+        if t.rel[h] == "nsubj" {
+            let first = t.head[h].and_then(|v| t.children(v).iter().copied().find(|&c| t.rel[c] == "nsubj" && c < h));
+            if let Some(&i) = first.as_ref().and_then(named) {
+                return Some(self.slots[i].clone());
+            }
+        }
+        // "12 people": the count; "ISIL targets", "Iraqi forces", "the group's fighters": the
+        // name modifying the noun; "the government of Iraq": an organization noun's name.
+        let kids = t.children(h);
+        let count = kids.iter().filter(|&&c| t.rel[c] == "nummod").find_map(|&c| self.slot_at.get(&c));
+        let org_noun = v.lex.org_nouns.contains(&v.words[h].to_lowercase());
+        let modifier = kids
+            .iter()
+            .filter(|&&c| {
+                matches!(t.rel[c], "compound" | "amod" | "nmod:poss" | "flat")
+                    || (org_noun && t.rel[c] == "nmod" && self.case(c).as_deref() == Some("of"))
+            })
+            .find_map(named);
+        count.or(modifier).map(|&i| self.slots[i].clone())
+    }
+
+    /// Children of the trigger, of the noun it governs and of its light verb, then of the verbs
+    /// that control it ("did not try to attack").
+    fn scope(&self, k: usize, noun: Option<usize>) -> Vec<usize> {
+        let t = self.t;
+        let mut heads = vec![k];
+        heads.extend(noun);
+        heads.extend(self.light_verb(k));
+        let mut x = k;
+        for _ in 0..MAX_STEPS {
+            match (t.rel[x], t.head[x]) {
+                ("xcomp", Some(h)) => {
+                    heads.push(h);
+                    x = h;
+                }
+                _ => break,
+            }
+        }
+        heads
+    }
+
+    fn negated(&self, k: usize, noun: Option<usize>) -> bool {
+        let t = self.t;
+        let neg = |c: usize| {
+            let w = self.v.words[c].to_lowercase();
+            self.v.lex.negations.iter().any(|(n, kind)| n.len() == 1 && n[0] == w && *kind == NegKind::Adv)
+        };
+        let det_no =
+            |n: usize| t.children(n).iter().any(|&c| t.rel[c] == "det" && self.v.words[c].eq_ignore_ascii_case("no"));
+        self.scope(k, noun)
+            .iter()
+            .any(|&h| t.children(h).iter().any(|&c| matches!(t.rel[c], "advmod" | "neg") && neg(c)))
+            || noun.is_some_and(det_no)
+    }
+
+    fn hedged(&self, k: usize) -> bool {
+        let t = self.t;
+        let v = self.v;
+        let hedge = |c: usize| v.lex.is_hedge_word(&v.words[c].to_lowercase(), &v.lemmas[c]);
+        let scope = self.scope(k, None);
+        scope.iter().skip(1).any(|&h| hedge(h))
+            || scope.iter().any(|&h| t.children(h).iter().any(|&c| matches!(t.rel[c], "advmod" | "aux") && hedge(c)))
+    }
+
+    /// Whether a speech cue's clausal complement holds the trigger, or a cue hangs on it
+    /// ("killed 21, officials say").
+    fn cued(&self, k: usize) -> bool {
+        let t = self.t;
+        let cue = |x: usize| self.v.is_verb(x) && self.v.lex.cues.contains_key(&self.lemma(x));
+        if t.children(k).iter().any(|&c| matches!(t.rel[c], "parataxis" | "aux") && cue(c)) {
+            return true;
+        }
+        let mut x = k;
+        for _ in 0..MAX_STEPS {
+            let Some(h) = t.head[x] else { return false };
+            if t.rel[x] == "ccomp" && cue(h) {
+                return true;
+            }
+            if !matches!(t.rel[x], "conj" | "xcomp") {
+                return false;
+            }
+            x = h;
+        }
+        false
+    }
+
+    /// An attachment ("any" frame) adds nothing where another frame relates the same pair.
+    fn drop_shadowed(&self, out: &mut Vec<Match<'a>>) {
+        let key = |m: &Match<'_>| {
+            let s = m.subject.as_ref().map(|s| (s.a, s.b));
+            let o = m.object.as_ref().map(|o| (o.a, o.b));
+            if s <= o {
+                (s, o)
+            } else {
+                (o, s)
+            }
+        };
+        let specific: Vec<_> = out.iter().filter(|m| m.frame.kind != FrameKind::Any).map(key).collect();
+        out.retain(|m| m.frame.kind != FrameKind::Any || !specific.contains(&key(m)));
+    }
+}
