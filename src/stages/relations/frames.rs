@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::lexicon::{Frame, FrameKind, NegKind, SlotPath, SlotRel};
-use super::patterns::{Slot, SlotKind};
+use super::patterns::{in_dateline, Slot, SlotKind};
 use super::view::DocView;
 use crate::stages::syntax::Tree;
 
@@ -115,8 +115,16 @@ impl<'a, 'd> Clause<'a, 'd> {
             let tokens = lo.max(self.range.start)..hi.min(self.range.end).max(lo + 1);
             Match { frame, subject, object, negated, hedged, cued, tokens }
         };
-        let subjects: Vec<Option<Slot>> = match (subjects.is_empty(), frame.count) {
-            (true, true) => vec![self.clause_event(k)],
+        // A count with no subject counts the clause's (else the article's) event; a frame whose
+        // subject must be a given word ("the toll rose to") needs it.
+        let bare = frame.count && frame.subject.iter().all(|p| p.lemma.is_none());
+        let subjects: Vec<Option<Slot>> = match (subjects.is_empty(), bare) {
+            (true, true) => {
+                let counts: Vec<Slot> = objects.into_iter().filter(|o| self.is_count(o)).collect();
+                let event = self.clause_event(k);
+                out.extend(counts.into_iter().map(|o| mk(event.clone(), Some(o))));
+                return;
+            }
             (true, false) => return,
             (false, _) => subjects.into_iter().map(Some).collect(),
         };
@@ -142,7 +150,7 @@ impl<'a, 'd> Clause<'a, 'd> {
             SlotKind::Entity(m) | SlotKind::Pronoun(m) => Some(mentions[m].label.as_str()),
             _ => None,
         };
-        let count = |x: &Slot| matches!(x.kind, SlotKind::Value(m) if mentions[m].label == "CARDINAL");
+        let count = |x: &Slot| self.is_count(x);
         let mention = |x: &Slot| match &x.kind {
             SlotKind::Entity(m) | SlotKind::Pronoun(m) | SlotKind::Value(m) => Some(*m),
             SlotKind::Event { place, .. } => *place,
@@ -161,14 +169,28 @@ impl<'a, 'd> Clause<'a, 'd> {
         if frame.who && !matches!(label(o), Some("PER" | "ORG")) {
             return false;
         }
+        if frame.agent && !s.is_some_and(|s| matches!(label(s), Some("PER" | "ORG"))) {
+            return false;
+        }
+        let place = |l: Option<&str>| matches!(l, Some("LOC" | "GPE"));
+        // A dateline ("KABUL, Afghanistan —") says where the story was filed, not what is where.
+        if (frame.within || frame.place) && s.and_then(mention).is_some_and(|m| in_dateline(self.v, m)) {
+            return false;
+        }
+        if frame.within {
+            return s.is_some_and(|s| place(label(s)) && matches!(s.kind, SlotKind::Entity(_))) && place(label(o));
+        }
         if frame.place {
-            let place = |l: Option<&str>| matches!(l, Some("LOC" | "GPE"));
             let event = |s: &Slot| matches!(s.kind, SlotKind::Event { prefix: None, .. });
             return place(label(o))
                 && s.is_some_and(|s| (label(s).is_some() && !place(label(s))) || event(s))
                 && !matches!(o.kind, SlotKind::Pronoun(_));
         }
         true
+    }
+
+    fn is_count(&self, x: &Slot) -> bool {
+        matches!(x.kind, SlotKind::Value(m) if self.v.doc.mentions[m].label == "CARDINAL")
     }
 
     /// "12 people were killed in the bombing": the event the clause names, else none here
@@ -196,8 +218,7 @@ impl<'a, 'd> Clause<'a, 'd> {
             }
             let mut args: Vec<Slot> = Vec::new();
             for h in heads.into_iter().flat_map(|h| self.with_conjuncts(h)) {
-                let direct = p.rel == SlotRel::This;
-                if let Some(s) = self.argument(h, direct) {
+                if let Some(s) = self.argument(h, false) {
                     if !args.iter().any(|x| x.a == s.a && x.b == s.b) {
                         args.push(s);
                     }
@@ -227,6 +248,7 @@ impl<'a, 'd> Clause<'a, 'd> {
             }
             SlotRel::Poss => kids("nmod:poss"),
             SlotRel::Compound => kids("compound"),
+            SlotRel::Appos => kids("appos"),
             SlotRel::Head => match (t.rel[k], t.head[k]) {
                 ("appos", Some(h)) => vec![h],
                 _ => Vec::new(),
@@ -288,8 +310,13 @@ impl<'a, 'd> Clause<'a, 'd> {
         if let Some(h) = self.light_verb(k) {
             return self.verb_subjects(h, 0);
         }
+        // "in support of X", "operating as part of X", "served as a member of X".
         match t.head[k] {
-            Some(h) if t.base_rel(k) == "obl" && self.v.is_verb(h) && self.case(k).as_deref() == Some("in") => {
+            Some(h)
+                if t.base_rel(k) == "obl"
+                    && self.v.is_verb(h)
+                    && matches!(self.case(k).as_deref(), Some("in" | "as")) =>
+            {
                 self.verb_subjects(h, 0)
             }
             _ => Vec::new(),
@@ -371,8 +398,14 @@ impl<'a, 'd> Clause<'a, 'd> {
         let named = |c: &usize| {
             self.slot_at.get(c).filter(|&&i| matches!(self.slots[i].kind, SlotKind::Entity(_) | SlotKind::Pronoun(_)))
         };
+        // A person or organization before a nationality or place ("French frigate FS Forbin").
+        let rank = |i: usize| match &self.slots[i].kind {
+            SlotKind::Entity(m) | SlotKind::Pronoun(m) => !matches!(v.doc.mentions[*m].label.as_str(), "PER" | "ORG"),
+            _ => true,
+        };
         // "The governor, Ishaq Rahmani,": the name in apposition.
-        if let Some(&i) = t.children(h).iter().filter(|&&c| t.rel[c] == "appos").find_map(named) {
+        if let Some(&i) = t.children(h).iter().filter(|&&c| t.rel[c] == "appos").filter_map(named).find(|&&i| !rank(i))
+        {
             return Some(self.slots[i].clone());
         }
         // Two subjects of one verb: the second is an appositive of the first.
@@ -393,7 +426,8 @@ impl<'a, 'd> Clause<'a, 'd> {
                 matches!(t.rel[c], "compound" | "amod" | "nmod:poss" | "flat")
                     || (org_noun && t.rel[c] == "nmod" && self.case(c).as_deref() == Some("of"))
             })
-            .find_map(named);
+            .filter_map(named)
+            .min_by_key(|&&i| rank(i));
         count.or(modifier).map(|&i| self.slots[i].clone())
     }
 

@@ -87,6 +87,8 @@ pub enum SlotRel {
     Poss,
     Compound,
     Head,
+    /// An appositive of the trigger ("Raqqah, Syria").
+    Appos,
     This,
 }
 
@@ -122,6 +124,10 @@ pub struct Frame {
     pub who: bool,
     /// The object must be a place and the subject not one.
     pub place: bool,
+    /// Both arguments must be places (one inside the other).
+    pub within: bool,
+    /// The subject must be a person or an organization.
+    pub agent: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -273,6 +279,34 @@ impl Lexicon {
         for r in rows("titles.tsv", get("titles.tsv")?, 3) {
             let (_, f) = r?;
             titles.insert(words(f[0]).join(" "), TitleEntry { predicate: f[1].into(), rtype: f[2].into() });
+        }
+        // A one-word title is also a noun frame on the parse: "A Taliban spokesman, X",
+        // "X, a spokesman for Y", "X is the group's spokesman".
+        for (title, entry) in titles.iter().filter(|(t, _)| !t.contains(' ')) {
+            let path = |rel: SlotRel| SlotPath { rel, lemma: None };
+            let object = [SlotRel::Compound, SlotRel::Poss]
+                .into_iter()
+                .chain(["of", "for", "at", "with"].map(|p| SlotRel::Prep(p.to_string())))
+                .map(path)
+                .collect();
+            frames.entry((FrameKind::Noun, title.clone())).or_default().push(Frame {
+                id: format!("title:{title}"),
+                kind: FrameKind::Noun,
+                lemma: title.clone(),
+                particle: None,
+                noun: None,
+                subject: vec![path(SlotRel::Appos), path(SlotRel::Head), path(SlotRel::Subj)],
+                object,
+                predicate: entry.predicate.clone(),
+                rtype: entry.rtype.clone(),
+                negated: false,
+                count: false,
+                implicit: false,
+                who: true,
+                place: false,
+                within: false,
+                agent: true,
+            });
         }
         let mut family = BTreeMap::new();
         for r in rows("family.tsv", get("family.tsv")?, 2) {
@@ -428,6 +462,7 @@ fn parse_frame(line: usize, f: &[&str]) -> Result<Frame, LexiconError> {
                     "poss" => SlotRel::Poss,
                     "compound" => SlotRel::Compound,
                     "head" => SlotRel::Head,
+                    "appos" => SlotRel::Appos,
                     "self" => SlotRel::This,
                     p => SlotRel::Prep(p.strip_prefix("prep:").ok_or_else(|| bad(column, alt))?.to_lowercase()),
                 };
@@ -450,6 +485,8 @@ fn parse_frame(line: usize, f: &[&str]) -> Result<Frame, LexiconError> {
         implicit: false,
         who: false,
         place: false,
+        within: false,
+        agent: false,
     };
     for flag in f[6].split(',') {
         match flag {
@@ -458,6 +495,8 @@ fn parse_frame(line: usize, f: &[&str]) -> Result<Frame, LexiconError> {
             "implicit" => frame.implicit = true,
             "who" => frame.who = true,
             "place" => frame.place = true,
+            "within" => frame.within = true,
+            "agent" => frame.agent = true,
             "-" => {}
             v => return Err(bad(7, v)),
         }
