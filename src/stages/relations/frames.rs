@@ -134,11 +134,16 @@ impl<'a, 'd> Clause<'a, 'd> {
             }
             return;
         }
-        for s in &subjects {
-            for o in &objects {
+        for o in &objects {
+            let before = out.len();
+            for s in &subjects {
                 if self.fits(frame, s.as_ref(), o) {
                     out.push(mk(s.clone(), Some(o.clone())));
                 }
+            }
+            // "died in Jordan": no subject fits, so the count is the event's.
+            if out.len() == before && bare && self.is_count(o) {
+                out.push(mk(self.clause_event(k), Some(o.clone())));
             }
         }
     }
@@ -154,8 +159,13 @@ impl<'a, 'd> Clause<'a, 'd> {
         let mention = |x: &Slot| match &x.kind {
             SlotKind::Entity(m) | SlotKind::Pronoun(m) | SlotKind::Value(m) => Some(*m),
             SlotKind::Event { place, .. } => *place,
-            SlotKind::NoneQuant(_) => None,
+            SlotKind::NoneQuant(_) | SlotKind::Title(_) => None,
         };
+        // A title stands only as a role's value; "no group" only as a subject.
+        let title = |x: &Slot| matches!(x.kind, SlotKind::Title(_));
+        if s.is_some_and(title) || (title(o) != (frame.rtype == "role")) || matches!(o.kind, SlotKind::NoneQuant(_)) {
+            return false;
+        }
         if s.is_some_and(|s| (s.a == o.a && s.b == o.b) || (mention(s).is_some() && mention(s) == mention(o))) {
             return false;
         }
@@ -173,10 +183,6 @@ impl<'a, 'd> Clause<'a, 'd> {
             return false;
         }
         let place = |l: Option<&str>| matches!(l, Some("LOC" | "GPE"));
-        // A dateline ("KABUL, Afghanistan —") says where the story was filed, not what is where.
-        if (frame.within || frame.place) && s.and_then(mention).is_some_and(|m| in_dateline(self.v, m)) {
-            return false;
-        }
         if frame.within {
             return s.is_some_and(|s| place(label(s)) && matches!(s.kind, SlotKind::Entity(_))) && place(label(o));
         }
@@ -380,6 +386,10 @@ impl<'a, 'd> Clause<'a, 'd> {
     /// The argument standing at token `h`; `direct` takes only a slot at `h` itself.
     fn argument(&self, h: usize, direct: bool) -> Option<Slot> {
         if let Some(&i) = self.slot_at.get(&h) {
+            // The dateline ("PESHAWAR, Pakistan —") is no argument of the story's clauses.
+            if matches!(self.slots[i].kind, SlotKind::Entity(m) if in_dateline(self.v, m)) {
+                return None;
+            }
             return Some(self.slots[i].clone());
         }
         if direct {
@@ -396,7 +406,11 @@ impl<'a, 'd> Clause<'a, 'd> {
             return None;
         }
         let named = |c: &usize| {
-            self.slot_at.get(c).filter(|&&i| matches!(self.slots[i].kind, SlotKind::Entity(_) | SlotKind::Pronoun(_)))
+            self.slot_at.get(c).filter(|&&i| match self.slots[i].kind {
+                SlotKind::Entity(m) => !in_dateline(v, m),
+                SlotKind::Pronoun(_) => true,
+                _ => false,
+            })
         };
         // A person or organization before a nationality or place ("French frigate FS Forbin").
         let rank = |i: usize| match &self.slots[i].kind {
@@ -428,7 +442,28 @@ impl<'a, 'd> Clause<'a, 'd> {
             })
             .filter_map(named)
             .min_by_key(|&&i| rank(i));
-        count.or(modifier).map(|&i| self.slots[i].clone())
+        count.or(modifier).map(|&i| self.slots[i].clone()).or_else(|| self.title(h))
+    }
+
+    /// A title noun with no organization, as a value: "(as) acting irrigation minister".
+    fn title(&self, h: usize) -> Option<Slot> {
+        let t = self.t;
+        let v = self.v;
+        let head = self.lemma(h);
+        if !v.lex.titles.contains_key(&head) {
+            return None;
+        }
+        let mut a = h;
+        while a > self.range.start {
+            let p = a - 1;
+            let modifier = t.head[p] == Some(h) && matches!(t.rel[p], "amod" | "compound");
+            if !modifier || self.slot_at.contains_key(&p) || !(v.is_noun(p) || v.pos[p].starts_with("JJ")) {
+                break;
+            }
+            a = p;
+        }
+        let value = v.words[a..=h].join(" ").to_lowercase();
+        Some(Slot { a, b: h + 1, kind: SlotKind::Title(value) })
     }
 
     /// Children of the trigger, of the noun it governs and of its light verb, then of the verbs

@@ -291,27 +291,29 @@ impl Lexicon {
                 .collect();
             frames.entry((FrameKind::Noun, title.clone())).or_default().push(Frame {
                 id: format!("title:{title}"),
-                kind: FrameKind::Noun,
-                lemma: title.clone(),
-                particle: None,
-                noun: None,
                 subject: vec![path(SlotRel::Appos), path(SlotRel::Head), path(SlotRel::Subj)],
                 object,
                 predicate: entry.predicate.clone(),
                 rtype: entry.rtype.clone(),
-                negated: false,
-                count: false,
-                implicit: false,
-                who: true,
-                place: false,
-                within: false,
-                agent: true,
+                ..Frame::noun(title)
             });
         }
         let mut family = BTreeMap::new();
         for r in rows("family.tsv", get("family.tsv")?, 2) {
             let (_, f) = r?;
             family.insert(f[0].to_lowercase(), f[1].to_string());
+        }
+        // So is a family word: "X, the brother-in-law of Y", "Y's uncle, X".
+        for (word, predicate) in &family {
+            let path = |rel: SlotRel| SlotPath { rel, lemma: None };
+            frames.entry((FrameKind::Noun, word.clone())).or_default().push(Frame {
+                id: format!("family:{word}"),
+                subject: vec![path(SlotRel::Appos), path(SlotRel::Head), path(SlotRel::Subj)],
+                object: vec![path(SlotRel::Poss), path(SlotRel::Prep("of".into()))],
+                predicate: predicate.clone(),
+                rtype: "family".into(),
+                ..Frame::noun(word)
+            });
         }
         let mut events = BTreeMap::new();
         for r in rows("event_nouns.tsv", get("event_nouns.tsv")?, 2) {
@@ -423,6 +425,30 @@ impl Lexicon {
 
     pub fn is_hedge_word(&self, word: &str, lemma: &str) -> bool {
         self.hedges.iter().any(|h| h.len() == 1 && (h[0] == word || h[0] == lemma))
+    }
+}
+
+impl Frame {
+    /// A noun frame on `lemma` between people and organizations, slots to be filled in.
+    fn noun(lemma: &str) -> Frame {
+        Frame {
+            id: String::new(),
+            kind: FrameKind::Noun,
+            lemma: lemma.to_string(),
+            particle: None,
+            noun: None,
+            subject: Vec::new(),
+            object: Vec::new(),
+            predicate: String::new(),
+            rtype: String::new(),
+            negated: false,
+            count: false,
+            implicit: false,
+            who: true,
+            place: false,
+            within: false,
+            agent: true,
+        }
     }
 }
 

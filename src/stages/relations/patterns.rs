@@ -49,6 +49,8 @@ pub(super) enum SlotKind {
     },
     /// "no group": a universal negation; the value is the phrase.
     NoneQuant(String),
+    /// A title standing alone ("resigned as irrigation minister"): the value is its words.
+    Title(String),
 }
 
 /// An argument of the sentence, over tokens `a..b`.
@@ -77,14 +79,16 @@ impl Slot {
                 value: Some(value.clone()),
             },
             SlotKind::Event { value, .. } => Argument { span, mention: None, value: Some(value.clone()) },
-            SlotKind::NoneQuant(value) => Argument { span, mention: None, value: Some(value.clone()) },
+            SlotKind::NoneQuant(value) | SlotKind::Title(value) => {
+                Argument { span, mention: None, value: Some(value.clone()) }
+            }
         }
     }
     fn score(&self, v: &DocView<'_>) -> f32 {
         match self.kind {
             SlotKind::Entity(m) | SlotKind::Value(m) => v.doc.mentions[m].score.clamp(0.0, 1.0),
             SlotKind::Pronoun(_) => 0.75,
-            SlotKind::Event { .. } | SlotKind::NoneQuant(_) => 0.85,
+            SlotKind::Event { .. } | SlotKind::NoneQuant(_) | SlotKind::Title(_) => 0.85,
         }
     }
 }
@@ -594,7 +598,10 @@ pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<R
             k.sentence == r.sentence
                 && k.predicate == r.predicate
                 && k.subject.span == r.subject.span
-                && k.object.span == r.object.span
+                && match (&k.object.value, &r.object.value) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => k.object.span == r.object.span,
+                }
         };
         if !kept.iter().any(same) {
             kept.push(r);
