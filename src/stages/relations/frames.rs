@@ -79,6 +79,38 @@ impl<'a, 'd> Clause<'a, 'd> {
         out
     }
 
+    /// The first person the sentence says was attacked or killed ("Gunmen shot dead X"),
+    /// whoever did it.
+    pub fn victim(&self) -> Option<usize> {
+        let lex = self.v.lex;
+        self.range.clone().filter(|&k| self.v.is_verb(k) && !self.negated(k, None)).find_map(|k| {
+            let frames = lex.frames.get(&(FrameKind::Verb, self.lemma(k)))?;
+            let frame = frames.iter().find(|f| matches!(f.rtype.as_str(), "attack" | "kill") && f.noun.is_none())?;
+            self.arguments(frame, &frame.object, k, None).into_iter().find_map(|o| match o.kind {
+                SlotKind::Entity(m) if self.v.doc.mentions[m].label == "PER" => Some(m),
+                _ => None,
+            })
+        })
+    }
+
+    /// The person event slot `i` happened to: a person its noun's "of"/"on"/"against" phrase
+    /// names ("the killing of councillor X").
+    pub fn event_victim(&self, i: usize) -> Option<usize> {
+        let slot = &self.slots[i];
+        if !matches!(slot.kind, SlotKind::Event { prefix: None, .. }) {
+            return None;
+        }
+        let t = self.t;
+        let noun = (slot.a..slot.b).rev().find(|&h| self.v.lex.events.contains_key(&self.v.words[h].to_lowercase()))?;
+        t.children(noun)
+            .iter()
+            .filter(|&&c| t.base_rel(c) == "nmod" && matches!(self.case(c).as_deref(), Some("of" | "on" | "against")))
+            .find_map(|&c| match self.argument(c, false)?.kind {
+                SlotKind::Entity(m) if self.v.doc.mentions[m].label == "PER" => Some(m),
+                _ => None,
+            })
+    }
+
     fn lemma(&self, k: usize) -> String {
         self.v.lemmas[k].clone()
     }
@@ -128,11 +160,9 @@ impl<'a, 'd> Clause<'a, 'd> {
             (true, false) => return,
             (false, _) => subjects.into_iter().map(Some).collect(),
         };
-        if objects.is_empty() {
-            if frame.implicit {
-                out.extend(subjects.into_iter().map(|s| mk(s, None)));
-            }
-            return;
+        let before = out.len();
+        if objects.is_empty() && frame.implicit {
+            out.extend(subjects.iter().cloned().map(|s| mk(s, None)));
         }
         for o in &objects {
             let before = out.len();
@@ -144,6 +174,15 @@ impl<'a, 'd> Clause<'a, 'd> {
             // "died in Jordan": no subject fits, so the count is the event's.
             if out.len() == before && bare && self.is_count(o) {
                 out.push(mk(self.clause_event(k), Some(o.clone())));
+            }
+        }
+        // "Turkey's ambassador in Kabul, X": no organization, so the title is X's role.
+        if out.len() == before && frame.title_value {
+            if let Some(title) = self.title(k) {
+                let role = &self.v.lex.has_title;
+                for s in subjects.iter().flatten().filter(|s| self.fits(role, Some(s), &title)) {
+                    out.push(Match { frame: role, ..mk(Some(s.clone()), Some(title.clone())) });
+                }
             }
         }
     }
@@ -174,6 +213,9 @@ impl<'a, 'd> Clause<'a, 'd> {
             return false;
         }
         if (count(o) && !frame.count) || s.is_some_and(|s| matches!(s.kind, SlotKind::Value(_))) {
+            return false;
+        }
+        if frame.event && !matches!(o.kind, SlotKind::Event { prefix: None, .. }) {
             return false;
         }
         if frame.who && !matches!(label(o), Some("PER" | "ORG")) {
@@ -281,7 +323,7 @@ impl<'a, 'd> Clause<'a, 'd> {
         if self.passive(k) {
             return self.prep(k, "by");
         }
-        let own: Vec<usize> = t.children(k).iter().copied().filter(|&c| t.rel[c] == "nsubj").collect();
+        let own = self.nsubj(k);
         if !own.is_empty() || depth > MAX_STEPS {
             return own;
         }
@@ -338,7 +380,26 @@ impl<'a, 'd> Clause<'a, 'd> {
             // A count hung on the verb itself ("and 4 wounded") is its passive subject.
             return t.children(k).iter().copied().filter(|&c| matches!(t.rel[c], "nsubj:pass" | "nummod")).collect();
         }
-        t.children(k).iter().copied().filter(|&c| t.rel[c] == "obj").collect()
+        let mut objects: Vec<usize> = t.children(k).iter().copied().filter(|&c| t.rel[c] == "obj").collect();
+        objects.extend(self.second_subject(k));
+        objects
+    }
+
+    /// A verb's nsubj children, less a [`Self::second_subject`].
+    fn nsubj(&self, k: usize) -> Vec<usize> {
+        let t = self.t;
+        let second = self.second_subject(k);
+        t.children(k).iter().copied().filter(|&c| t.rel[c] == "nsubj" && Some(c) != second).collect()
+    }
+
+    /// "Gunmen shot dead X" parsed with two subjects: the one after the verb is its object.
+    fn second_subject(&self, k: usize) -> Option<usize> {
+        let t = self.t;
+        let subjects: Vec<usize> = t.children(k).iter().copied().filter(|&c| t.rel[c] == "nsubj").collect();
+        match subjects[..] {
+            [a, b] if a < k && b > k => Some(b),
+            _ => None,
+        }
     }
 
     /// The light verb whose object (or passive subject) noun `k` is.
@@ -398,8 +459,12 @@ impl<'a, 'd> Clause<'a, 'd> {
         let t = self.t;
         let v = self.v;
         // "ISIL, which controls Mosul": the noun the relative clause hangs on.
-        if matches!(v.pos[h], "WDT" | "WP") || v.words[h].eq_ignore_ascii_case("that") {
-            let verb = t.head[h]?;
+        if matches!(v.pos[h], "WDT" | "WP" | "WP$") || v.words[h].eq_ignore_ascii_case("that") {
+            // "whose owner": the possessive hangs on a noun of the relative clause.
+            let mut verb = t.head[h]?;
+            if t.rel[h] == "nmod:poss" {
+                verb = t.head[verb]?;
+            }
             return (t.rel[verb] == "acl:relcl").then(|| t.head[verb]).flatten().and_then(|n| self.argument(n, false));
         }
         if !v.is_noun(h) {
@@ -423,7 +488,7 @@ impl<'a, 'd> Clause<'a, 'd> {
             return Some(self.slots[i].clone());
         }
         // Two subjects of one verb: the second is an appositive of the first.
-        if t.rel[h] == "nsubj" {
+        if t.rel[h] == "nsubj" && t.head[h].is_some_and(|verb| h < verb) {
             let first = t.head[h].and_then(|v| t.children(v).iter().copied().find(|&c| t.rel[c] == "nsubj" && c < h));
             if let Some(&i) = first.as_ref().and_then(named) {
                 return Some(self.slots[i].clone());
@@ -457,7 +522,8 @@ impl<'a, 'd> Clause<'a, 'd> {
         while a > self.range.start {
             let p = a - 1;
             let modifier = t.head[p] == Some(h) && matches!(t.rel[p], "amod" | "compound");
-            if !modifier || self.slot_at.contains_key(&p) || !(v.is_noun(p) || v.pos[p].starts_with("JJ")) {
+            let word = v.is_noun(p) || v.pos[p].starts_with("JJ") || matches!(v.pos[p], "VBG" | "VBN");
+            if !modifier || self.slot_at.contains_key(&p) || !word {
                 break;
             }
             a = p;

@@ -128,6 +128,11 @@ pub struct Frame {
     pub within: bool,
     /// The subject must be a person or an organization.
     pub agent: bool,
+    /// The object must be an event phrase ("claimed the attack").
+    pub event: bool,
+    /// With no organization for the object, the title itself is the subject's role value
+    /// (`has_title`): "Turkey's ambassador in Kabul, X".
+    pub title_value: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +159,8 @@ pub struct Lexicon {
     /// Frames by kind and trigger lemma ("*" for [`FrameKind::Any`]).
     pub frames: BTreeMap<(FrameKind, String), Vec<Frame>>,
     pub light_verbs: BTreeSet<String>,
+    /// The frame of a title that names no organization: the title is a `has_title` value.
+    pub has_title: Frame,
     /// Keyed by the title words joined with a space.
     pub titles: BTreeMap<String, TitleEntry>,
     pub family: BTreeMap<String, String>,
@@ -295,6 +302,7 @@ impl Lexicon {
                 object,
                 predicate: entry.predicate.clone(),
                 rtype: entry.rtype.clone(),
+                title_value: true,
                 ..Frame::noun(title)
             });
         }
@@ -365,6 +373,13 @@ impl Lexicon {
             negations,
             frames,
             light_verbs,
+            has_title: Frame {
+                id: "title:value".into(),
+                predicate: "has_title".into(),
+                rtype: "role".into(),
+                who: false,
+                ..Frame::noun("*")
+            },
             titles,
             family,
             events,
@@ -448,6 +463,8 @@ impl Frame {
             place: false,
             within: false,
             agent: true,
+            event: false,
+            title_value: false,
         }
     }
 }
@@ -513,6 +530,8 @@ fn parse_frame(line: usize, f: &[&str]) -> Result<Frame, LexiconError> {
         place: false,
         within: false,
         agent: false,
+        event: false,
+        title_value: false,
     };
     for flag in f[6].split(',') {
         match flag {
@@ -523,6 +542,7 @@ fn parse_frame(line: usize, f: &[&str]) -> Result<Frame, LexiconError> {
             "place" => frame.place = true,
             "within" => frame.within = true,
             "agent" => frame.agent = true,
+            "event" => frame.event = true,
             "-" => {}
             v => return Err(bad(7, v)),
         }
