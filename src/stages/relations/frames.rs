@@ -247,7 +247,9 @@ impl<'a, 'd> Clause<'a, 'd> {
         ["in", "during"]
             .iter()
             .flat_map(|p| self.prep(k, p))
-            .find_map(|c| self.argument(c, true).filter(|s| matches!(s.kind, SlotKind::Event { prefix: None, .. })))
+            .filter_map(|c| self.slot_at.get(&c).map(|&i| &self.slots[i]))
+            .find(|s| matches!(s.kind, SlotKind::Event { prefix: None, .. }))
+            .cloned()
     }
 
     /// The arguments at the first of `paths` that yields any, conjuncts included.
@@ -266,7 +268,7 @@ impl<'a, 'd> Clause<'a, 'd> {
             }
             let mut args: Vec<Slot> = Vec::new();
             for h in heads.into_iter().flat_map(|h| self.with_conjuncts(h)) {
-                if let Some(s) = self.argument(h, false) {
+                if let Some(s) = self.argument(h, frame.count) {
                     if !args.iter().any(|x| x.a == s.a && x.b == s.b) {
                         args.push(s);
                     }
@@ -411,10 +413,14 @@ impl<'a, 'd> Clause<'a, 'd> {
         .then_some(h)
     }
 
-    /// The preposition introducing `c` ("according to": its fixed words too).
+    /// The preposition introducing `c` ("according to": its fixed words too); also one the
+    /// parse hung on a modifier at the phrase's left edge ("with [Prime Minister] X").
     fn case(&self, c: usize) -> Option<String> {
         let t = self.t;
-        let m = t.children(c).iter().copied().find(|&x| t.rel[x] == "case")?;
+        let edge = t.subtree(c).start;
+        let m = t.children(c).iter().copied().find(|&x| t.rel[x] == "case").or_else(|| {
+            (edge < c && t.rel[edge] == "case" && t.head[edge].is_some_and(|h| t.subtree(c).contains(&h))).then_some(edge)
+        })?;
         let mut w = self.v.words[m].to_lowercase();
         for f in t.children(m).iter().filter(|&&f| t.rel[f] == "fixed") {
             w.push(' ');
@@ -444,17 +450,15 @@ impl<'a, 'd> Clause<'a, 'd> {
         out
     }
 
-    /// The argument standing at token `h`; `direct` takes only a slot at `h` itself.
-    fn argument(&self, h: usize, direct: bool) -> Option<Slot> {
+    /// The argument standing at token `h`; of a noun with both a count and a name
+    /// ("four ISIL units"), the count when `count_first` (the frame counts), else the name.
+    fn argument(&self, h: usize, count_first: bool) -> Option<Slot> {
         if let Some(&i) = self.slot_at.get(&h) {
             // The dateline ("PESHAWAR, Pakistan —") is no argument of the story's clauses.
             if matches!(self.slots[i].kind, SlotKind::Entity(m) if in_dateline(self.v, m)) {
                 return None;
             }
             return Some(self.slots[i].clone());
-        }
-        if direct {
-            return None;
         }
         let t = self.t;
         let v = self.v;
@@ -465,7 +469,7 @@ impl<'a, 'd> Clause<'a, 'd> {
             if t.rel[h] == "nmod:poss" {
                 verb = t.head[verb]?;
             }
-            return (t.rel[verb] == "acl:relcl").then(|| t.head[verb]).flatten().and_then(|n| self.argument(n, false));
+            return (t.rel[verb] == "acl:relcl").then(|| t.head[verb]).flatten().and_then(|n| self.argument(n, count_first));
         }
         if !v.is_noun(h) {
             return None;
@@ -507,7 +511,8 @@ impl<'a, 'd> Clause<'a, 'd> {
             })
             .filter_map(named)
             .min_by_key(|&&i| rank(i));
-        count.or(modifier).map(|&i| self.slots[i].clone()).or_else(|| self.title(h))
+        let slot = if count_first { count.or(modifier) } else { modifier.or(count) };
+        slot.map(|&i| self.slots[i].clone()).or_else(|| self.title(h))
     }
 
     /// A title noun with no organization, as a value: "(as) acting irrigation minister".

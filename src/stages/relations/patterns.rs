@@ -285,23 +285,6 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
             let mm = &v.doc.mentions[m];
             let end = mm.tokens.end.min(r.end).max(t + 1);
             if super::view::is_entity_label(&mm.label) {
-                // "the United Nations mission in Afghanistan": the place belongs to the
-                // organization's noun phrase, which stands as one argument.
-                if let Some(prev) =
-                    out.last_mut().filter(|p| matches!(p.kind, SlotKind::Entity(o) if v.doc.mentions[o].label == "ORG"))
-                {
-                    let gap = prev.b..t;
-                    if gap.len() >= 2
-                        && gap.len() <= 3
-                        && (prev.b..t - 1).all(|k| matches!(v.pos[k], "NN" | "NNS"))
-                        && matches!(v.words[t - 1].as_str(), "in" | "to" | "for")
-                        && matches!(mm.label.as_str(), "LOC" | "GPE")
-                    {
-                        prev.b = end;
-                        t = end;
-                        continue;
-                    }
-                }
                 // "Herat-born businessman Haji Nasir Karimi", "Swiss firm Helvetra": a demonym
                 // or place modifying a name is not an argument of its own.
                 let mut k = end;
