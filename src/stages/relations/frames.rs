@@ -301,6 +301,10 @@ impl<'a, 'd> Clause<'a, 'd> {
             SlotRel::Appos => kids("appos"),
             SlotRel::Head => match (t.rel[k], t.head[k]) {
                 ("appos", Some(h)) => vec![h],
+                // "Turkey's ambassador, X, spoke" parsed as two subjects of "spoke".
+                ("nsubj", Some(verb)) => {
+                    t.children(verb).iter().copied().filter(|&c| t.rel[c] == "nsubj" && k < c && c < verb).collect()
+                }
                 _ => Vec::new(),
             },
             SlotRel::This => vec![k],
@@ -419,7 +423,8 @@ impl<'a, 'd> Clause<'a, 'd> {
         let t = self.t;
         let edge = t.subtree(c).start;
         let m = t.children(c).iter().copied().find(|&x| t.rel[x] == "case").or_else(|| {
-            (edge < c && t.rel[edge] == "case" && t.head[edge].is_some_and(|h| t.subtree(c).contains(&h))).then_some(edge)
+            (edge < c && t.rel[edge] == "case" && t.head[edge].is_some_and(|h| t.subtree(c).contains(&h)))
+                .then_some(edge)
         })?;
         let mut w = self.v.words[m].to_lowercase();
         for f in t.children(m).iter().filter(|&&f| t.rel[f] == "fixed") {
@@ -469,7 +474,10 @@ impl<'a, 'd> Clause<'a, 'd> {
             if t.rel[h] == "nmod:poss" {
                 verb = t.head[verb]?;
             }
-            return (t.rel[verb] == "acl:relcl").then(|| t.head[verb]).flatten().and_then(|n| self.argument(n, count_first));
+            return (t.rel[verb] == "acl:relcl")
+                .then(|| t.head[verb])
+                .flatten()
+                .and_then(|n| self.argument(n, count_first));
         }
         if !v.is_noun(h) {
             return None;
@@ -486,10 +494,16 @@ impl<'a, 'd> Clause<'a, 'd> {
             SlotKind::Entity(m) | SlotKind::Pronoun(m) => !matches!(v.doc.mentions[*m].label.as_str(), "PER" | "ORG"),
             _ => true,
         };
-        // "The governor, Ishaq Rahmani,": the name in apposition.
-        if let Some(&i) = t.children(h).iter().filter(|&&c| t.rel[c] == "appos").filter_map(named).find(|&&i| !rank(i))
-        {
-            return Some(self.slots[i].clone());
+        // "The governor, Ishaq Rahmani,": the name in apposition, also where the parse hung it
+        // on the phrase's last noun ("the Minister of Foreign Affairs of Iraq, X").
+        let mut x = Some(h);
+        for _ in 0..3 {
+            let Some(n) = x else { break };
+            let kids = t.children(n);
+            if let Some(&i) = kids.iter().filter(|&&c| t.rel[c] == "appos").filter_map(named).find(|&&i| !rank(i)) {
+                return Some(self.slots[i].clone());
+            }
+            x = kids.iter().copied().filter(|&c| t.rel[c] == "nmod" && !self.slot_at.contains_key(&c)).last();
         }
         // Two subjects of one verb: the second is an appositive of the first.
         if t.rel[h] == "nsubj" && t.head[h].is_some_and(|verb| h < verb) {

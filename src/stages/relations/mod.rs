@@ -389,6 +389,79 @@ mod tests {
         assert_eq!(claims[1].modality, Modality::Reported);
     }
 
+    fn has(t: &[(String, String, String)], want: (&str, &str, &str)) -> bool {
+        t.contains(&(want.0.to_string(), want.1.to_string(), want.2.to_string()))
+    }
+
+    #[test]
+    fn frames_read_arguments_off_the_parse() {
+        // The misses: no relation phrase sits between the two names.
+        let d = run("The [ORG Global Coalition] has launched#VBN almost [CARDINAL 8,000] strikes#NNS against [ORG ISIL]. [ORG ISIL] has had#VBN control#NN of [LOC Mosul] since [DATE 2014]. [PER Julie Bishop] met#VBD with the Minister#NNP of Foreign#NNP Affairs#NNP of [LOC Iraq], [PER Ibrahim Jaafari]. Government#NN forces#NNS fought#VBD a battle#NN with the [ORG Islamic State] in [LOC Tikrit].");
+        let t = triples(&d);
+        for want in [
+            ("Global Coalition", "attack", "ISIL"),
+            ("ISIL", "control", "Mosul"),
+            ("Julie Bishop", "meet", "Ibrahim Jaafari"),
+        ] {
+            assert!(has(&t, want), "{want:?} not in {t:?} / {}", testdoc::dump(&d));
+        }
+        assert_eq!(find(&d, "attack").frame, "noun:strike");
+        assert_eq!(find(&d, "control").frame, "noun:control");
+        assert_eq!(find(&d, "control").rtype.as_deref(), Some("leader_of"));
+        assert_eq!(find(&d, "meet").frame, "verb:meet");
+        // A count is no attack target, and a date no place.
+        assert!(!t.iter().any(|(_, p, o)| p == "attack" && o == "=8,000"), "{t:?}");
+        assert!(!t.iter().any(|(_, _, o)| o == "2014"), "{t:?}");
+    }
+
+    #[test]
+    fn places_attach_to_what_happens_there() {
+        let d = run("Near [LOC Mosul], five#CD strikes#NNS engaged#VBD four#CD [ORG ISIL] tactical#JJ units#NNS. Rebels#NNS held#VBD [LOC Manbij] in northern#JJ [LOC Syria]. [ORG Kestrel], based#VBN in [LOC Almaty], grew#VBD.");
+        let t = triples(&d);
+        for want in
+            [("ISIL", "located_in", "Mosul"), ("=attack in Mosul", "attack", "ISIL"), ("Kestrel", "based_in", "Almaty")]
+        {
+            assert!(has(&t, want), "{want:?} not in {t:?} / {}", testdoc::dump(&d));
+        }
+        // The strikes' own phrase is the subject's text, its place the entity it links to.
+        let strike = find(&d, "attack");
+        assert_eq!(d.slice(strike.subject.span), "strikes");
+        assert_eq!(strike.subject.mention.map(|m| d.slice(d.mentions[m].span)), Some("Mosul"));
+        assert!(has(&t, ("Manbij", "located_in", "Syria")), "{t:?} / {}", testdoc::dump(&d));
+        assert_eq!(find(&d, "based_in").frame, "verb:base");
+    }
+
+    #[test]
+    fn an_event_told_by_a_verb_is_about_its_victim() {
+        let d = run("Gunmen#NNS shot#VBD dead#JJ [PER Abdul Samad], a member of the council, on [DATE Sunday]. The [ORG Wilayat Front] claimed#VBD the killing#NN in a message.\n\nPolice arrested#VBD two#CD men#NNS over the murder#NN of councillor#NN [PER Abdul Samad].");
+        let claim = find(&d, "claim_responsibility_for");
+        assert_eq!(arg(&d, &claim.subject), "Wilayat Front");
+        assert_eq!(arg(&d, &claim.object), "=attack on Abdul Samad");
+        assert_eq!(claim.object.mention.map(|m| d.slice(d.mentions[m].span)), Some("Abdul Samad"));
+        assert_eq!(claim.frame, "verb:claim");
+    }
+
+    #[test]
+    fn titles_alone_are_role_values() {
+        let d = run("[PER Shahzad Awan] resigned#VBD as irrigation#NN minister#NN on [DATE Friday]. The chief#NN minister#NN named#VBD [PER Samina Yousafzai] as interim#JJ irrigation#NN minister#NN. [LOC Turkey]'s ambassador#NN in [LOC Kabul], [PER Kemal Aydin], spoke#VBD.");
+        let t = triples(&d);
+        for want in [
+            ("Shahzad Awan", "has_title", "=irrigation minister"),
+            ("Samina Yousafzai", "has_title", "=interim irrigation minister"),
+            ("Kemal Aydin", "has_title", "=ambassador"),
+        ] {
+            assert!(has(&t, want), "{want:?} not in {t:?} / {}", testdoc::dump(&d));
+        }
+        let frames: Vec<&str> =
+            d.relations.iter().filter(|r| r.predicate == "has_title").map(|r| r.frame.as_str()).collect();
+        assert!(frames.contains(&"verb:resign") && frames.contains(&"verb:name"), "{frames:?}");
+        // Where the sentence names an organization the title is a relation to it, not a value.
+        let d = run("[PER Inamullah Sadiqi], a spokesman#NN for the [ORG Taliban], said#VBD nothing.");
+        let t = triples(&d);
+        assert!(has(&t, ("Inamullah Sadiqi", "spokesperson_of", "Taliban")), "{t:?} / {}", testdoc::dump(&d));
+        assert!(!t.iter().any(|(_, p, _)| p == "has_title"), "{t:?}");
+    }
+
     #[test]
     fn untagged_and_inconsistent_documents_do_not_panic() {
         let mut d = testdoc::build("d", "\"We will rebuild,\" [PER Khalil] said. [ORG Hamas] attacked [LOC Rafah].");
