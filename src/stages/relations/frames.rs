@@ -218,10 +218,10 @@ impl<'a, 'd> Clause<'a, 'd> {
         if frame.event && !matches!(o.kind, SlotKind::Event { prefix: None, .. }) {
             return false;
         }
-        if frame.who && !matches!(label(o), Some("PER" | "ORG")) {
+        if frame.who && !self.actor(o) {
             return false;
         }
-        if frame.agent && !s.is_some_and(|s| matches!(label(s), Some("PER" | "ORG"))) {
+        if frame.agent && !s.is_some_and(|s| self.actor(s)) {
             return false;
         }
         let place = |l: Option<&str>| matches!(l, Some("LOC" | "GPE"));
@@ -235,6 +235,18 @@ impl<'a, 'd> Clause<'a, 'd> {
                 && !matches!(o.kind, SlotKind::Pronoun(_));
         }
         true
+    }
+
+    /// A person or an organization; also a group the tagger called MISC but that is a proper
+    /// noun ("a Taliban spokesman"), not a nationality adjective ("an Afghan official").
+    fn actor(&self, x: &Slot) -> bool {
+        let (SlotKind::Entity(m) | SlotKind::Pronoun(m)) = x.kind else { return false };
+        let mm = &self.v.doc.mentions[m];
+        match mm.label.as_str() {
+            "PER" | "ORG" => true,
+            "MISC" => mm.tokens.clone().all(|k| self.v.pos.get(k).is_some_and(|p| p.starts_with("NNP"))),
+            _ => false,
+        }
     }
 
     fn is_count(&self, x: &Slot) -> bool {

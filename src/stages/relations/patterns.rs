@@ -610,6 +610,16 @@ pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<R
             b.object.span,
         ))
     });
+    // Where a frame on the parse and a word-level role phrase give one person the same role
+    // or kin in a sentence, the parse decides whom it is of ("His brother, X": his = whom).
+    let framed: Vec<(usize, Span, String)> = out
+        .iter()
+        .filter(|r| !r.frame.starts_with("role:"))
+        .map(|r| (r.sentence, r.subject.span, r.predicate.clone()))
+        .collect();
+    out.retain(|r| {
+        !r.frame.starts_with("role:") || !framed.contains(&(r.sentence, r.subject.span, r.predicate.clone()))
+    });
     // A bare title is a fallback: not where the sentence already gives the person a role.
     let roles: Vec<(usize, Span)> = out
         .iter()
