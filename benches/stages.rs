@@ -2,7 +2,9 @@
 //! cross-document entity step at growing corpus sizes (it must stay near-linear).
 //!
 //! `cargo bench --bench stages` (the tagger's speed is measured by `scripts/bench_tagger`,
-//! side by side with the Python pipeline).
+//! side by side with the Python pipeline). The `parser` group measures what the dependency
+//! parser head adds to tagging: the same documents tagged with and without their sentences
+//! parsed, at the shipped default precision on one worker (the encoder pass is the same).
 
 use std::hint::black_box;
 
@@ -113,5 +115,34 @@ fn bench_entity_index(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_segment, bench_entity_index);
+/// Tagging the sample articles with and without parsing them (issue 11: the parser head may add
+/// at most 10% to tagging time).
+fn bench_parser(c: &mut Criterion) {
+    use claimgraph::model::{Precision, Tagger, TaggerConfig};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/claimgraph-tagger");
+    let (precision, _) = Precision::auto(tch::Device::Cpu, &dir);
+    let mut tagger = Tagger::load(&dir, &TaggerConfig { precision, ..TaggerConfig::default() }).expect("shipped model");
+    let docs: Vec<Document> = sample_texts()
+        .into_iter()
+        .map(|t| {
+            let mut d = Document::new("d", t);
+            segment::segment(&mut d);
+            d
+        })
+        .collect();
+    let words: Vec<Vec<&str>> = docs.iter().map(|d| (0..d.tokens.len()).map(|i| d.token_text(i)).collect()).collect();
+    let sentences: Vec<Vec<std::ops::Range<usize>>> =
+        docs.iter().map(|d| d.sentences.iter().map(|s| s.tokens.clone()).collect()).collect();
+    let n: usize = words.iter().map(Vec::len).sum();
+    let mut g = c.benchmark_group("parser");
+    g.throughput(Throughput::Elements(n as u64));
+    g.sample_size(10);
+    g.bench_function("tag", |b| b.iter(|| black_box(tagger.tag_words(&words).unwrap().len())));
+    g.bench_function("tag and parse", |b| {
+        b.iter(|| black_box(tagger.tag_sentences(&words, Some(&sentences)).unwrap().len()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_segment, bench_entity_index, bench_parser);
 criterion_main!(benches);

@@ -38,19 +38,24 @@ def main() -> int:
     so = ort.SessionOptions()
     so.intra_op_num_threads = a.threads
     session = ort.InferenceSession(os.path.join(model_dir, "parser.onnx"), so, providers=["CPUExecutionProvider"])
+    rel_w = np.fromfile(os.path.join(model_dir, "parser_rel.bin"), dtype="<f4")
+    d = int(round((rel_w.size / len(spec["labels"])) ** 0.5))
+    rel_w = rel_w.reshape(len(spec["labels"]), d, d)
     docs = tp.read_conllu(path)
     feats = tp.extract(model_dir, docs)
     sents = [s for d in docs for s in d]
     total = uas = las = las_full = 0
     for (words, heads, rels, _upos), f in zip(sents, feats):
         x = np.einsum("nlh,l->nh", f[:, 1:].astype(np.float32), weights)[None]
-        arc, rel = session.run(["arc", "rel"], {"feats": x})
+        arc, rel_dep, rel_head = session.run(["arc", "rel_dep", "rel_head"], {"feats": x})
         pred = tp.eisner(arc[0])
+        # Each word's label at the head it got (src/model/parser.rs `Parser::label`).
+        rel = np.einsum("nd,ode,ne->no", rel_dep[0], rel_w, rel_head[0][pred])
         for k, h in enumerate(pred):
             total += 1
             if h == heads[k]:
                 uas += 1
-                label = spec["labels"][int(rel[0, k, h].argmax())]
+                label = spec["labels"][int(rel[k].argmax())]
                 las += label.split(":")[0] == rels[k].split(":")[0]
                 las_full += label == rels[k]
     report = {"uas": 100 * uas / total, "las": 100 * las / total, "las_full": 100 * las_full / total,

@@ -2,9 +2,12 @@
 //! each word's first piece) in, one well-formed tree with Universal Dependencies labels out.
 //!
 //! The head is trained by `scripts/train_parser.py` on UD English EWT with the encoder frozen,
-//! and ships as `parser.onnx` (float32: one BiLSTM layer, biaffine arc and label scorers) with
-//! `parser.json` (labels, and the layer weights the encoder export bakes into its `hidden`
-//! output). Trees are decoded with Eisner's algorithm: projective, exactly one word on ROOT.
+//! and ships as `parser.onnx` (float32: one BiLSTM layer, the biaffine arc scorer, and the two
+//! sides of the biaffine label scorer), `parser_rel.bin` (the label scorer's bilinear weights)
+//! and `parser.json` (labels, and the layer weights the encoder export bakes into its `hidden`
+//! output). Trees are decoded with Eisner's algorithm: projective, exactly one word on ROOT;
+//! then each word's label is scored at the head it got (n pairs, not the n * (n + 1) the arc
+//! scorer needs: scoring every pair took more time than the encoder's share of the words).
 
 use std::path::Path;
 use std::sync::Mutex;
@@ -18,6 +21,8 @@ use crate::model::ModelError;
 
 pub const PARSER_FILE: &str = "parser.onnx";
 pub const PARSER_SPEC: &str = "parser.json";
+/// The label scorer's bilinear weights: float32 little-endian `[labels, d, d]`.
+pub const PARSER_REL: &str = "parser_rel.bin";
 
 /// `parser.json`.
 #[derive(Debug, Clone, Deserialize)]
@@ -41,6 +46,10 @@ pub struct Parser {
     /// One per worker; a sentence locks whichever is free.
     sessions: Vec<Mutex<Session>>,
     pub spec: ParserSpec,
+    /// `[labels, dim, dim]`, row-major.
+    rel_weights: Vec<f32>,
+    /// Width of each side of the label scorer (its bias included).
+    rel_dim: usize,
 }
 
 impl Parser {
@@ -59,7 +68,8 @@ impl Parser {
         let path = dir.join(PARSER_FILE);
         let sessions =
             (0..workers.max(1)).map(|_| onnx_engine::open_session(&path).map(Mutex::new)).collect::<Result<_, _>>()?;
-        Ok(Some(Parser { sessions, spec }))
+        let (rel_weights, rel_dim) = read_rel_weights(&dir.join(PARSER_REL), spec.labels.len())?;
+        Ok(Some(Parser { sessions, spec, rel_weights, rel_dim }))
     }
 
     /// Parses one sentence from its words' features (`n * hidden`, row-major).
@@ -74,25 +84,56 @@ impl Parser {
         let mut session = crate::model::tagger::lock_free(&self.sessions);
         let outputs = session.run(ort::inputs!["feats" => input]).map_err(err)?;
         let (arc_shape, arc) = outputs["arc"].try_extract_tensor::<f32>().map_err(err)?;
-        let (rel_shape, rel) = outputs["rel"].try_extract_tensor::<f32>().map_err(err)?;
-        let labels = self.spec.labels.len();
+        let (dep_shape, dep) = outputs["rel_dep"].try_extract_tensor::<f32>().map_err(err)?;
+        let (head_shape, head) = outputs["rel_head"].try_extract_tensor::<f32>().map_err(err)?;
+        let d = self.rel_dim;
         if arc_shape.as_ref() != [1, n as i64, n as i64 + 1]
-            || rel_shape.as_ref() != [1, n as i64, n as i64 + 1, labels as i64]
+            || dep_shape.as_ref() != [1, n as i64, d as i64]
+            || head_shape.as_ref() != [1, n as i64 + 1, d as i64]
         {
             return Err(ModelError::Forward(format!(
-                "parser: output shapes {arc_shape:?} {rel_shape:?} for {n} words"
+                "parser: output shapes {arc_shape:?} {dep_shape:?} {head_shape:?} for {n} words"
             )));
         }
         let heads = eisner(arc, n);
         Ok(heads
             .into_iter()
             .enumerate()
-            .map(|(i, head)| {
-                let o = (i * (n + 1) + head) * labels;
-                Arc { head, rel: argmax(&rel[o..o + labels]) }
-            })
+            .map(|(i, h)| Arc { head: h, rel: self.label(&dep[i * d..(i + 1) * d], &head[h * d..(h + 1) * d]) })
             .collect())
     }
+
+    /// The best label of a word (its dependent side `dep`) under a head (its head side `head`):
+    /// argmax over labels of `dep · W[label] · head`.
+    fn label(&self, dep: &[f32], head: &[f32]) -> usize {
+        let d = self.rel_dim;
+        let scores: Vec<f32> = self
+            .rel_weights
+            .chunks_exact(d * d)
+            .map(|w| {
+                w.chunks_exact(d)
+                    .zip(dep)
+                    .map(|(row, &x)| x * row.iter().zip(head).map(|(a, b)| a * b).sum::<f32>())
+                    .sum()
+            })
+            .collect();
+        argmax(&scores)
+    }
+}
+
+/// `parser_rel.bin`: `labels` square matrices, float32 little-endian.
+fn read_rel_weights(path: &Path, labels: usize) -> Result<(Vec<f32>, usize), ModelError> {
+    let bytes = std::fs::read(path).map_err(|e| ModelError::Io { path: path.to_path_buf(), source: e })?;
+    let weights: Vec<f32> = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+    let per_label = weights.len() / labels.max(1);
+    let dim = (per_label as f64).sqrt().round() as usize;
+    if bytes.len() % 4 != 0 || dim == 0 || dim * dim * labels != weights.len() {
+        return Err(ModelError::Format {
+            path: path.to_path_buf(),
+            reason: format!("{} bytes are not {labels} square float32 matrices", bytes.len()),
+        });
+    }
+    Ok((weights, dim))
 }
 
 fn argmax(v: &[f32]) -> usize {

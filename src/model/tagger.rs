@@ -337,7 +337,7 @@ impl Tagger {
             files.push(onnx_engine::ONNX_INT8_FILE);
         }
         if parser.is_some() {
-            files.extend([parser::PARSER_FILE, parser::PARSER_SPEC]);
+            files.extend([parser::PARSER_FILE, parser::PARSER_SPEC, parser::PARSER_REL]);
         }
         for name in files {
             let path = dir.join(name);
