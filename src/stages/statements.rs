@@ -173,7 +173,7 @@ struct Source {
 
 impl Source {
     fn score(&self) -> f32 {
-        self.speaker.as_ref().map_or(0.5, |r| r.score)
+        self.speaker.as_ref().map_or(0.4, |r| r.score)
     }
 }
 
@@ -271,15 +271,18 @@ impl<'v, 'd> Finder<'v, 'd> {
 
     /// A predicate by its tag, or by the parse when the tagger called it a noun ("Said Ellis:").
     fn is_predicate(&self, c: usize) -> bool {
-        self.v.is_verb(c) || self.t.child(c, &["nsubj"]).is_some_and(|s| s > c)
+        self.v.is_verb(c) || self.t.child(c, &["nsubj", "obj"]).is_some_and(|s| s > c)
     }
 
-    /// Whether `k` lies in the subtree of `c`.
-    fn descends(&self, k: usize, c: usize) -> bool {
+    /// Whether `k` lies in the subtree of `c` on a path that does not pass through `quote`.
+    fn descends(&self, k: usize, c: usize, quote: &Range<usize>) -> bool {
         let (mut x, mut steps) = (k, 0);
         while let Some(h) = self.t.head[x] {
             if h == c {
                 return true;
+            }
+            if quote.contains(&h) {
+                return false;
             }
             x = h;
             steps += 1;
@@ -383,16 +386,20 @@ impl<'v, 'd> Finder<'v, 'd> {
     /// head's ("smiled and said", "went on to say", "unleashed tweets early Friday saying";
     /// "released a statement saying" through the noun the participle hangs on). A relative
     /// pronoun stands for the noun its clause hangs on ("an official who said").
-    fn cue_subject(&self, c: usize) -> Option<usize> {
+    fn cue_subject(&self, c: usize, quote: &Range<usize>) -> Option<usize> {
         let (t, v) = (&self.t, self.v);
-        let subj = t.child(c, SUBJECT).or_else(|| {
+        // A subject inside the quote is a misparse of the quote's own clause.
+        let subject_of = |x: usize| {
+            SUBJECT.iter().find_map(|r| t.children(x).iter().copied().find(|&k| t.rel[k] == *r && !quote.contains(&k)))
+        };
+        let subj = subject_of(c).or_else(|| {
             let h = t.head[c]?;
             match t.base_rel(c) {
-                "conj" | "xcomp" | "advcl" => t.child(h, SUBJECT),
-                "acl" if v.is_verb(h) => t.child(h, SUBJECT),
+                "conj" | "xcomp" | "advcl" => subject_of(h),
+                "acl" if v.is_verb(h) => subject_of(h),
                 "acl" if v.is_noun(h) && matches!(t.base_rel(h), "obj" | "nmod") => {
                     let g = if t.base_rel(h) == "nmod" { t.head[h].filter(|&g| t.base_rel(g) == "obj")? } else { h };
-                    t.head[g].filter(|&x| v.is_verb(x)).and_then(|x| t.child(x, SUBJECT))
+                    t.head[g].filter(|&x| v.is_verb(x)).and_then(subject_of)
                 }
                 _ => None,
             }
@@ -405,9 +412,9 @@ impl<'v, 'd> Finder<'v, 'd> {
 
     /// The source cue `c` names: its subject as a speaker or a medium, plus a medium the cue
     /// itself mentions ("said in a statement").
-    fn source(&self, c: usize, hint: Option<usize>) -> Option<Source> {
+    fn source(&self, c: usize, quote: &Range<usize>, hint: Option<usize>) -> Option<Source> {
         let t = &self.t;
-        let mut src = self.source_phrase(self.cue_subject(c)?, hint)?;
+        let mut src = self.source_phrase(self.cue_subject(c, quote)?, hint)?;
         if src.medium.is_none() {
             src.medium = t
                 .children(c)
@@ -463,13 +470,13 @@ impl<'v, 'd> Finder<'v, 'd> {
     /// content's token range.
     fn reported(&self, c: usize, sent: Range<usize>, hint: Option<usize>) -> Option<(Source, usize, usize)> {
         let (t, v) = (&self.t, self.v);
-        let subj = self.cue_subject(c)?;
+        let subj = self.cue_subject(c, &(0..0))?;
         // "an official who asked not to be named said": a relative clause on a subject
         // describes the source; it is not a statement of its own.
         if t.rel[c] == "acl:relcl" && t.head[c].is_some_and(|h| t.base_rel(h) == "nsubj") {
             return None;
         }
-        let res = self.source(c, hint)?;
+        let res = self.source(c, &(0..0), hint)?;
         let addressee = matches!(
             v.lemmas[c].as_str(),
             "tell" | "ask" | "inform" | "remind" | "assure" | "urge" | "warn" | "convince" | "persuade"
@@ -560,7 +567,7 @@ impl<'v, 'd> Finder<'v, 'd> {
             .min()
             .unwrap_or(r.end);
         let (mut a, mut b) = (r.start, cut.max(subj + 1));
-        while a < subj && v.is_punct(a) {
+        while a < subj && (v.is_punct(a) || t.rel[a] == "case") {
             a += 1;
         }
         while b > subj + 1 && v.is_punct(b - 1) {
@@ -590,16 +597,19 @@ impl<'v, 'd> Finder<'v, 'd> {
             .find(|&k| matches!(v.words[k].as_str(), "." | "?" | "!" | ";") || is_quote_word(&v.words[k]))
             .unwrap_or(lim);
         for c in q.after..stop {
-            let Some(tight) = self.link(c, &q.inner) else { continue };
+            // A cue with only its own dependents before it stands next to the quote, whatever
+            // the parse made of the quote.
+            let next_to = self.is_cue(c) && (q.after..c).all(|g| v.is_punct(g) || self.descends(g, c, &q.inner));
+            let Some(tight) = self.link(c, &q.inner).or(next_to.then_some(false)) else { continue };
             if !(self.is_cue(c) || (tight && q.clause && self.is_predicate(c))) {
                 continue;
             }
             // Between quote and cue only a speaker: no verb that is not the cue's own.
-            if (q.after..c).any(|g| v.is_verb(g) && !self.descends(g, c) && !matches!(v.lemmas[g].as_str(), "be" | "have"))
+            if (q.after..c).any(|g| v.is_verb(g) && !self.descends(g, c, &q.inner) && !matches!(v.lemmas[g].as_str(), "be" | "have"))
             {
                 return None;
             }
-            let source = self.source(c, hint).or_else(|| self.speaker_near(c, q.after, hint))?;
+            let source = self.source(c, &q.inner, hint).or_else(|| self.speaker_near(c, q.after, hint))?;
             let end = (c + 1).max(if source.tok > c { self.t.subtree(source.tok).end } else { 0 });
             let cue_span = v.doc.tokens[c].span;
             return Some(Attribution {
@@ -664,7 +674,13 @@ impl<'v, 'd> Finder<'v, 'd> {
     /// clause ending in a colon just before it (`Limbaugh continued: "...`); any verb whose
     /// clausal complement the quote is counts when a comma or colon stands before the quote
     /// (`Trump boasted, "That makes me smart."`).
-    fn attribution_before(&self, q: &QuoteAt, hint: Option<usize>, used: &[usize]) -> Option<Attribution> {
+    fn attribution_before(
+        &self,
+        q: &QuoteAt,
+        hint: Option<usize>,
+        used: &[usize],
+        clause_initial: bool,
+    ) -> Option<Attribution> {
         let v = self.v;
         let open = q.open;
         if open == 0 || open >= v.len() {
@@ -678,16 +694,27 @@ impl<'v, 'd> Finder<'v, 'd> {
         }
         let e = if punct { open - 1 } else { open };
         for c in (floor..e).rev().take(14) {
-            let linked = self.link(c, &q.inner).or((colon && self.t.head[open - 1] == Some(c)).then_some(true));
+            let next_to = self.is_cue(c) && (c + 1..e).all(|x| v.is_punct(x));
+            let linked = self
+                .link(c, &q.inner)
+                .or((colon && self.t.head[open - 1] == Some(c)).then_some(true))
+                .or(next_to.then_some(false));
             let Some(tight) = linked else { continue };
             if used.contains(&c) || !(self.is_cue(c) || (tight && punct && q.clause && self.is_predicate(c))) {
                 continue;
             }
-            // Between cue and quote: an addressee or a prepositional phrase, no "that" clause.
-            if (c + 1..e).any(|x| !self.descends(x, c) || v.words[x] == "that") {
+            // Between cue and quote: an addressee or a prepositional phrase, no "that" clause;
+            // nothing at all when the quote continues a clause (`saying "she is a disaster."`).
+            if !clause_initial && !next_to {
                 return None;
             }
-            let source = self.source(c, hint)?;
+            if (c + 1..e).any(|x| !self.descends(x, c, &q.inner) || v.words[x] == "that") {
+                return None;
+            }
+            // "Said Ellis:" (inverted, the subject may be parsed as an object).
+            let initial = c == v.sentence_tokens(v.sentence_of(c)).start;
+            let source =
+                self.source(c, &q.inner, hint).or_else(|| initial.then(|| self.speaker_near(c, c + 1, hint)).flatten())?;
             return Some(Attribution {
                 source,
                 cue: v.lemmas[c].clone(),
@@ -718,6 +745,13 @@ impl<'v, 'd> Finder<'v, 'd> {
             (true, false) => (ca, k),
             (true, true) => (ca, cb),
         };
+        let (mut a, mut b) = (a, b);
+        while a < b && v.is_punct(a) {
+            a += 1;
+        }
+        while b > a && v.is_punct(b - 1) {
+            b -= 1;
+        }
         Some((src, a, b))
     }
 }
@@ -753,8 +787,8 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
         let before_open = doc.text[..q.outer.start].trim_end();
         let clause_initial = before_open.is_empty() || before_open.ends_with(['.', ':', ',', '!', '?', '\n', '—', ';']);
         let mut attr = f.attribution_after(&at, hint);
-        if attr.is_none() && clause_initial {
-            attr = f.attribution_before(&at, hint, &used_cues);
+        if attr.is_none() {
+            attr = f.attribution_before(&at, hint, &used_cues, clause_initial);
         }
         let sentence = v.sentence_of(at.inner.start);
         let mut content = q.content;
@@ -981,7 +1015,7 @@ mod tests {
         assert_eq!(d.slice(s[0].content), "We will find those responsible,");
         assert_eq!(speaker_text(&d, &s[0]), "Ahmed Khalil");
         assert_eq!(s[0].cue, "say");
-        assert_eq!(speaker_text(&d, &s[1]), "a security analyst");
+        assert_eq!(speaker_text(&d, &s[1]), "a security analyst in Kabul");
         assert!(s[1].speaker.as_ref().unwrap().mention.is_none());
     }
 
@@ -1107,11 +1141,68 @@ mod tests {
 
     #[test]
     fn unattributed_long_quote_is_kept_without_speaker() {
-        let (_, s) = run("Residents fled the town. \"There is nothing left for us here,\" read a sign on the mosque.");
+        let (_, s) = run("Residents fled the town. \"There is nothing left for us here, nothing at all.\" The army arrived later.");
         assert_eq!(s.len(), 1, "{s:?}");
         assert!(s[0].speaker.is_none());
         assert_eq!(s[0].cue, "unattributed");
         assert!(s[0].score < 0.5);
+    }
+
+    #[test]
+    fn quote_read_off_a_sign_has_a_medium_and_no_speaker() {
+        let (d, s) = run("Residents fled the town. \"There is nothing left for us here,\" read a sign on the mosque.");
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert!(s[0].speaker.is_none());
+        assert_eq!(s[0].medium.map(|m| d.slice(m)), Some("a sign on the mosque"));
+        assert!(s[0].score < 0.5);
+    }
+
+    #[test]
+    fn dash_attributions_in_a_list_of_quotes() {
+        let (d, s) = run("\"I am so ashamed to be an American. How did we get this low?\" ― [PER Jacklyn Ashley]\n\n\"He must stop portraying us as gangsters when most of us work hard.\" ― [PER Carla Sanchez]");
+        let got: Vec<(String, &str)> = s.iter().map(|x| (speaker_text(&d, x), x.frame.as_str())).collect();
+        assert_eq!(
+            got,
+            [("Jacklyn Ashley".to_string(), "quote:dash"), ("Carla Sanchez".to_string(), "quote:dash")],
+            "{s:?}"
+        );
+        assert!(s.iter().all(|x| x.kind == StatementKind::Direct));
+    }
+
+    #[test]
+    fn colon_attribution_with_inverted_verb() {
+        let (d, s) = run("Some say the code is too complex. Said [PER Ellis]: \"I do not get the sense she is interested in tax reform.\"");
+        let q: Vec<&Statement> = s.iter().filter(|x| x.kind == StatementKind::Direct).collect();
+        assert_eq!(q.len(), 1, "{s:?}");
+        assert_eq!(speaker_text(&d, q[0]), "Ellis", "{s:?}");
+        assert_eq!(q[0].frame, "quote:colon");
+    }
+
+    #[test]
+    fn verb_right_before_the_quote() {
+        let (d, s) = run("[PER Clinton] attacked his record. [PER Trump] boasted, \"That makes me smart.\"");
+        let q: Vec<&Statement> = s.iter().filter(|x| x.kind == StatementKind::Direct).collect();
+        assert_eq!(q.len(), 1, "{s:?}");
+        assert_eq!(speaker_text(&d, q[0]), "Trump");
+        assert_eq!(q[0].frame, "quote:before");
+    }
+
+    #[test]
+    fn time_phrase_is_not_a_speaker() {
+        let (d, s) = run("[PER Trump] unleashed a series of tweets [DATE early Friday] saying \"she is a disaster for the country.\"");
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert_eq!(speaker_text(&d, &s[0]), "Trump");
+        assert_eq!(d.slice(s[0].content), "she is a disaster for the country.");
+    }
+
+    #[test]
+    fn medium_is_kept_apart_from_the_speaker() {
+        let (d, s) = run("\"The border crossing has reopened at last,\" the statement said. \"Security forces have sealed the whole area,\" a statement from the [ORG Interior Ministry] said.");
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert!(s[0].speaker.is_none(), "{s:?}");
+        assert_eq!(s[0].medium.map(|m| d.slice(m)), Some("the statement"));
+        assert_eq!(speaker_text(&d, &s[1]), "Interior Ministry");
+        assert_eq!(s[1].medium.map(|m| d.slice(m)), Some("a statement from the Interior Ministry"));
     }
 
     /// Quote pairing over a real JSONL corpus: `CG_JSONL=path cargo test quote_stats -- --ignored --nocapture`.
