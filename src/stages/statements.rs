@@ -50,6 +50,9 @@ fn opens(c: char) -> Option<Mark> {
     match c {
         '"' => Some(Mark::Straight),
         '“' | '„' => Some(Mark::Curly),
+        // A closing mark typed as the opening one (`”Fear. I am afraid.”`): only where an
+        // opening mark can stand, see `find_quotes`.
+        '”' => Some(Mark::Curly),
         '\'' | '‘' => Some(Mark::Single),
         '«' => Some(Mark::Guillemet),
         _ => None,
@@ -87,6 +90,9 @@ pub(crate) fn find_quotes(text: &str) -> Vec<Quote> {
                         Mark::Single => {
                             prev.map_or(true, |p| p.is_whitespace() || matches!(p, '(' | '[' | '—' | '"' | '“'))
                                 && next.is_some_and(|n| n.is_alphanumeric() || n == '…')
+                        }
+                        Mark::Curly if c == '”' => {
+                            prev.map_or(true, char::is_whitespace) && next.is_some_and(char::is_alphanumeric)
                         }
                         _ => next.is_some_and(|n| !n.is_whitespace()) || c != '"',
                     };
@@ -396,10 +402,16 @@ impl<'v, 'd> Finder<'v, 'd> {
             let h = t.head[c]?;
             match t.base_rel(c) {
                 "conj" | "xcomp" | "advcl" => subject_of(h),
-                "acl" if v.is_verb(h) => subject_of(h),
-                "acl" if v.is_noun(h) && matches!(t.base_rel(h), "obj" | "nmod") => {
-                    let g = if t.base_rel(h) == "nmod" { t.head[h].filter(|&g| t.base_rel(g) == "obj")? } else { h };
-                    t.head[g].filter(|&x| v.is_verb(x)).and_then(subject_of)
+                "acl" => {
+                    // Up through the nouns to the verb that took them (at most three steps).
+                    let mut x = h;
+                    for _ in 0..3 {
+                        if v.is_verb(x) {
+                            break;
+                        }
+                        x = t.head[x]?;
+                    }
+                    v.is_verb(x).then(|| subject_of(x)).flatten()
                 }
                 _ => None,
             }
@@ -574,8 +586,12 @@ impl<'v, 'd> Finder<'v, 'd> {
             b -= 1;
         }
         if v.pos[subj].starts_with("PRP") && b - a == 1 {
-            let m = v.resolve_pronoun(subj, hint)?;
-            return Some(Resolved { speaker: Speaker { span: v.span_of(a, b), mention: Some(m) }, score: 0.85 });
+            // A pronoun with no antecedent in reach is still the source's only name: keep it.
+            let span = v.span_of(a, b);
+            return Some(match v.resolve_pronoun(subj, hint) {
+                Some(m) => Resolved { speaker: Speaker { span, mention: Some(m) }, score: 0.85 },
+                None => Resolved { speaker: Speaker { span, mention: None }, score: 0.5 },
+            });
         }
         // Relative and interrogative pronouns ("who said") are not speakers themselves.
         if matches!(v.pos[subj], "WP" | "WDT" | "EX") {
