@@ -610,7 +610,9 @@ impl<'v, 'd> Finder<'v, 'd> {
         }
         let lim = v.sentence_tokens(v.sentence_of(q.after)).end.min(q.after + 16);
         let stop = (q.after..lim)
-            .find(|&k| matches!(v.words[k].as_str(), "." | "?" | "!" | ";") || is_quote_word(&v.words[k]))
+            // Not at ".": abbreviations inside the speaker's phrase ("Rep. Gwen Moore (D-Wis.)") may
+            // be split off as tokens, and the sentence's own end bounds the search anyway.
+            .find(|&k| matches!(v.words[k].as_str(), "?" | "!" | ";") || is_quote_word(&v.words[k]))
             .unwrap_or(lim);
         for c in q.after..stop {
             // A cue with only its own dependents before it stands next to the quote, whatever
