@@ -448,7 +448,9 @@ impl<'v, 'd> Finder<'v, 'd> {
         let owner = t.children(x).iter().copied().find(|&k| {
             t.rel[k] == "nmod:poss"
                 || (t.base_rel(k) == "nmod"
-                    && t.children(k).iter().any(|&m| t.rel[m] == "case" && matches!(v.words[m].as_str(), "from" | "by")))
+                    && t.children(k)
+                        .iter()
+                        .any(|&m| t.rel[m] == "case" && matches!(v.words[m].as_str(), "from" | "by")))
         });
         let speaker = owner.and_then(|o| self.subject(o, hint));
         Some(Source { speaker, medium: Some(self.phrase_span(x)), tok: x })
@@ -605,7 +607,12 @@ impl<'v, 'd> Finder<'v, 'd> {
     /// a dash and a name (`" — Jorge Falcon`).
     fn attribution_after(&self, q: &QuoteAt, hint: Option<usize>) -> Option<Attribution> {
         let v = self.v;
-        if q.full_stop || !q.closes || q.after >= v.len() || q.after == 0 || v.sentence_of(q.after) != v.sentence_of(q.after - 1) {
+        if q.full_stop
+            || !q.closes
+            || q.after >= v.len()
+            || q.after == 0
+            || v.sentence_of(q.after) != v.sentence_of(q.after - 1)
+        {
             return self.dash_after(q, hint);
         }
         let lim = v.sentence_tokens(v.sentence_of(q.after)).end.min(q.after + 16);
@@ -623,8 +630,9 @@ impl<'v, 'd> Finder<'v, 'd> {
                 continue;
             }
             // Between quote and cue only a speaker: no verb that is not the cue's own.
-            if (q.after..c).any(|g| v.is_verb(g) && !self.descends(g, c, &q.inner) && !matches!(v.lemmas[g].as_str(), "be" | "have"))
-            {
+            if (q.after..c).any(|g| {
+                v.is_verb(g) && !self.descends(g, c, &q.inner) && !matches!(v.lemmas[g].as_str(), "be" | "have")
+            }) {
                 return None;
             }
             let source = self.source(c, &q.inner, hint).or_else(|| self.speaker_near(c, q.after, hint))?;
@@ -648,9 +656,12 @@ impl<'v, 'd> Finder<'v, 'd> {
     fn speaker_near(&self, c: usize, after: usize, hint: Option<usize>) -> Option<Source> {
         let (t, v) = (&self.t, self.v);
         let x = if (after..c).all(|k| v.is_punct(k)) {
-            t.children(c).iter().copied().find(|&k| k > c && matches!(t.base_rel(k), "obj" | "nsubj" | "appos" | "dep"))?
+            t.children(c)
+                .iter()
+                .copied()
+                .find(|&k| k > c && matches!(t.base_rel(k), "obj" | "nsubj" | "appos" | "dep"))?
         } else {
-            (after..c).find(|&k| !v.is_punct(k) && t.head[k].is_none_or(|h| !(after..c).contains(&h)))?
+            (after..c).find(|&k| !v.is_punct(k) && !t.head[k].is_some_and(|h| (after..c).contains(&h)))?
         };
         self.source_phrase(x, hint)
     }
@@ -668,7 +679,13 @@ impl<'v, 'd> Finder<'v, 'd> {
         let broken = |k: usize| v.doc.text[toks[k - 1].span.end..toks[k].span.start].contains('\n');
         // The name is one noun-phrase chunk.
         let same_chunk = |k: usize| k == a || v.chunk[k].starts_with("I-");
-        while b < v.len() && b - a < 8 && !v.is_punct(b) && !is_quote_word(&v.words[b]) && !(b > a && broken(b)) && same_chunk(b) {
+        while b < v.len()
+            && b - a < 8
+            && !v.is_punct(b)
+            && !is_quote_word(&v.words[b])
+            && !(b > a && broken(b))
+            && same_chunk(b)
+        {
             b += 1;
         }
         let ends = b >= v.len() || v.is_punct(b) || is_quote_word(&v.words[b]) || broken(b) || !same_chunk(b);
@@ -731,8 +748,9 @@ impl<'v, 'd> Finder<'v, 'd> {
             }
             // "Said Ellis:" (inverted, the subject may be parsed as an object).
             let initial = c == v.sentence_tokens(v.sentence_of(c)).start;
-            let source =
-                self.source(c, &q.inner, hint).or_else(|| initial.then(|| self.speaker_near(c, c + 1, hint)).flatten())?;
+            let source = self
+                .source(c, &q.inner, hint)
+                .or_else(|| initial.then(|| self.speaker_near(c, c + 1, hint)).flatten())?;
             return Some(Attribution {
                 source,
                 cue: v.lemmas[c].clone(),
@@ -746,7 +764,7 @@ impl<'v, 'd> Finder<'v, 'd> {
     }
 
     /// "according to X": X (the noun "according" marks) is the speaker; the content is the
-    /// rest of the clause X hangs on, before or after the phrase.
+    /// rest of the sentence, before or after the phrase.
     fn according_to(&self, k: usize, sent: Range<usize>, hint: Option<usize>) -> Option<(Source, usize, usize)> {
         let (t, v) = (&self.t, self.v);
         if k + 1 >= v.len() || v.words[k] != "according" || v.words[k + 1] != "to" {
@@ -754,8 +772,10 @@ impl<'v, 'd> Finder<'v, 'd> {
         }
         let x = t.head[k].filter(|&x| x > k + 1)?;
         let src = self.source_phrase(x, hint)?;
-        let clause = t.head[x].map_or(sent.clone(), |h| t.subtree(h));
-        let (ca, cb) = (clause.start.max(sent.start), clause.end.min(sent.end));
+        // The sentence around the phrase, not just the clause X hangs on: the parse often
+        // hangs X on the last conjunct or a participle ("..., but died on the way to hospital,
+        // according to the fire service").
+        let (ca, cb) = (sent.start, sent.end);
         let pend = t.subtree(x).end;
         let words = |a: usize, b: usize| (a..b).any(|i| !v.is_punct(i));
         let (a, b) = match (words(ca, k), words(pend, cb)) {
@@ -1159,7 +1179,9 @@ mod tests {
 
     #[test]
     fn unattributed_long_quote_is_kept_without_speaker() {
-        let (_, s) = run("Residents fled the town. \"There is nothing left for us here, nothing at all.\" The army arrived later.");
+        let (_, s) = run(
+            "Residents fled the town. \"There is nothing left for us here, nothing at all.\" The army arrived later.",
+        );
         assert_eq!(s.len(), 1, "{s:?}");
         assert!(s[0].speaker.is_none());
         assert_eq!(s[0].cue, "unattributed");
