@@ -133,6 +133,9 @@ pub fn statements_spec() -> TableSpec {
             col("content_end", "/content/end", Int),
             col("score", "/score", Float),
             col("frame", "/frame", Str),
+            col("medium_text", "/medium/text", Str),
+            col("medium_start", "/medium/start", Int),
+            col("medium_end", "/medium/end", Int),
         ],
     }
 }
@@ -365,11 +368,15 @@ pub fn doc_rows(doc: &Document, with_tokens: bool) -> DocRows {
                 v
             });
             let (cs, ce) = cx.span(s.content);
+            let medium = s.medium.map(|m| {
+                let (start, end) = cx.span(m);
+                json!({"text": doc.slice(m), "start": start, "end": end})
+            });
             json!({
                 "doc_id": doc.id, "statement_id": statement_id(i), "sentence": s.sentence,
                 "speaker": speaker, "cue": s.cue, "kind": s.kind,
                 "content": {"text": doc.slice(s.content), "start": cs, "end": ce},
-                "score": round4(s.score), "frame": s.frame,
+                "score": round4(s.score), "frame": s.frame, "medium": medium,
             })
         })
         .collect();

@@ -189,6 +189,10 @@ pub struct Statement {
     /// How it was found ("quote:after", "quote:before", "cue:parse", "according_to"): provenance.
     #[serde(default)]
     pub frame: String,
+    /// The medium the speaker spoke through ("a statement", "the letter"), when the text names
+    /// one; a medium is never the speaker.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub medium: Option<Span>,
 }
 
 /// One side of a relation: an entity mention, or a value (date, count, title).

@@ -50,6 +50,9 @@ fn opens(c: char) -> Option<Mark> {
     match c {
         '"' => Some(Mark::Straight),
         '“' | '„' => Some(Mark::Curly),
+        // A closing mark typed as the opening one (`”Fear. I am afraid.”`): only where an
+        // opening mark can stand, see `find_quotes`.
+        '”' => Some(Mark::Curly),
         '\'' | '‘' => Some(Mark::Single),
         '«' => Some(Mark::Guillemet),
         _ => None,
@@ -87,6 +90,9 @@ pub(crate) fn find_quotes(text: &str) -> Vec<Quote> {
                         Mark::Single => {
                             prev.map_or(true, |p| p.is_whitespace() || matches!(p, '(' | '[' | '—' | '"' | '“'))
                                 && next.is_some_and(|n| n.is_alphanumeric() || n == '…')
+                        }
+                        Mark::Curly if c == '”' => {
+                            prev.map_or(true, char::is_whitespace) && next.is_some_and(char::is_alphanumeric)
                         }
                         _ => next.is_some_and(|n| !n.is_whitespace()) || c != '"',
                     };
@@ -161,16 +167,107 @@ struct Resolved {
     score: f32,
 }
 
-struct Attribution {
+/// Who stands behind a cue: the speaker, and the medium (statement, tweet, letter) it spoke
+/// through. A medium is never the speaker: "the letter reads" has a medium and no speaker,
+/// "Trump's tweet said" has both.
+struct Source {
     speaker: Option<Resolved>,
+    medium: Option<Span>,
+    /// The token heading the speaker (or medium) phrase, to tell where the attribution ends.
+    tok: usize,
+}
+
+impl Source {
+    fn score(&self) -> f32 {
+        self.speaker.as_ref().map_or(0.4, |r| r.score)
+    }
+}
+
+/// A quote's attribution.
+struct Attribution {
+    source: Source,
     cue: String,
-    cue_tok: usize,
+    cue_span: Span,
+    /// The cue verb, so that reported speech does not read it a second time.
+    cue_tok: Option<usize>,
     /// Last token used by the attribution (exclusive end), for merging split quotes.
     end: usize,
+    frame: &'static str,
+}
+
+/// Subject relations of a cue; a passive cue's agent speaks too ("was criticized by X").
+const SUBJECT: &[&str] = &["nsubj", "nsubj:outer", "obl:agent"];
+
+/// Nouns naming the medium a source speaks through ("said in a statement", "the letter reads").
+fn is_medium_noun(w: &str) -> bool {
+    medium_nouns().contains(w) || w.strip_suffix('s').is_some_and(|s| medium_nouns().contains(s))
+}
+
+fn medium_nouns() -> &'static std::collections::BTreeSet<String> {
+    static SET: std::sync::OnceLock<std::collections::BTreeSet<String>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        include_str!("../../data/patterns/media_nouns.tsv")
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(str::to_lowercase)
+            .collect()
+    })
+}
+
+/// Words that make a phrase a time, never a speaker ("early Friday", "last week").
+fn is_time_word(w: &str) -> bool {
+    matches!(
+        w,
+        "monday"
+            | "tuesday"
+            | "wednesday"
+            | "thursday"
+            | "friday"
+            | "saturday"
+            | "sunday"
+            | "today"
+            | "yesterday"
+            | "tonight"
+            | "morning"
+            | "afternoon"
+            | "evening"
+            | "night"
+            | "day"
+            | "days"
+            | "week"
+            | "weeks"
+            | "weekend"
+            | "month"
+            | "months"
+            | "year"
+            | "years"
+    )
+}
+
+fn is_dash(w: &str) -> bool {
+    matches!(w, "—" | "―" | "–" | "--" | "-")
+}
+
+/// Where a quote sits in the text, for its attribution.
+struct QuoteAt {
+    /// Tokens inside the quote marks.
+    inner: Range<usize>,
+    /// First token after the closing mark, and the opening mark's token.
+    after: usize,
+    open: usize,
+    /// Whether the quote reads as a clause of its own (long enough, ending in punctuation).
+    clause: bool,
+    /// Whether the quote ends a sentence (its content ends with a full stop).
+    full_stop: bool,
+    /// Whether punctuation closes the quote or follows it (`"...,"`, `"...",`): an attribution
+    /// may follow.
+    closes: bool,
 }
 
 struct Finder<'v, 'd> {
     v: &'v DocView<'d>,
+    t: Tree<'d>,
 }
 
 impl<'v, 'd> Finder<'v, 'd> {
@@ -178,78 +275,47 @@ impl<'v, 'd> Finder<'v, 'd> {
         self.v.is_verb(t) && self.v.lex.cues.contains_key(&self.v.lemmas[t])
     }
 
-    fn np_like(&self, k: usize) -> bool {
-        let c = self.v.chunk[k];
-        c.ends_with("NP")
-            || self.v.entity_at(k).is_some()
-            || matches!(self.v.pos[k], "POS" | "PRP" | "DT" | "PRP$" | "CD")
-            || self.v.is_noun(k)
-            || self.v.pos[k].starts_with("JJ")
+    /// A predicate by its tag, or by the parse when the tagger called it a noun ("Said Ellis:").
+    fn is_predicate(&self, c: usize) -> bool {
+        self.v.is_verb(c) || self.t.child(c, &["nsubj", "obj"]).is_some_and(|s| s > c)
     }
 
-    /// Start of the noun phrase ending just before `end` (walking over "X 's Y" and role
-    /// phrases with "of/for/at" + noun phrase).
-    fn np_left(&self, end: usize, floor: usize) -> usize {
-        let mut a = end;
-        while a > floor && self.np_like(a - 1) {
-            a -= 1;
-            let begins = self.v.chunk[a].starts_with("B-") || matches!(self.v.pos[a], "DT" | "PRP" | "PRP$");
-            let joined = a > floor && self.v.pos[a - 1] == "POS";
-            let in_mention =
-                a > floor && self.v.entity_at(a).is_some() && self.v.entity_at(a) == self.v.entity_at(a - 1);
-            if begins && !joined && !in_mention {
+    /// Whether `k` lies in the subtree of `c` on a path that does not pass through `quote`.
+    fn descends(&self, k: usize, c: usize, quote: &Range<usize>) -> bool {
+        let (mut x, mut steps) = (k, 0);
+        while let Some(h) = self.t.head[x] {
+            if h == c {
+                return true;
+            }
+            if quote.contains(&h) {
+                return false;
+            }
+            x = h;
+            steps += 1;
+            if steps > self.v.len() {
                 break;
             }
         }
-        // "a spokesman for the ministry": keep going over the PP when what precedes is a role.
-        if a > floor + 1 && a < end && matches!(self.v.words[a - 1].as_str(), "of" | "for" | "at") {
-            let b = self.np_left(a - 1, floor);
-            if b < a - 1 && self.v.find_title(b, a - 1).is_some() {
-                return b;
-            }
-        }
-        a
+        false
     }
 
-    /// End of the speaker noun phrase starting at `start` (inverted "said a security analyst
-    /// who asked not to be named").
-    fn np_right(&self, start: usize, limit: usize) -> usize {
-        let mut k = start;
-        while k < limit {
-            let w = self.v.words[k].as_str();
-            if matches!(self.v.pos[k], "WP" | "WDT") {
-                // Relative clause: to the next punctuation.
-                while k < limit && !self.v.is_punct(k) {
-                    k += 1;
-                }
-                break;
+    /// How cue `c` (outside the quote) and the quote's clause are linked in the parse: the
+    /// quote hangs on the cue (`Some(true)` when as a clause or object, the link any verb may
+    /// have), or the cue hangs on the quote (`Some(false)` unless as parataxis).
+    fn link(&self, c: usize, inner: &Range<usize>) -> Option<bool> {
+        let t = &self.t;
+        let down = inner.clone().filter(|&k| t.head[k] == Some(c) && !self.v.is_punct(k));
+        let mut any = false;
+        for k in down {
+            if matches!(t.base_rel(k), "ccomp" | "parataxis" | "obj" | "xcomp" | "conj" | "dep" | "appos") {
+                return Some(true);
             }
-            if matches!(w, "of" | "for" | "at") && k > start && k + 1 < limit && self.np_like(k + 1) {
-                k += 1;
-                continue;
-            }
-            // "the provincial police spokesman, Mohammad Basharat": the name after the comma.
-            if w == "," && k > start {
-                if let Some(m) = self.v.entity_at(k + 1).filter(|&m| self.v.doc.mentions[m].label == "PER") {
-                    let me = self.v.doc.mentions[m].tokens.end;
-                    if me >= limit || matches!(self.v.words[me].as_str(), "," | "." | ";") {
-                        k = me.min(limit);
-                    }
-                }
-                break;
-            }
-            if !self.np_like(k)
-                || (k > start
-                    && self.v.chunk[k] == "B-NP"
-                    && self.v.pos[k - 1] != "POS"
-                    && !matches!(self.v.words[k - 1].as_str(), "of" | "for" | "at")
-                    && self.v.entity_at(k).is_none())
-            {
-                break;
-            }
-            k += 1;
+            any = true;
         }
-        k
+        match t.head[c] {
+            Some(h) if inner.contains(&h) => Some(t.base_rel(c) == "parataxis"),
+            _ => any.then_some(false),
+        }
     }
 
     /// Resolves a speaker noun phrase over tokens `a..b`.
@@ -322,57 +388,92 @@ impl<'v, 'd> Finder<'v, 'd> {
         None
     }
 
-    /// Speaker noun phrase left of token `cue` in its sentence: skips adverbs and
-    /// auxiliaries ("he also said", "has said") and an appositive between commas.
-    fn speaker_before(&self, cue: usize, floor: usize, hint: Option<usize>) -> Option<(Resolved, usize)> {
-        let v = self.v;
-        let mut e = cue;
-        while e > floor
-            && (matches!(v.pos[e - 1], "RB" | "MD")
-                || (v.is_verb(e - 1) && matches!(v.lemmas[e - 1].as_str(), "have" | "be" | "do")))
-        {
-            e -= 1;
-        }
-        if e > floor && v.words[e - 1] == "," {
-            // "Khalil, the acting interior minister, said" / "an official, who asked not to be
-            // named, said": the noun phrase before the first comma.
-            let mut p = e - 1;
-            while p > floor && v.words[p - 1] != "," && e - p < 14 {
-                p -= 1;
-            }
-            if p > floor && v.words[p - 1] == "," {
-                let a = self.np_left(p - 1, floor);
-                if a < p - 1 {
-                    let has_entity = (a..p - 1).any(|k| v.entity_at(k).is_some());
-                    let rel = matches!(v.pos[p], "WP" | "WDT");
-                    let r = if has_entity || !rel {
-                        self.resolve(a, p - 1, hint)
-                    } else {
-                        self.resolve(a, e - 1, hint).map(|mut r| {
-                            r.speaker.span = v.span_of(a, e - 1);
-                            r
-                        })
-                    };
-                    return r.map(|r| (r, a));
+    /// The subject of cue `c`: its own, or for a conjunct, complement or participle cue its
+    /// head's ("smiled and said", "went on to say", "unleashed tweets early Friday saying";
+    /// "released a statement saying" through the noun the participle hangs on). A relative
+    /// pronoun stands for the noun its clause hangs on ("an official who said").
+    fn cue_subject(&self, c: usize, quote: &Range<usize>) -> Option<usize> {
+        let (t, v) = (&self.t, self.v);
+        // A subject inside the quote is a misparse of the quote's own clause.
+        let subject_of = |x: usize| {
+            SUBJECT.iter().find_map(|r| t.children(x).iter().copied().find(|&k| t.rel[k] == *r && !quote.contains(&k)))
+        };
+        let subj = subject_of(c).or_else(|| {
+            let h = t.head[c]?;
+            match t.base_rel(c) {
+                "conj" | "xcomp" | "advcl" => subject_of(h),
+                "acl" => {
+                    // Up through the nouns to the verb that took them (at most three steps).
+                    let mut x = h;
+                    for _ in 0..3 {
+                        if v.is_verb(x) {
+                            break;
+                        }
+                        x = t.head[x]?;
+                    }
+                    v.is_verb(x).then(|| subject_of(x)).flatten()
                 }
+                _ => None,
             }
-            return None;
+        })?;
+        match (v.pos[subj], t.head[subj]) {
+            ("WP" | "WDT", Some(h)) if t.rel[h] == "acl:relcl" => t.head[h].or(Some(subj)),
+            _ => Some(subj),
         }
-        let mut a = self.np_left(e, floor);
-        if a == e {
-            // "a government official who asked not to be named said": back to the relative
-            // pronoun, then the noun phrase it hangs on.
-            let w = (floor..e)
-                .rev()
-                .take(10)
-                .take_while(|&k| !v.is_punct(k))
-                .find(|&k| matches!(v.pos[k], "WP" | "WDT"))?;
-            a = self.np_left(w, floor);
-            if a == w {
-                return None;
-            }
+    }
+
+    /// The source cue `c` names: its subject as a speaker or a medium, plus a medium the cue
+    /// itself mentions ("said in a statement").
+    fn source(&self, c: usize, quote: &Range<usize>, hint: Option<usize>) -> Option<Source> {
+        let t = &self.t;
+        let mut src = self.source_phrase(self.cue_subject(c, quote)?, hint)?;
+        if src.medium.is_none() {
+            src.medium = t
+                .children(c)
+                .iter()
+                .copied()
+                .find(|&k| t.base_rel(k) == "obl" && is_medium_noun(&self.v.words[k]))
+                .map(|k| self.phrase_span(k));
         }
-        self.resolve(a, e, hint).map(|r| (r, a))
+        Some(src)
+    }
+
+    /// A speaker phrase headed by `x`: a medium ("a statement from the ministry") speaks for
+    /// its owner, anything else is resolved as a speaker.
+    fn source_phrase(&self, x: usize, hint: Option<usize>) -> Option<Source> {
+        let (t, v) = (&self.t, self.v);
+        if !is_medium_noun(&v.words[x]) || v.entity_at(x).is_some() {
+            return Some(Source { speaker: Some(self.subject(x, hint)?), medium: None, tok: x });
+        }
+        let owner = t.children(x).iter().copied().find(|&k| {
+            t.rel[k] == "nmod:poss"
+                || (t.base_rel(k) == "nmod"
+                    && t.children(k)
+                        .iter()
+                        .any(|&m| t.rel[m] == "case" && matches!(v.words[m].as_str(), "from" | "by")))
+        });
+        let speaker = owner.and_then(|o| self.subject(o, hint));
+        Some(Source { speaker, medium: Some(self.phrase_span(x)), tok: x })
+    }
+
+    /// Byte span of `x`'s subtree without leading prepositions and edge punctuation.
+    fn phrase_span(&self, x: usize) -> Span {
+        let r = self.t.subtree(x);
+        let (mut a, mut b) = (r.start, r.end);
+        while a < x && (self.v.is_punct(a) || self.t.rel[a] == "case") {
+            a += 1;
+        }
+        while b > x + 1 && self.v.is_punct(b - 1) {
+            b -= 1;
+        }
+        self.v.span_of(a, b)
+    }
+
+    /// Whether the phrase headed by `x` is a time ("early Friday", "a few days later").
+    fn is_time(&self, x: usize) -> bool {
+        let v = self.v;
+        let dated = v.mention_at[x].is_some_and(|m| matches!(v.doc.mentions[m].label.as_str(), "DATE" | "TIME"));
+        dated || is_time_word(&v.words[x])
     }
 
     /// Reported speech read off the parse: the cue's subject is the speaker (a conjunct or
@@ -381,32 +482,15 @@ impl<'v, 'd> Finder<'v, 'd> {
     /// the cue's clausal complement, else its object (not the addressee of "tell"), else a
     /// clause the cue hangs on ("..., the minister said"). Returns the speaker and the
     /// content's token range.
-    fn reported(
-        &self,
-        t: &Tree<'_>,
-        c: usize,
-        sent: Range<usize>,
-        hint: Option<usize>,
-    ) -> Option<(Resolved, usize, usize)> {
-        let v = self.v;
-        let subj = t.child(c, &["nsubj", "nsubj:outer"]).or_else(|| {
-            let h = t.head[c]?;
-            matches!(t.base_rel(c), "conj" | "xcomp" | "advcl" | "acl")
-                .then(|| t.child(h, &["nsubj", "nsubj:outer"]))
-                .flatten()
-                .filter(|_| t.base_rel(c) != "acl" || v.is_verb(h))
-        })?;
-        // "an official who said": the noun the relative clause hangs on.
-        let subj = match (v.pos[subj], t.head[subj]) {
-            ("WP" | "WDT", Some(h)) if t.rel[h] == "acl:relcl" => t.head[h].unwrap_or(subj),
-            _ => subj,
-        };
+    fn reported(&self, c: usize, sent: Range<usize>, hint: Option<usize>) -> Option<(Source, usize, usize)> {
+        let (t, v) = (&self.t, self.v);
+        let subj = self.cue_subject(c, &(0..0))?;
         // "an official who asked not to be named said": a relative clause on a subject
         // describes the source; it is not a statement of its own.
         if t.rel[c] == "acl:relcl" && t.head[c].is_some_and(|h| t.base_rel(h) == "nsubj") {
             return None;
         }
-        let res = self.subject(t, subj, hint)?;
+        let res = self.source(c, &(0..0), hint)?;
         let addressee = matches!(
             v.lemmas[c].as_str(),
             "tell" | "ask" | "inform" | "remind" | "assure" | "urge" | "warn" | "convince" | "persuade"
@@ -438,7 +522,7 @@ impl<'v, 'd> Finder<'v, 'd> {
         // the cue is conjoined to, which is then the content.
         let pronoun = |k: usize| t.subtree(k).len() == 1 && matches!(v.pos[k], "PRP" | "DT");
         let clausal = comps.iter().any(|&k| t.rel[k] != "obj");
-        let (mut a, mut b) = if let Some(m) = (!clausal).then(|| self.that_clause(t, c, sent.end)).flatten() {
+        let (mut a, mut b) = if let Some(m) = (!clausal).then(|| self.that_clause(c, sent.end)).flatten() {
             m
         } else if comps.iter().all(|&k| pronoun(k)) {
             // "The attack was planned abroad, the minister said.": the clause the cue hangs on
@@ -472,8 +556,8 @@ impl<'v, 'd> Finder<'v, 'd> {
     /// A clause opened by "that" after cue `c` and hanging below it, whatever the parse made of
     /// it ("told reporters on Tuesday that ...", "said in a statement that ..." are often
     /// attached to the nearest noun): from after "that" to the end of its clause.
-    fn that_clause(&self, t: &Tree<'_>, c: usize, end: usize) -> Option<(usize, usize)> {
-        let v = self.v;
+    fn that_clause(&self, c: usize, end: usize) -> Option<(usize, usize)> {
+        let (t, v) = (&self.t, self.v);
         let r = t.subtree(c);
         let m = (c + 1..r.end.min(end)).find(|&k| v.words[k] == "that" && t.rel[k] == "mark")?;
         let h = t.head[m]?;
@@ -482,9 +566,12 @@ impl<'v, 'd> Finder<'v, 'd> {
     }
 
     /// The speaker a subject names: its subtree without relative clauses, appositions and
-    /// trailing punctuation, resolved as any speaker phrase.
-    fn subject(&self, t: &Tree<'_>, subj: usize, hint: Option<usize>) -> Option<Resolved> {
-        let v = self.v;
+    /// trailing punctuation, resolved as any speaker phrase. A time is never a speaker.
+    fn subject(&self, subj: usize, hint: Option<usize>) -> Option<Resolved> {
+        let (t, v) = (&self.t, self.v);
+        if self.is_time(subj) {
+            return None;
+        }
         let r = t.subtree(subj);
         let cut = t
             .children(subj)
@@ -494,15 +581,19 @@ impl<'v, 'd> Finder<'v, 'd> {
             .min()
             .unwrap_or(r.end);
         let (mut a, mut b) = (r.start, cut.max(subj + 1));
-        while a < subj && v.is_punct(a) {
+        while a < subj && (v.is_punct(a) || t.rel[a] == "case") {
             a += 1;
         }
         while b > subj + 1 && v.is_punct(b - 1) {
             b -= 1;
         }
         if v.pos[subj].starts_with("PRP") && b - a == 1 {
-            let m = v.resolve_pronoun(subj, hint)?;
-            return Some(Resolved { speaker: Speaker { span: v.span_of(a, b), mention: Some(m) }, score: 0.85 });
+            // A pronoun with no antecedent in reach is still the source's only name: keep it.
+            let span = v.span_of(a, b);
+            return Some(match v.resolve_pronoun(subj, hint) {
+                Some(m) => Resolved { speaker: Speaker { span, mention: Some(m) }, score: 0.85 },
+                None => Resolved { speaker: Speaker { span, mention: None }, score: 0.5 },
+            });
         }
         // Relative and interrogative pronouns ("who said") are not speakers themselves.
         if matches!(v.pos[subj], "WP" | "WDT" | "EX") {
@@ -511,57 +602,195 @@ impl<'v, 'd> Finder<'v, 'd> {
         self.resolve(a, b, hint)
     }
 
-    /// Attribution after a quote closing before token `t`: `, he said` / `, said X` / `X said`.
-    fn attribution_after(&self, t: usize, hint: Option<usize>) -> Option<Attribution> {
+    /// The attribution after a quote: a cue the quote's clause is linked to in the parse, with
+    /// only the speaker between them (`, he said` / `, said X` / `X, the minister, said`), or
+    /// a dash and a name (`" — Jorge Falcon`).
+    fn attribution_after(&self, q: &QuoteAt, hint: Option<usize>) -> Option<Attribution> {
         let v = self.v;
-        let mut k = t;
-        if k < v.len() && v.words[k] == "," {
-            k += 1;
-        }
-        let s = if k < v.len() { v.sentence_of(k) } else { return None };
-        let limit = v.sentence_tokens(s).end.max(k);
-        let mut end = k;
-        while end < limit
-            && end - k < 14
-            && !matches!(v.words[end].as_str(), "." | "?" | "!" | ";")
-            && !is_quote_word(&v.words[end])
+        if q.full_stop
+            || !q.closes
+            || q.after >= v.len()
+            || q.after == 0
+            || v.sentence_of(q.after) != v.sentence_of(q.after - 1)
         {
-            end += 1;
+            return self.dash_after(q, hint);
         }
-        let c = (k..end).find(|&c| self.is_cue(c))?;
-        // Only a speaker (and adverbs/auxiliaries) may stand between the quote and the cue.
-        if (k..c).any(|x| v.is_verb(x) && !matches!(v.lemmas[x].as_str(), "have" | "be" | "do")) {
-            return None;
+        let lim = v.sentence_tokens(v.sentence_of(q.after)).end.min(q.after + 16);
+        let stop = (q.after..lim)
+            // Not at ".": abbreviations inside the speaker's phrase ("Rep. Gwen Moore (D-Wis.)") may
+            // be split off as tokens, and the sentence's own end bounds the search anyway.
+            .find(|&k| matches!(v.words[k].as_str(), "?" | "!" | ";") || is_quote_word(&v.words[k]))
+            .unwrap_or(lim);
+        for c in q.after..stop {
+            // A cue with only its own dependents before it stands next to the quote, whatever
+            // the parse made of the quote.
+            let next_to = self.is_cue(c) && (q.after..c).all(|g| v.is_punct(g) || self.descends(g, c, &q.inner));
+            let Some(tight) = self.link(c, &q.inner).or(next_to.then_some(false)) else { continue };
+            if !(self.is_cue(c) || (tight && q.clause && self.is_predicate(c))) {
+                continue;
+            }
+            // Between quote and cue only a speaker: no verb that is not the cue's own.
+            if (q.after..c).any(|g| {
+                v.is_verb(g) && !self.descends(g, c, &q.inner) && !matches!(v.lemmas[g].as_str(), "be" | "have")
+            }) {
+                return None;
+            }
+            let source = self.source(c, &q.inner, hint).or_else(|| self.speaker_near(c, q.after, hint))?;
+            let end = (c + 1).max(if source.tok > c { self.t.subtree(source.tok).end } else { 0 });
+            let cue_span = v.doc.tokens[c].span;
+            return Some(Attribution {
+                source,
+                cue: v.lemmas[c].clone(),
+                cue_span,
+                cue_tok: Some(c),
+                end,
+                frame: "quote:after",
+            });
         }
-        let (speaker, after) = if c == k {
-            let e = self.np_right(c + 1, end);
-            (self.resolve(c + 1, e, hint), e)
-        } else {
-            (self.speaker_before(c, k, hint).map(|(r, _)| r), c + 1)
-        };
-        speaker.as_ref()?;
-        Some(Attribution { speaker, cue: v.lemmas[c].clone(), cue_tok: c, end: after })
+        self.dash_after(q, hint)
     }
 
-    /// Attribution before a quote opening at token `t`: `Khalil said:` / `he told reporters,`.
-    fn attribution_before(&self, t: usize, hint: Option<usize>) -> Option<Attribution> {
+    /// A speaker the parse did not give the cue as subject: the phrase right after it
+    /// (`said a security analyst`, parsed as its object) or the phrase between the quote and
+    /// the cue (`"...," Scott Pruitt, the attorney general, said`, hung on the quote).
+    fn speaker_near(&self, c: usize, after: usize, hint: Option<usize>) -> Option<Source> {
+        let (t, v) = (&self.t, self.v);
+        let x = if (after..c).all(|k| v.is_punct(k)) {
+            t.children(c)
+                .iter()
+                .copied()
+                .find(|&k| k > c && matches!(t.base_rel(k), "obj" | "nsubj" | "appos" | "dep"))?
+        } else {
+            (after..c).find(|&k| !v.is_punct(k) && !t.head[k].is_some_and(|h| (after..c).contains(&h)))?
+        };
+        self.source_phrase(x, hint)
+    }
+
+    /// `"..." — Jorge Falcon`: a dash after the quote, then a name ending the line.
+    fn dash_after(&self, q: &QuoteAt, hint: Option<usize>) -> Option<Attribution> {
         let v = self.v;
-        if t == 0 || t > v.len() {
+        let toks = &v.doc.tokens;
+        let d = q.after;
+        if d >= v.len() || !is_dash(&v.words[d]) || !q.clause {
             return None;
         }
-        let s = v.sentence_of(t.min(v.len() - 1));
-        let floor = v.sentence_tokens(s).start.min(t);
-        let mut e = t;
-        if e > floor && matches!(v.words[e - 1].as_str(), ":" | ",") {
-            e -= 1;
+        let a = d + 1;
+        let mut b = a;
+        let broken = |k: usize| v.doc.text[toks[k - 1].span.end..toks[k].span.start].contains('\n');
+        // The name is one noun-phrase chunk.
+        let same_chunk = |k: usize| k == a || v.chunk[k].starts_with("I-");
+        while b < v.len()
+            && b - a < 8
+            && !v.is_punct(b)
+            && !is_quote_word(&v.words[b])
+            && !(b > a && broken(b))
+            && same_chunk(b)
+        {
+            b += 1;
         }
-        let c = (floor..e).rev().take(8).find(|&c| self.is_cue(c))?;
-        // Between cue and quote: an addressee or a prepositional phrase, no clause.
-        if (c + 1..e).any(|x| v.is_verb(x) || v.words[x] == "that" || v.is_punct(x)) {
+        let ends = b >= v.len() || v.is_punct(b) || is_quote_word(&v.words[b]) || broken(b) || !same_chunk(b);
+        let named = (a..b).any(|k| v.entity_at(k).is_some());
+        if a == b || !ends || !named {
             return None;
         }
-        let (r, _) = self.speaker_before(c, floor, hint)?;
-        Some(Attribution { speaker: Some(r), cue: v.lemmas[c].clone(), cue_tok: c, end: t })
+        let speaker = self.resolve(a, b, hint)?;
+        Some(Attribution {
+            source: Source { speaker: Some(speaker), medium: None, tok: a },
+            cue: "dash".to_string(),
+            cue_span: toks[d].span,
+            cue_tok: None,
+            end: b,
+            frame: "quote:dash",
+        })
+    }
+
+    /// The attribution before a quote: a cue the quote's clause hangs on, with only the cue's
+    /// own dependents between them (`Khalil told reporters: "...`, `Said Ellis: "...`), or a
+    /// clause ending in a colon just before it (`Limbaugh continued: "...`); any verb whose
+    /// clausal complement the quote is counts when a comma or colon stands before the quote
+    /// (`Trump boasted, "That makes me smart."`).
+    fn attribution_before(
+        &self,
+        q: &QuoteAt,
+        hint: Option<usize>,
+        used: &[usize],
+        clause_initial: bool,
+    ) -> Option<Attribution> {
+        let v = self.v;
+        let open = q.open;
+        if open == 0 || open >= v.len() {
+            return None;
+        }
+        let mut floor = v.sentence_tokens(v.sentence_of(open)).start;
+        let punct = matches!(v.words[open - 1].as_str(), ":" | ",");
+        let colon = v.words[open - 1] == ":";
+        if floor == open && colon {
+            floor = v.sentence_tokens(v.sentence_of(open - 1)).start;
+        }
+        let e = if punct { open - 1 } else { open };
+        for c in (floor..e).rev().take(14) {
+            let next_to = self.is_cue(c) && (c + 1..e).all(|x| v.is_punct(x));
+            let linked = self
+                .link(c, &q.inner)
+                .or((colon && self.t.head[open - 1] == Some(c)).then_some(true))
+                .or(next_to.then_some(false));
+            let Some(tight) = linked else { continue };
+            if used.contains(&c) || !(self.is_cue(c) || (tight && punct && q.clause && self.is_predicate(c))) {
+                continue;
+            }
+            // Between cue and quote: an addressee or a prepositional phrase, no "that" clause;
+            // nothing at all when the quote continues a clause (`saying "she is a disaster."`).
+            if !clause_initial && !next_to {
+                return None;
+            }
+            if (c + 1..e).any(|x| !self.descends(x, c, &q.inner) || v.words[x] == "that") {
+                return None;
+            }
+            // "Said Ellis:" (inverted, the subject may be parsed as an object).
+            let initial = c == v.sentence_tokens(v.sentence_of(c)).start;
+            let source = self
+                .source(c, &q.inner, hint)
+                .or_else(|| initial.then(|| self.speaker_near(c, c + 1, hint)).flatten())?;
+            return Some(Attribution {
+                source,
+                cue: v.lemmas[c].clone(),
+                cue_span: v.doc.tokens[c].span,
+                cue_tok: Some(c),
+                end: open,
+                frame: if colon { "quote:colon" } else { "quote:before" },
+            });
+        }
+        None
+    }
+
+    /// "according to X": X (the noun "according" marks) is the speaker; the content is the
+    /// rest of the sentence, before or after the phrase.
+    fn according_to(&self, k: usize, sent: Range<usize>, hint: Option<usize>) -> Option<(Source, usize, usize)> {
+        let (t, v) = (&self.t, self.v);
+        if k + 1 >= v.len() || v.words[k] != "according" || v.words[k + 1] != "to" {
+            return None;
+        }
+        let x = t.head[k].filter(|&x| x > k + 1)?;
+        let src = self.source_phrase(x, hint)?;
+        // The sentence around the phrase, not just the clause X hangs on: the parse often
+        // hangs X on the last conjunct or a participle ("..., but died on the way to hospital,
+        // according to the fire service").
+        let (ca, cb) = (sent.start, sent.end);
+        let pend = t.subtree(x).end;
+        let words = |a: usize, b: usize| (a..b).any(|i| !v.is_punct(i));
+        let (a, b) = match (words(ca, k), words(pend, cb)) {
+            (false, _) => (pend, cb),
+            (true, false) => (ca, k),
+            (true, true) => (ca, cb),
+        };
+        let (mut a, mut b) = (a, b);
+        while a < b && v.is_punct(a) {
+            a += 1;
+        }
+        while b > a && v.is_punct(b - 1) {
+            b -= 1;
+        }
+        Some((src, a, b))
     }
 }
 
@@ -574,98 +803,139 @@ pub fn extract_statements(doc: &mut Document, cfg: &ClaimsConfig) {
     doc.statements = statements;
 }
 
+/// The last quote's speaker, for a continuation: (sentence, speaker, cue).
+type Last = Option<(usize, Option<Speaker>, String)>;
+
 pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statement> {
     let doc = v.doc;
     if doc.tokens.is_empty() {
         return Vec::new();
     }
-    let f = Finder { v };
-    let tree = Tree::new(doc);
+    let f = Finder { v, t: Tree::new(doc) };
     let quotes = find_quotes(&doc.text);
     let mut out: Vec<Statement> = Vec::new();
     let mut used_cues: Vec<usize> = Vec::new();
-    let mut direct_spans: Vec<Span> = Vec::new();
-    let mut last_speaker: Option<(usize, Option<Speaker>, String)> = None; // (sentence, speaker, cue)
+    let mut last: Last = None;
     let mut qi = 0;
     while qi < quotes.len() {
         let q = quotes[qi];
         qi += 1;
-        let inner = tokens_in(doc, q.content);
-        if inner.is_empty() {
-            continue;
-        }
-        let words = inner.clone().filter(|&k| !v.is_punct(k)).count();
-        let content_text = q.content.of(&doc.text);
-        let ends_clause = content_text.ends_with(['.', ',', '!', '?', '…', '—']);
+        let Some(at) = quote_at(v, &q, cfg) else { continue };
+        let hint = last.as_ref().and_then(|(_, s, _)| s.as_ref().and_then(|s| s.mention));
         let before_open = doc.text[..q.outer.start].trim_end();
         let clause_initial = before_open.is_empty() || before_open.ends_with(['.', ':', ',', '!', '?', '\n', '—', ';']);
-        let hint = last_speaker.as_ref().and_then(|(_, s, _)| s.as_ref().and_then(|s| s.mention));
-        let after_tok = token_at_or_after(doc, q.outer.end);
-        let open_tok = token_at_or_after(doc, q.outer.start);
-        // The attribution after a quote is in the quote's own sentence (the closing mark's).
-        let same_sentence = after_tok > 0
-            && after_tok < doc.tokens.len()
-            && v.sentence_of(after_tok) == v.sentence_of(after_tok - 1)
-            && !content_text.ends_with('.');
-        let mut attr = if same_sentence && (ends_clause || doc.text[q.outer.end..].starts_with(',')) {
-            f.attribution_after(after_tok, hint)
-        } else {
-            None
-        };
-        let mut frame = "quote:after";
-        if attr.is_none() && clause_initial {
-            attr = f.attribution_before(open_tok, hint);
-            frame = "quote:before";
+        let mut attr = f.attribution_after(&at, hint);
+        if attr.is_none() {
+            attr = f.attribution_before(&at, hint, &used_cues, clause_initial);
         }
-        let sentence = v.sentence_of(inner.start);
+        let sentence = v.sentence_of(at.inner.start);
         let mut content = q.content;
-        let (speaker, cue, cue_span, score) = match attr {
-            Some(Attribution { speaker: Some(r), cue, cue_tok, end }) => {
+        let st = match attr {
+            Some(a) => {
+                let mut frame = a.frame;
                 // Split quote: `"We will," he said, "rebuild."` — the next quote opens right
                 // after the attribution and has none of its own.
                 if let Some(q2) = quotes.get(qi) {
                     let next_open = token_at_or_after(doc, q2.outer.start);
                     let between = &doc.text[q.outer.end..q2.outer.start];
-                    let comma = content_text.ends_with(',') || doc.text[q.outer.end..].starts_with(',');
-                    let gap_ok = comma && next_open <= end + 1 && !between.contains(['.', '\n', '?', '!']);
-                    if gap_ok && f.attribution_after(token_at_or_after(doc, q2.outer.end), None).is_none() {
+                    let comma = q.content.of(&doc.text).ends_with(',') || doc.text[q.outer.end..].starts_with(',');
+                    let gap_ok = comma && next_open <= a.end + 1 && !between.contains(['.', '\n', '?', '!']);
+                    let own = || quote_at(v, q2, cfg).and_then(|at2| f.attribution_after(&at2, None)).is_some();
+                    if gap_ok && a.frame == "quote:after" && !own() {
                         content = Span::new(q.content.start, q2.content.end);
                         qi += 1;
                         frame = "quote:split";
                     }
                 }
-                used_cues.push(cue_tok);
-                (Some(r.speaker), cue, Some(doc.tokens[cue_tok].span), r.score)
+                used_cues.extend(a.cue_tok);
+                let score = a.source.score();
+                Statement {
+                    sentence,
+                    speaker: a.source.speaker.map(|r| r.speaker),
+                    medium: a.source.medium,
+                    cue: a.cue,
+                    cue_span: Some(a.cue_span),
+                    kind: StatementKind::Direct,
+                    content,
+                    score,
+                    frame: frame.to_string(),
+                }
             }
-            _ => {
-                if !(words >= cfg.min_quote_words && ends_clause && clause_initial) {
+            None => {
+                if !(at.clause && clause_initial) {
                     continue; // scare quote, title or fragment
                 }
-                match &last_speaker {
-                    // Continuation: `"...," he said. "It will take years."`
-                    Some((ls, sp, cue)) if sentence.saturating_sub(*ls) <= 2 && sp.is_some() => {
-                        frame = "quote:continued";
-                        (sp.clone(), cue.clone(), None, 0.7)
-                    }
-                    _ => {
-                        frame = "quote:unattributed";
-                        (None, "unattributed".to_string(), None, 0.35)
-                    }
-                }
+                unattributed(&last, sentence, content)
             }
         };
-        last_speaker = Some((
-            v.sentence_of(tokens_in(doc, content).end.saturating_sub(1).max(inner.start)),
-            speaker.clone(),
-            cue.clone(),
+        last = Some((
+            v.sentence_of(tokens_in(doc, content).end.saturating_sub(1).max(at.inner.start)),
+            st.speaker.clone(),
+            st.cue.clone(),
         ));
-        direct_spans.push(Span::new(q.outer.start, q.outer.end.max(content.end)));
-        let frame = frame.to_string();
-        out.push(Statement { sentence, speaker, cue, cue_span, kind: StatementKind::Direct, content, score, frame });
+        out.push(st);
     }
+    let direct_spans: Vec<Span> = out
+        .iter()
+        .map(|s| {
+            let q = quotes.iter().find(|q| q.content.start == s.content.start).map_or(s.content, |q| q.outer);
+            Span::new(q.start, q.end.max(s.content.end))
+        })
+        .collect();
+    reported_speech(&f, &mut out, &used_cues, &direct_spans, &quotes);
+    dedup(out)
+}
 
-    // Reported speech.
-    let inside_direct = |k: usize| direct_spans.iter().any(|s| s.contains(&doc.tokens[k].span));
+/// Where quote `q` sits in the tokens; `None` when it holds no token.
+fn quote_at(v: &DocView<'_>, q: &Quote, cfg: &ClaimsConfig) -> Option<QuoteAt> {
+    let doc = v.doc;
+    let inner = tokens_in(doc, q.content);
+    if inner.is_empty() {
+        return None;
+    }
+    let words = inner.clone().filter(|&k| !v.is_punct(k)).count();
+    let text = q.content.of(&doc.text);
+    let clause = words >= cfg.min_quote_words && text.ends_with(['.', ',', '!', '?', '…', '—']);
+    Some(QuoteAt {
+        inner,
+        after: token_at_or_after(doc, q.outer.end),
+        open: token_at_or_after(doc, q.outer.start),
+        clause,
+        full_stop: text.ends_with('.'),
+        closes: text.ends_with(['.', ',', '!', '?', '…', '—']) || doc.text[q.outer.end..].starts_with(','),
+    })
+}
+
+/// A clause-like quote with no attribution of its own: the previous quote's speaker carries
+/// over (`"...," he said. "It will take years."`) when it spoke at most two sentences ago.
+fn unattributed(last: &Last, sentence: usize, content: Span) -> Statement {
+    let (speaker, cue, score, frame) = match last {
+        Some((ls, sp, cue)) if sentence.saturating_sub(*ls) <= 2 && sp.is_some() => {
+            (sp.clone(), cue.clone(), 0.7, "quote:continued")
+        }
+        _ => (None, "unattributed".to_string(), 0.35, "quote:unattributed"),
+    };
+    Statement {
+        sentence,
+        speaker,
+        medium: None,
+        cue,
+        cue_span: None,
+        kind: StatementKind::Direct,
+        content,
+        score,
+        frame: frame.to_string(),
+    }
+}
+
+/// Reported speech: "according to X" and cue verbs read off the parse, outside direct quotes.
+fn reported_speech(f: &Finder<'_, '_>, out: &mut Vec<Statement>, used: &[usize], direct: &[Span], quotes: &[Quote]) {
+    let v = f.v;
+    let doc = v.doc;
+    if !f.t.is_parsed() {
+        return;
+    }
+    let inside_direct = |k: usize| direct.iter().any(|s| s.contains(&doc.tokens[k].span));
     for s in 0..doc.sentences.len() {
         let r = v.sentence_tokens(s);
         if r.is_empty() {
@@ -680,47 +950,27 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
         }
         let hint =
             out.iter().rev().find(|st| st.sentence <= s).and_then(|st| st.speaker.as_ref().and_then(|p| p.mention));
-        // "according to X"
-        for k in r.start..send.saturating_sub(1) {
-            if v.words[k] != "according" || v.words[k + 1] != "to" || inside_direct(k) {
+        for k in r.clone() {
+            if inside_direct(k) {
                 continue;
             }
-            let e = f.np_right(k + 2, send);
-            let Some(res) = f.resolve(k + 2, e, hint) else { continue };
-            let content = if k == r.start {
-                let c0 = if e < send && v.words[e] == "," { e + 1 } else { e };
-                (c0 < send).then_some((c0, send))
+            let found = if v.words[k] == "according" {
+                f.according_to(k, r.start..send, hint).map(|x| (x, "according_to", "according_to", k + 2))
+            } else if f.is_cue(k) && !used.contains(&k) {
+                f.reported(k, r.clone(), hint).map(|x| (x, v.lemmas[k].as_str(), "cue:parse", k + 1))
             } else {
-                let c1 = if v.words[k - 1] == "," { k - 1 } else { k };
-                (c1 > r.start).then_some((r.start, c1))
+                None
             };
-            let Some((ca, cb)) = content else { continue };
-            push_indirect(
-                v,
-                &mut out,
-                s,
-                Some(res),
-                "according_to",
-                Span::new(doc.tokens[k].span.start, doc.tokens[k + 1].span.end),
-                (ca, cb),
-                &quotes,
-                "according_to",
-            );
-        }
-        if !tree.is_parsed() {
-            continue;
-        }
-        for c in r.clone() {
-            if !f.is_cue(c) || used_cues.contains(&c) || inside_direct(c) {
-                continue;
-            }
-            let Some((res, ca, cb)) = f.reported(&tree, c, r.clone(), hint) else { continue };
-            let cue_span = doc.tokens[c].span;
-            push_indirect(v, &mut out, s, Some(res), &v.lemmas[c], cue_span, (ca, cb.min(send)), &quotes, "cue:parse");
+            let Some(((src, ca, cb), cue, frame, cue_end)) = found else { continue };
+            let cue_span = v.span_of(k, cue_end);
+            push_indirect(v, out, s, src, (cue, cue_span, frame), (ca, cb.min(send)), quotes);
         }
     }
+}
+
+/// Overlapping candidates (a direct quote also read as reported speech): keeps the first.
+fn dedup(mut out: Vec<Statement>) -> Vec<Statement> {
     out.sort_by_key(|a| (a.content.start, a.content.end));
-    // Overlapping candidates (a direct quote also read as reported speech): keep the first.
     let mut kept: Vec<Statement> = Vec::with_capacity(out.len());
     for st in out {
         if kept.iter().any(|k| {
@@ -734,30 +984,25 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
     kept
 }
 
-#[allow(clippy::too_many_arguments)]
 fn push_indirect(
     v: &DocView<'_>,
     out: &mut Vec<Statement>,
     sentence: usize,
-    res: Option<Resolved>,
-    cue: &str,
-    cue_span: Span,
+    src: Source,
+    (cue, cue_span, frame): (&str, Span, &str),
     (a, b): (usize, usize),
     quotes: &[Quote],
-    frame: &str,
 ) {
     if a >= b {
         return;
     }
     let content = v.span_of(a, b);
     let mixed = quotes.iter().any(|q| content.contains(&q.content) || content.overlaps(&q.content));
-    let (speaker, score) = match res {
-        Some(r) => (Some(r.speaker), r.score * 0.9),
-        None => (None, 0.3),
-    };
+    let score = if src.speaker.is_some() { src.score() * 0.9 } else { 0.3 };
     out.push(Statement {
         sentence,
-        speaker,
+        speaker: src.speaker.map(|r| r.speaker),
+        medium: src.medium,
         cue: cue.to_string(),
         cue_span: Some(cue_span),
         kind: if mixed { StatementKind::Mixed } else { StatementKind::Indirect },
@@ -808,7 +1053,7 @@ mod tests {
         assert_eq!(d.slice(s[0].content), "We will find those responsible,");
         assert_eq!(speaker_text(&d, &s[0]), "Ahmed Khalil");
         assert_eq!(s[0].cue, "say");
-        assert_eq!(speaker_text(&d, &s[1]), "a security analyst");
+        assert_eq!(speaker_text(&d, &s[1]), "a security analyst in Kabul");
         assert!(s[1].speaker.as_ref().unwrap().mention.is_none());
     }
 
@@ -934,11 +1179,70 @@ mod tests {
 
     #[test]
     fn unattributed_long_quote_is_kept_without_speaker() {
-        let (_, s) = run("Residents fled the town. \"There is nothing left for us here,\" read a sign on the mosque.");
+        let (_, s) = run(
+            "Residents fled the town. \"There is nothing left for us here, nothing at all.\" The army arrived later.",
+        );
         assert_eq!(s.len(), 1, "{s:?}");
         assert!(s[0].speaker.is_none());
         assert_eq!(s[0].cue, "unattributed");
         assert!(s[0].score < 0.5);
+    }
+
+    #[test]
+    fn quote_read_off_a_sign_has_a_medium_and_no_speaker() {
+        let (d, s) = run("Residents fled the town. \"There is nothing left for us here,\" read a sign on the mosque.");
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert!(s[0].speaker.is_none());
+        assert_eq!(s[0].medium.map(|m| d.slice(m)), Some("a sign on the mosque"));
+        assert!(s[0].score < 0.5);
+    }
+
+    #[test]
+    fn dash_attributions_in_a_list_of_quotes() {
+        let (d, s) = run("\"I am so ashamed to be an American. How did we get this low?\" ― [PER Jacklyn Ashley]\n\n\"He must stop portraying us as gangsters when most of us work hard.\" ― [PER Carla Sanchez]");
+        let got: Vec<(String, &str)> = s.iter().map(|x| (speaker_text(&d, x), x.frame.as_str())).collect();
+        assert_eq!(
+            got,
+            [("Jacklyn Ashley".to_string(), "quote:dash"), ("Carla Sanchez".to_string(), "quote:dash")],
+            "{s:?}"
+        );
+        assert!(s.iter().all(|x| x.kind == StatementKind::Direct));
+    }
+
+    #[test]
+    fn colon_attribution_with_inverted_verb() {
+        let (d, s) = run("Some say the code is too complex. Said [PER Ellis]: \"I do not get the sense she is interested in tax reform.\"");
+        let q: Vec<&Statement> = s.iter().filter(|x| x.kind == StatementKind::Direct).collect();
+        assert_eq!(q.len(), 1, "{s:?}");
+        assert_eq!(speaker_text(&d, q[0]), "Ellis", "{s:?}");
+        assert_eq!(q[0].frame, "quote:colon");
+    }
+
+    #[test]
+    fn verb_right_before_the_quote() {
+        let (d, s) = run("[PER Clinton] attacked his record. [PER Trump] boasted, \"That makes me smart.\"");
+        let q: Vec<&Statement> = s.iter().filter(|x| x.kind == StatementKind::Direct).collect();
+        assert_eq!(q.len(), 1, "{s:?}");
+        assert_eq!(speaker_text(&d, q[0]), "Trump");
+        assert_eq!(q[0].frame, "quote:before");
+    }
+
+    #[test]
+    fn time_phrase_is_not_a_speaker() {
+        let (d, s) = run("[PER Trump] unleashed a series of tweets [DATE early Friday] saying \"she is a disaster for the country.\"");
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert_eq!(speaker_text(&d, &s[0]), "Trump");
+        assert_eq!(d.slice(s[0].content), "she is a disaster for the country.");
+    }
+
+    #[test]
+    fn medium_is_kept_apart_from_the_speaker() {
+        let (d, s) = run("\"The border crossing has reopened at last,\" the statement said. \"Security forces have sealed the whole area,\" a statement from the [ORG Interior Ministry] said.");
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert!(s[0].speaker.is_none(), "{s:?}");
+        assert_eq!(s[0].medium.map(|m| d.slice(m)), Some("the statement"));
+        assert_eq!(speaker_text(&d, &s[1]), "Interior Ministry");
+        assert_eq!(s[1].medium.map(|m| d.slice(m)), Some("a statement from the Interior Ministry"));
     }
 
     /// Quote pairing over a real JSONL corpus: `CG_JSONL=path cargo test quote_stats -- --ignored --nocapture`.
