@@ -27,6 +27,7 @@
 use std::ops::Range;
 
 use crate::doc::{Document, Span, Speaker, Statement, StatementKind};
+use crate::stages::relations::patterns::in_dateline;
 use crate::stages::relations::view::DocView;
 use crate::stages::relations::ClaimsConfig;
 use crate::stages::syntax::Tree;
@@ -197,23 +198,6 @@ struct Attribution {
 
 /// Subject relations of a cue; a passive cue's agent speaks too ("was criticized by X").
 const SUBJECT: &[&str] = &["nsubj", "nsubj:outer", "obl:agent"];
-
-/// Nouns naming the medium a source speaks through ("said in a statement", "the letter reads").
-fn is_medium_noun(w: &str) -> bool {
-    medium_nouns().contains(w) || w.strip_suffix('s').is_some_and(|s| medium_nouns().contains(s))
-}
-
-fn medium_nouns() -> &'static std::collections::BTreeSet<String> {
-    static SET: std::sync::OnceLock<std::collections::BTreeSet<String>> = std::sync::OnceLock::new();
-    SET.get_or_init(|| {
-        include_str!("../../data/patterns/media_nouns.tsv")
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            .map(str::to_lowercase)
-            .collect()
-    })
-}
 
 /// Words that make a phrase a time, never a speaker ("early Friday", "last week").
 fn is_time_word(w: &str) -> bool {
@@ -394,9 +378,22 @@ impl<'v, 'd> Finder<'v, 'd> {
     /// pronoun stands for the noun its clause hangs on ("an official who said").
     fn cue_subject(&self, c: usize, quote: &Range<usize>) -> Option<usize> {
         let (t, v) = (&self.t, self.v);
-        // A subject inside the quote is a misparse of the quote's own clause.
+        // A subject inside the quote is a misparse of the quote's own clause, and a dateline
+        // ("LASHKAR GAH — Police in Helmand said") one of the story's first sentence. Of two
+        // subjects before the cue the second is the first's name ("Turkey's ambassador, X, said").
+        let dateline = |k: usize| v.entity_at(k).is_some_and(|m| in_dateline(v, m));
         let subject_of = |x: usize| {
-            SUBJECT.iter().find_map(|r| t.children(x).iter().copied().find(|&k| t.rel[k] == *r && !quote.contains(&k)))
+            SUBJECT.iter().find_map(|r| {
+                let mut subjects =
+                    t.children(x).iter().copied().filter(|&k| t.rel[k] == *r && !quote.contains(&k) && !dateline(k));
+                let first = subjects.next()?;
+                match subjects.next() {
+                    Some(second) if second < x && v.entity_at(second).is_some() && v.entity_at(first).is_none() => {
+                        Some(second)
+                    }
+                    _ => Some(first),
+                }
+            })
         };
         let subj = subject_of(c).or_else(|| {
             let h = t.head[c]?;
@@ -432,7 +429,7 @@ impl<'v, 'd> Finder<'v, 'd> {
                 .children(c)
                 .iter()
                 .copied()
-                .find(|&k| t.base_rel(k) == "obl" && is_medium_noun(&self.v.words[k]))
+                .find(|&k| t.base_rel(k) == "obl" && self.v.lex.is_medium_noun(&self.v.words[k]))
                 .map(|k| self.phrase_span(k));
         }
         Some(src)
@@ -442,7 +439,7 @@ impl<'v, 'd> Finder<'v, 'd> {
     /// its owner, anything else is resolved as a speaker.
     fn source_phrase(&self, x: usize, hint: Option<usize>) -> Option<Source> {
         let (t, v) = (&self.t, self.v);
-        if !is_medium_noun(&v.words[x]) || v.entity_at(x).is_some() {
+        if !v.lex.is_medium_noun(&v.words[x]) || v.entity_at(x).is_some() {
             return Some(Source { speaker: Some(self.subject(x, hint)?), medium: None, tok: x });
         }
         let owner = t.children(x).iter().copied().find(|&k| {

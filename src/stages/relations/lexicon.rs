@@ -33,6 +33,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("honorifics.tsv", include_str!("../../../data/patterns/honorifics.tsv")),
     ("org_nouns.tsv", include_str!("../../../data/patterns/org_nouns.tsv")),
     ("count_modifiers.tsv", include_str!("../../../data/patterns/count_modifiers.tsv")),
+    ("media_nouns.tsv", include_str!("../../../data/patterns/media_nouns.tsv")),
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -169,6 +170,8 @@ pub struct Lexicon {
     pub honorifics: BTreeMap<String, Gender>,
     pub org_nouns: BTreeSet<String>,
     pub count_modifiers: Vec<Vec<String>>,
+    /// Nouns naming the medium a source speaks through ("said in a statement").
+    pub media_nouns: BTreeSet<String>,
     /// Longest title / family phrase, in words, bounding the phrase lookups.
     pub max_title_words: usize,
     fingerprint: String,
@@ -349,6 +352,10 @@ impl Lexicon {
         for r in rows("count_modifiers.tsv", get("count_modifiers.tsv")?, 1) {
             count_modifiers.push(words(r?.1[0]));
         }
+        let mut media_nouns = BTreeSet::new();
+        for r in rows("media_nouns.tsv", get("media_nouns.tsv")?, 1) {
+            media_nouns.insert(r?.1[0].to_lowercase());
+        }
         // Longest phrases first, so "at least" is tried before "least"-like prefixes.
         count_modifiers.sort_by_key(|w: &Vec<String>| std::cmp::Reverse(w.len()));
 
@@ -387,6 +394,7 @@ impl Lexicon {
             honorifics,
             org_nouns,
             count_modifiers,
+            media_nouns,
             max_title_words,
             fingerprint,
         })
@@ -436,6 +444,12 @@ impl Lexicon {
             return undouble(&s);
         }
         w
+    }
+
+    /// A noun naming a medium ("statement", "tweets"), in any case and number.
+    pub fn is_medium_noun(&self, word: &str) -> bool {
+        let w = word.to_lowercase();
+        self.media_nouns.contains(&w) || w.strip_suffix('s').is_some_and(|s| self.media_nouns.contains(s))
     }
 
     pub fn is_hedge_word(&self, word: &str, lemma: &str) -> bool {

@@ -122,7 +122,7 @@ impl EventCtx {
 }
 
 /// Is mention `m` a dateline place ("KABUL —" / "PUL-E-KHUMRI, Afghanistan —" at the start)?
-pub(super) fn in_dateline(v: &DocView<'_>, m: usize) -> bool {
+pub(crate) fn in_dateline(v: &DocView<'_>, m: usize) -> bool {
     let mm = &v.doc.mentions[m];
     if mm.sentence != 0 || mm.tokens.start > 6 {
         return false;

@@ -189,20 +189,29 @@ impl<'d> DocView<'d> {
             }
         }
         // Nearest sentence with a candidate; within it the leftmost one, which is usually the
-        // subject ("Khalil met the envoy on Monday. He said...").
+        // subject ("Khalil met the envoy on Monday. He said..."), unless it only possesses the
+        // subject ("Karimi's nephew, Sohail Karimi, said ... He ...").
+        let possessor = |m: usize| {
+            let end = self.doc.mentions[m].tokens.end;
+            end < self.len() && matches!(self.words[end].as_str(), "'s" | "’s")
+        };
         for back in 0..=3usize {
             let Some(ss) = s.checked_sub(back) else { break };
             let r = self.sentence_tokens(ss);
+            let mut found: Vec<usize> = Vec::new();
             let mut t = r.start;
             while t < r.end.min(tok) {
                 if let Some(m) = self.entity_at(t) {
                     if ok(m) {
-                        return Some(m);
+                        found.push(m);
                     }
                     t = self.doc.mentions[m].tokens.end.max(t + 1);
                 } else {
                     t += 1;
                 }
+            }
+            if let Some(&m) = found.iter().find(|&&m| !possessor(m)).or(found.first()) {
+                return Some(m);
             }
         }
         None
