@@ -515,7 +515,7 @@ impl<'a, 'd> Clause<'a, 'd> {
             if let Some(&i) = kids.iter().filter(|&&c| t.rel[c] == "appos").filter_map(named).find(|&&i| !rank(i)) {
                 return Some(self.slots[i].clone());
             }
-            x = kids.iter().copied().filter(|&c| t.rel[c] == "nmod" && !self.slot_at.contains_key(&c)).last();
+            x = kids.iter().copied().rfind(|&c| t.rel[c] == "nmod" && !self.slot_at.contains_key(&c));
         }
         // Two subjects of one verb: the second is an appositive of the first.
         if t.rel[h] == "nsubj" && t.head[h].is_some_and(|verb| h < verb) {
