@@ -46,6 +46,11 @@ pub struct TaggerSpec {
     pub max_pieces_per_word: usize,
     pub case_feature: String,
     pub stride_fraction: f64,
+    /// Pieces of context each word gets on both sides at a window cut
+    /// ([`windows::plan_context`]); absent in older models, whose windows overlap by
+    /// `1 - stride_fraction` of a window instead ([`windows::plan`]).
+    #[serde(default)]
+    pub context_pieces: Option<usize>,
     /// Absent in older models: argmax.
     #[serde(default)]
     pub decode: Decode,
@@ -153,6 +158,8 @@ pub struct TaggerConfig {
     pub consistency: Option<f64>,
     /// Overrides the model's own `transition_weight`.
     pub transition_weight: Option<f64>,
+    /// Overrides the model's own `context_pieces` (for measuring how much context words need).
+    pub context: Option<usize>,
 }
 
 impl Default for TaggerConfig {
@@ -165,6 +172,7 @@ impl Default for TaggerConfig {
             decode: None,
             consistency: None,
             transition_weight: None,
+            context: None,
         }
     }
 }
@@ -181,6 +189,11 @@ pub struct WordLabels {
     pub chunk_p: f32,
     pub arc: Option<parser::Arc>,
 }
+
+/// Windows per encoder group of [`Tagger::tag_sentences`]: enough that batches fill and the
+/// engines stay busy (the group's last window leaves the other engines idle), few enough that the
+/// group's per-word outputs stay small (64 BBC-sized windows: about 25 MB).
+const GROUP_WINDOWS: usize = 64;
 
 /// Longest stretch of words parsed as one tree: a longer "sentence" (a list, a table that
 /// segmentation could not split) is parsed in pieces, each with its own root.
@@ -215,6 +228,10 @@ pub struct TagStats {
     pub pieces: u64,
     /// Positions computed, padding included (`rows x cols` per batch).
     pub positions: u64,
+    /// Word pieces of the input documents, each counted once: `positions / input_pieces` is
+    /// the encoder's work per piece of text (1 would be no overlap, no padding, no `[CLS]`).
+    #[serde(default)]
+    pub input_pieces: u64,
 }
 
 /// A document's words as the model sees them.
@@ -252,6 +269,9 @@ impl Tagger {
         }
         if let Some(w) = cfg.transition_weight {
             spec.transition_weight = w;
+        }
+        if let Some(c) = cfg.context {
+            spec.context_pieces = Some(c);
         }
         if spec.transition_weight != 0.0 {
             let n = labels.ner.len();
@@ -348,6 +368,9 @@ impl Tagger {
         h.update(&spec_bytes);
         h.update(describe.as_bytes());
         h.update(format!("{:?} {} {}", spec.decode, spec.consistency, spec.transition_weight).as_bytes());
+        if let Some(c) = cfg.context {
+            h.update(format!(" context {c}").as_bytes());
+        }
         let fingerprint = format!("{:x}", h.finalize())[..16].to_string();
 
         Ok(Tagger {
@@ -420,8 +443,13 @@ fn prepare(
     let case = words.iter().map(|w| case.type_id(w)).collect();
     let counts: Vec<usize> = pieces.iter().map(Vec::len).collect();
     let capacity = spec.max_pieces - 2;
-    let stride = ((capacity as f64) * spec.stride_fraction).round().max(1.0) as usize;
-    let windows = windows::plan(&counts, capacity, stride);
+    let windows = match spec.context_pieces {
+        Some(context) => windows::plan_context(&counts, capacity, context),
+        None => {
+            let stride = ((capacity as f64) * spec.stride_fraction).round().max(1.0) as usize;
+            windows::plan(&counts, capacity, stride)
+        }
+    };
     let owner = windows::assign(&counts, &windows);
     Ok(Prepared { pieces, case, windows, owner })
 }
@@ -440,11 +468,39 @@ impl Tagger {
         docs: &[Vec<&str>],
         sentences: Option<&[Vec<Range<usize>>]>,
     ) -> Result<Vec<Vec<WordLabels>>, ModelError> {
-        let parse = self.parser.is_some() && sentences.is_some();
         let prepared: Vec<Prepared> = {
             let (tokenizer, spec, case, unk) = (&self.tokenizer, &self.spec, self.case, self.unk);
             docs.par_iter().map(|w| prepare(tokenizer, spec, case, unk, w)).collect::<Result<_, _>>()?
         };
+        self.stats.input_pieces += prepared.iter().flat_map(|p| &p.pieces).map(|p| p.len() as u64).sum::<u64>();
+        // Documents go through the encoder in groups of about GROUP_WINDOWS windows: every
+        // word's probabilities and parser input (1.5 KB a word) live only until its group is
+        // decoded and parsed, so memory stays flat however many documents a call has.
+        let mut result = Vec::with_capacity(docs.len());
+        let mut start = 0;
+        while start < docs.len() {
+            let mut end = start + 1;
+            let mut windows = prepared[start].windows.len();
+            while end < docs.len() && windows + prepared[end].windows.len() <= GROUP_WINDOWS {
+                windows += prepared[end].windows.len();
+                end += 1;
+            }
+            let sents = sentences.map(|s| &s[start..end]);
+            result.extend(self.tag_group(&docs[start..end], &prepared[start..end], sents)?);
+            start = end;
+        }
+        Ok(result)
+    }
+
+    /// Tags one group of [`tag_sentences`](Self::tag_sentences): runs its windows on the
+    /// engines, then decodes and parses each document.
+    fn tag_group(
+        &mut self,
+        docs: &[Vec<&str>],
+        prepared: &[Prepared],
+        sentences: Option<&[Vec<Range<usize>>]>,
+    ) -> Result<Vec<Vec<WordLabels>>, ModelError> {
+        let parse = self.parser.is_some() && sentences.is_some();
 
         // Every window of every document, shortest first, so a batch pads little.
         let mut jobs: Vec<(usize, usize)> =
@@ -459,7 +515,7 @@ impl Tagger {
         // (document, word), so they do not depend on which engine ran what, or when.
         let outputs: Vec<Vec<(usize, usize, WordOut)>> = batches
             .par_iter()
-            .map(|batch| run_batch(engines, &prepared, batch, cls, sep, keep_probs, parse))
+            .map(|batch| run_batch(engines, prepared, batch, cls, sep, keep_probs, parse))
             .collect::<Result<_, _>>()?;
         for batch in &batches {
             let len = |&(d, w): &(usize, usize)| prepared[d].windows[w].pieces.len() as u64 + 2;
