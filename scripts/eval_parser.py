@@ -44,7 +44,7 @@ def main() -> int:
     total = uas = las = las_full = 0
     for (words, heads, rels, _upos), f in zip(sents, feats):
         x = np.einsum("nlh,l->nh", f[:, 1:].astype(np.float32), weights)[None]
-        arc, rel = session.run(["arc", "rel"], {"feats": x})
+        arc, rel = session.run(["arc", "rel"], {"feats": x, "lengths": np.array([x.shape[1]], dtype=np.int32)})
         pred = tp.eisner(arc[0])
         for k, h in enumerate(pred):
             total += 1

@@ -64,34 +64,62 @@ impl Parser {
 
     /// Parses one sentence from its words' features (`n * hidden`, row-major).
     pub fn parse(&self, feats: &[f32]) -> Result<Vec<Arc>, ModelError> {
+        Ok(self.parse_batch(&[feats])?.pop().unwrap_or_default())
+    }
+
+    /// Parses several sentences in one run of the head, each from its words' features
+    /// (`n * hidden`, row-major). Rows are padded with zeros to the longest and the head is told
+    /// each sentence's length (`lengths`), so a sentence's trees do not depend on its batch-mates
+    /// (`scripts/train_parser.py` `add_lengths_input`); batch sentences of similar length, since
+    /// the pair scores cost the longest's square for every row.
+    pub fn parse_batch(&self, sentences: &[&[f32]]) -> Result<Vec<Vec<Arc>>, ModelError> {
         let h = self.spec.hidden;
-        let n = feats.len() / h;
-        if n == 0 {
-            return Ok(Vec::new());
+        let lens: Vec<usize> = sentences.iter().map(|f| f.len() / h).collect();
+        let m = lens.iter().copied().max().unwrap_or(0);
+        if m == 0 {
+            return Ok(lens.iter().map(|_| Vec::new()).collect());
+        }
+        let b = sentences.len();
+        let mut feats = vec![0f32; b * m * h];
+        for (row, f) in sentences.iter().enumerate() {
+            feats[row * m * h..row * m * h + f.len()].copy_from_slice(f);
         }
         let err = |e: ort::Error| ModelError::Forward(format!("parser: {e}"));
-        let input = Tensor::from_array(([1, n, h], feats.to_vec())).map_err(err)?;
+        let input = Tensor::from_array(([b, m, h], feats)).map_err(err)?;
+        let lengths = Tensor::from_array(([b], lens.iter().map(|&n| n as i32).collect::<Vec<i32>>())).map_err(err)?;
         let mut session = crate::model::tagger::lock_free(&self.sessions);
-        let outputs = session.run(ort::inputs!["feats" => input]).map_err(err)?;
+        let outputs = session.run(ort::inputs!["feats" => input, "lengths" => lengths]).map_err(err)?;
         let (arc_shape, arc) = outputs["arc"].try_extract_tensor::<f32>().map_err(err)?;
         let (rel_shape, rel) = outputs["rel"].try_extract_tensor::<f32>().map_err(err)?;
         let labels = self.spec.labels.len();
-        if arc_shape.as_ref() != [1, n as i64, n as i64 + 1]
-            || rel_shape.as_ref() != [1, n as i64, n as i64 + 1, labels as i64]
-        {
+        let (bi, mi) = (b as i64, m as i64);
+        if arc_shape.as_ref() != [bi, mi, mi + 1] || rel_shape.as_ref() != [bi, mi, mi + 1, labels as i64] {
             return Err(ModelError::Forward(format!(
-                "parser: output shapes {arc_shape:?} {rel_shape:?} for {n} words"
+                "parser: output shapes {arc_shape:?} {rel_shape:?} for {b} sentences of up to {m} words"
             )));
         }
-        let heads = eisner(arc, n);
-        Ok(heads
-            .into_iter()
-            .enumerate()
-            .map(|(i, head)| {
-                let o = (i * (n + 1) + head) * labels;
-                Arc { head, rel: argmax(&rel[o..o + labels]) }
-            })
-            .collect())
+        let mut trees = Vec::with_capacity(b);
+        let mut scores = Vec::new();
+        for (row, &n) in lens.iter().enumerate() {
+            // This sentence's n x (n + 1) corner of the row's m x (m + 1) scores.
+            scores.clear();
+            for i in 0..n {
+                let o = (row * m + i) * (m + 1);
+                scores.extend_from_slice(&arc[o..o + n + 1]);
+            }
+            let heads = if n == 0 { Vec::new() } else { eisner(&scores, n) };
+            trees.push(
+                heads
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, head)| {
+                        let o = ((row * m + i) * (m + 1) + head) * labels;
+                        Arc { head, rel: argmax(&rel[o..o + labels]) }
+                    })
+                    .collect(),
+            );
+        }
+        Ok(trees)
     }
 }
 

@@ -538,11 +538,7 @@ impl Tagger {
             })
             .collect::<Result<_, _>>()?;
         let arcs: Vec<Vec<Option<parser::Arc>>> = match (&self.parser, sentences) {
-            (Some(p), Some(sents)) if parse => words_out
-                .par_iter_mut()
-                .zip(sents)
-                .map(|(words, sents)| parse_document(p, words, sents))
-                .collect::<Result<_, _>>()?,
+            (Some(p), Some(sents)) if parse => parse_group(p, &mut words_out, sents)?,
             _ => words_out.iter().map(|w| vec![None; w.len()]).collect(),
         };
         let mut result = Vec::with_capacity(words_out.len());
@@ -622,26 +618,44 @@ struct WordOut {
     hidden: Vec<f32>,
 }
 
-/// Parses each sentence of one document from its words' hidden states (which it frees), in
-/// pieces of at most [`MAX_PARSE_WORDS`]; heads are 1-based within the sentence, 0 = root.
-fn parse_document(
+/// Sentences per run of the parser head: on 2 cores, 4 to 8 length-sorted sentences per call
+/// parsed 1.55 times as many words per second as one (fewer calls, a wider LSTM step); 32 fell
+/// back to 1.1 times (padding in the pair scores).
+const PARSE_BATCH: usize = 8;
+
+/// Parses every sentence of a group's documents from their words' hidden states (which it
+/// frees), in pieces of at most [`MAX_PARSE_WORDS`], batching sentences of similar length;
+/// heads are 1-based within the sentence, 0 = root.
+fn parse_group(
     parser: &Parser,
-    words: &mut [WordOut],
-    sentences: &[Range<usize>],
-) -> Result<Vec<Option<parser::Arc>>, ModelError> {
-    let mut arcs = vec![None; words.len()];
-    for sentence in sentences {
-        let sentence = sentence.start.min(words.len())..sentence.end.min(words.len());
-        let mut start = sentence.start;
-        while start < sentence.end {
-            let end = (start + MAX_PARSE_WORDS).min(sentence.end);
-            let feats: Vec<f32> = words[start..end].iter_mut().flat_map(|w| std::mem::take(&mut w.hidden)).collect();
-            let offset = start - sentence.start;
-            for (k, a) in parser.parse(&feats)?.into_iter().enumerate() {
-                let head = if a.head == 0 { 0 } else { a.head + offset };
-                arcs[start + k] = Some(parser::Arc { head, rel: a.rel });
+    docs: &mut [Vec<WordOut>],
+    sentences: &[Vec<Range<usize>>],
+) -> Result<Vec<Vec<Option<parser::Arc>>>, ModelError> {
+    // (document, the piece's first word, its offset in its sentence, its features), one per piece.
+    let mut jobs: Vec<(usize, usize, usize, Vec<f32>)> = Vec::new();
+    for (d, (words, sents)) in docs.iter_mut().zip(sentences).enumerate() {
+        for sentence in sents {
+            let sentence = sentence.start.min(words.len())..sentence.end.min(words.len());
+            let mut start = sentence.start;
+            while start < sentence.end {
+                let end = (start + MAX_PARSE_WORDS).min(sentence.end);
+                let feats = words[start..end].iter_mut().flat_map(|w| std::mem::take(&mut w.hidden)).collect();
+                jobs.push((d, start, start - sentence.start, feats));
+                start = end;
             }
-            start = end;
+        }
+    }
+    // Shortest first, so a batch pads little (a stable sort: ties stay in input order).
+    jobs.sort_by_key(|j| j.3.len());
+    let trees: Vec<Vec<Vec<parser::Arc>>> = jobs
+        .par_chunks(PARSE_BATCH)
+        .map(|batch| parser.parse_batch(&batch.iter().map(|j| j.3.as_slice()).collect::<Vec<_>>()))
+        .collect::<Result<_, _>>()?;
+    let mut arcs: Vec<Vec<Option<parser::Arc>>> = docs.iter().map(|w| vec![None; w.len()]).collect();
+    for ((d, first, offset, _), tree) in jobs.iter().zip(trees.into_iter().flatten()) {
+        for (k, a) in tree.into_iter().enumerate() {
+            let head = if a.head == 0 { 0 } else { a.head + offset };
+            arcs[*d][first + k] = Some(parser::Arc { head, rel: a.rel });
         }
     }
     Ok(arcs)
