@@ -618,10 +618,15 @@ struct WordOut {
     hidden: Vec<f32>,
 }
 
-/// Sentences per run of the parser head: on 2 cores, 4 to 8 length-sorted sentences per call
+/// Sentences per run of the parser head: on one thread, 4 to 8 length-sorted sentences per call
 /// parsed 1.55 times as many words per second as one (fewer calls, a wider LSTM step); 32 fell
 /// back to 1.1 times (padding in the pair scores).
 const PARSE_BATCH: usize = 8;
+/// At most this many word pairs (rows x longest^2) per run: the head's outputs and their
+/// intermediates grow with it, and ONNX Runtime keeps its largest allocation for good, so 8
+/// sentences of 200 words (65 MB of label scores alone) would raise every later run's memory.
+/// 8 sentences of 48 words fit; a single sentence always runs.
+const PARSE_PAIRS: usize = 8 * 48 * 48;
 
 /// Parses every sentence of a group's documents from their words' hidden states (which it
 /// frees), in pieces of at most [`MAX_PARSE_WORDS`], batching sentences of similar length;
@@ -647,8 +652,21 @@ fn parse_group(
     }
     // Shortest first, so a batch pads little (a stable sort: ties stay in input order).
     jobs.sort_by_key(|j| j.3.len());
-    let trees: Vec<Vec<Vec<parser::Arc>>> = jobs
-        .par_chunks(PARSE_BATCH)
+    let hidden = parser.spec.hidden.max(1);
+    let mut batches: Vec<&[(usize, usize, usize, Vec<f32>)]> = Vec::new();
+    let mut rest = &jobs[..];
+    while !rest.is_empty() {
+        let mut k = 1;
+        // Sorted by length, so the k-th is the longest of the first k.
+        while k < rest.len().min(PARSE_BATCH) && (k + 1) * (rest[k].3.len() / hidden).pow(2) <= PARSE_PAIRS {
+            k += 1;
+        }
+        let (batch, tail) = rest.split_at(k);
+        batches.push(batch);
+        rest = tail;
+    }
+    let trees: Vec<Vec<Vec<parser::Arc>>> = batches
+        .par_iter()
         .map(|batch| parser.parse_batch(&batch.iter().map(|j| j.3.as_slice()).collect::<Vec<_>>()))
         .collect::<Result<_, _>>()?;
     let mut arcs: Vec<Vec<Option<parser::Arc>>> = docs.iter().map(|w| vec![None; w.len()]).collect();
