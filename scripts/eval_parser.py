@@ -47,7 +47,8 @@ def main() -> int:
     total = uas = las = las_full = 0
     for (words, heads, rels, _upos), f in zip(sents, feats):
         x = np.einsum("nlh,l->nh", f[:, 1:].astype(np.float32), weights)[None]
-        arc, rel_dep, rel_head = session.run(["arc", "rel_dep", "rel_head"], {"feats": x})
+        arc, rel_dep, rel_head = session.run(["arc", "rel_dep", "rel_head"],
+                                             {"feats": x, "lengths": np.array([x.shape[1]], dtype=np.int32)})
         pred = tp.eisner(arc[0])
         # Each word's label at the head it got (src/model/parser.rs `Parser::label`).
         rel = np.einsum("nd,ode,ne->no", rel_dep[0], rel_w, rel_head[0][pred])

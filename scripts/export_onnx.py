@@ -7,7 +7,7 @@ Writes MODEL_DIR/model.int8.onnx: the encoder and its three heads (softmax proba
 `ner`, `pos`, `chunk`; with a parser (parser.json), also `hidden`: the parser's weighted sum of the
 six layers' outputs; inputs `input_ids`, `token_type_ids`, `attention_mask`, dynamic batch and
 length), exported from model.safetensors in float32 with torch.onnx (opset 17), then dynamically
-quantized by onnxruntime.quantization: MatMul weights int8 with one scale per output channel,
+quantized by onnxruntime.quantization: MatMul weights int8 with one scale per output channel (`--variant`),
 activations quantized per batch at run time. Per-tensor scales cost 0.4 NER F1 on CoNLL-2003 test;
 per-channel ones cost nothing measurable (MODEL.md).
 
@@ -23,6 +23,7 @@ import argparse
 import os
 import sys
 import tempfile
+from typing import Optional
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import tagger_common as tc  # noqa: E402
@@ -55,11 +56,10 @@ class OnnxTagger:
         return {h: torch.from_numpy(np.log(np.maximum(p, 1e-30))) for h, p in zip(tc.HEADS, outs)}
 
 
-def export(model_dir: str, dest: str) -> None:
+def export(model_dir: str, dest: str, variant: Optional[str] = None, keep_f32: Optional[str] = None) -> None:
     import numpy as np
     import onnxruntime as ort
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     torch.manual_seed(0)
     model, _labels, _piecer, _case = tc.load_tagger(model_dir)
@@ -103,9 +103,47 @@ def export(model_dir: str, dest: str) -> None:
         if worst > 1e-4:
             raise SystemExit(f"export_onnx: ONNX float32 differs from PyTorch by {worst:.2e}")
         print(f"export_onnx: float32 graph matches PyTorch (max |diff| {worst:.1e})", file=sys.stderr)
+        if keep_f32:
+            import shutil
+
+            shutil.copy(f32, keep_f32)
         tmp_out = dest + ".tmp"
-        quantize_dynamic(f32, tmp_out, weight_type=QuantType.QInt8, per_channel=True)
+        quantize(f32, tmp_out, variant)
         os.replace(tmp_out, dest)
+
+
+# Quantization variants (`--variant`; MODEL.md "int8 variants measured"): weight type, one scale per
+# output channel or per tensor, and 7-bit weights (reduce_range, which keeps AVX2's u8 x s8 kernel
+# from saturating its 16-bit sums).
+VARIANTS = {
+    "s8-channel": {"weight_type": "QInt8", "per_channel": True, "reduce_range": False},
+    "s8-channel-rr": {"weight_type": "QInt8", "per_channel": True, "reduce_range": True},
+    "u8-channel": {"weight_type": "QUInt8", "per_channel": True, "reduce_range": False},
+}
+# Shipped: 8-bit weights. 7-bit ones (s8-channel-rr) ran as fast on the AVX-512 VNNI machine and
+# scored CoNLL-2003 test NER F1 90.15 against 89.93, and on AVX2 they cannot overflow the int16 pair
+# sums of the u8 x s8 kernel (vpmaddubsw saturates); but they moved parses enough to break two unit
+# tests of the statements and relations stages and cost 0.007 cross-document linking F1 on the gold
+# set (MODEL.md, "int8 variants measured"), so they are an option, not the default.
+DEFAULT_VARIANT = "s8-channel"
+
+
+# The export recipe as the stamp records it; src/model/onnx_engine.rs EXPORT_RECIPE must match. Change it
+# whenever the export changes (opset, outputs, quantization), so that old exports are redone.
+RECIPE_VERSION = "recipe=2"
+
+
+def recipe(variant: Optional[str] = None) -> str:
+    return f"{RECIPE_VERSION}:{variant or DEFAULT_VARIANT}"
+
+
+def quantize(f32: str, dest: str, variant: Optional[str] = None) -> None:
+    """Dynamic quantization of every MatMul of the float32 graph `f32` into `dest`."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    v = VARIANTS[variant or DEFAULT_VARIANT]
+    quantize_dynamic(f32, dest, weight_type=getattr(QuantType, v["weight_type"]), per_channel=v["per_channel"],
+                     reduce_range=v["reduce_range"])
 
 
 def parser_mix(model_dir: str):
@@ -119,25 +157,27 @@ def parser_mix(model_dir: str):
         return [float(w) for w in json.load(f)["layer_weights"]]
 
 
-def export_source(model_dir: str) -> str:
+def export_source(model_dir: str, variant: Optional[str] = None) -> str:
     """What the export is made from: the sha256 of model.safetensors, then that of parser.json
-    when there is one (its layer weights are baked into the `hidden` output). src/model/onnx_engine.rs
-    computes the same string."""
+    when there is one (its layer weights are baked into the `hidden` output), then the recipe
+    (`recipe()`: RECIPE_VERSION and the variant; an export made by an older recipe is stale too).
+    src/model/onnx_engine.rs checks the hashes and RECIPE_VERSION."""
     parts = [tc.sha256_file(os.path.join(model_dir, "model.safetensors"))]
     if os.path.exists(os.path.join(model_dir, "parser.json")):
         parts.append(tc.sha256_file(os.path.join(model_dir, "parser.json")))
+    parts.append(recipe(variant))
     return " ".join(parts)
 
 
-def ensure_export(model_dir: str, force: bool = False) -> str:
+def ensure_export(model_dir: str, force: bool = False, variant: Optional[str] = None) -> str:
     """Export MODEL_DIR/model.int8.onnx unless its stamp says it came from the current weights; then
     write the stamp (`export_source`) that the Rust engine checks. Returns the path."""
     dest = os.path.join(model_dir, "model.int8.onnx")
     stamp = dest + ".sha256"
-    source = export_source(model_dir)
+    source = export_source(model_dir, variant)
     current = open(stamp).read().strip() if os.path.exists(stamp) else None
     if force or current != source or not os.path.exists(dest):
-        export(model_dir, dest)
+        export(model_dir, dest, variant)
         with open(stamp, "w") as f:
             f.write(source + "\n")
         print(f"export_onnx: wrote {dest} ({os.path.getsize(dest) / 1e6:.1f} MB)", file=sys.stderr)
@@ -151,12 +191,14 @@ def main() -> int:
     ap.add_argument("model_dir", nargs="?", default=os.path.join(ROOT, "models/claimgraph-tagger"))
     ap.add_argument("--force", action="store_true", help="export even if the weights did not change")
     ap.add_argument("--check", metavar="CONLL_FILE", help="evaluate the int8 model on this CoNLL file")
+    ap.add_argument("--variant", choices=sorted(VARIANTS), default=DEFAULT_VARIANT,
+                    help=f"quantization (default {DEFAULT_VARIANT}; MODEL.md, int8 variants measured)")
     args = ap.parse_args()
 
     import logging
 
     logging.getLogger().setLevel(logging.ERROR)  # quantize_dynamic's pre-processing advice
-    dest = ensure_export(args.model_dir, force=args.force)
+    dest = ensure_export(args.model_dir, force=args.force, variant=args.variant)
 
     if args.check:
         import torch

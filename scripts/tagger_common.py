@@ -16,7 +16,9 @@ out precisely:
   while the piece count stays <= 126. If it reaches the end of the article, that is the only window.
   Otherwise the next window starts at the first word j > start whose piece offset from the window's
   start is >= stride = floor(MAX_CONTENT * 0.5) (if no such word lies inside the window, at the
-  window's end), and so on until a window reaches the last word.
+  window's end), and so on until a window reaches the last word. With ``context_pieces`` in
+  ``tagger.json`` (current), ``context_windows`` instead: windows sharing at least twice that many pieces
+  where they meet, no more positions than that needs (same as ``src/model/windows.rs``).
 * Each word takes its labels from the window in which its first piece is farthest from the nearer edge of
   the window's content, distance = min(p, L - 1 - p) with p the 0-based index of the word's first piece
   among the window's L content pieces; ties go to the earlier window.
@@ -42,9 +44,18 @@ MAX_PIECES = 128  # set per model by set_max_pieces() (tagger.json "max_pieces")
 MAX_CONTENT = MAX_PIECES - 2
 MAX_PIECES_PER_WORD = 16
 STRIDE_FRACTION = 0.5
+# Pieces of context at window cuts (tagger.json "context_pieces"; set by set_context()). None: the
+# older plan, windows overlapping by half (STRIDE_FRACTION).
+CONTEXT_PIECES: Optional[int] = None
 # Case features carried by the token type ids, with the number of type ids each needs.
 CASE_FEATURES = {"none": 1, "type_id_first_upper": 2, "type_id_shape3": 3}
 CASE_FEATURE = "type_id_shape3"
+
+
+def set_context(n: Optional[int]) -> None:
+    """Inference windows by context (``tagger.json`` ``context_pieces``), or None for the half-overlap plan."""
+    global CONTEXT_PIECES
+    CONTEXT_PIECES = None if n is None else int(n)
 
 
 def set_max_pieces(n: int) -> None:
@@ -185,11 +196,48 @@ def greedy_end(counts: Sequence[int], start: int) -> int:
     return max(end, start + 1)
 
 
+def context_windows(counts: Sequence[int], context: int) -> List[Tuple[int, int]]:
+    """Word-aligned windows sharing at least 2 * context pieces where they meet, as few positions as that
+    allows (mirrors src/model/windows.rs ``plan_context``): with P pieces and overlap ov = min(2 * context,
+    MAX_CONTENT // 2), k = ceil((P - ov) / (MAX_CONTENT - ov)) windows of about
+    len = ceil((P + (k - 1) * ov) / k) pieces; each takes words while they fit in len, the next starts at
+    the last word whose first piece is at or before the window's end minus ov (at least one word later),
+    and a window that can reach the end within MAX_CONTENT does."""
+    n = len(counts)
+    if n == 0:
+        return []
+    first = [0]
+    for c in counts:
+        first.append(first[-1] + max(c, 1))
+    total = first[n]
+    ov = min(2 * context, MAX_CONTENT // 2)
+    k = 1 if total <= MAX_CONTENT else -(-(total - ov) // (MAX_CONTENT - ov))
+    length = min(-(-(total + (k - 1) * ov) // k), MAX_CONTENT)
+    out: List[Tuple[int, int]] = []
+    start = 0
+    while start < n:
+        if first[n] - first[start] <= MAX_CONTENT:
+            out.append((start, n))
+            break
+        end = start + 1
+        while end < n and first[end + 1] - first[start] <= length:
+            end += 1
+        out.append((start, end))
+        target = max(first[end] - ov, 0)
+        nxt = start + 1
+        while nxt + 1 < end and first[nxt + 1] <= target:
+            nxt += 1
+        start = nxt
+    return out
+
+
 def inference_windows(counts: Sequence[int]) -> List[Tuple[int, int]]:
     """Overlapping word-aligned windows (start, end) covering all words; see module doc."""
     n = len(counts)
     if n == 0:
         return []
+    if CONTEXT_PIECES is not None:
+        return context_windows(counts, CONTEXT_PIECES)
     stride = int(math.floor(MAX_CONTENT * STRIDE_FRACTION))
     out: List[Tuple[int, int]] = []
     start = 0
@@ -334,6 +382,7 @@ def load_tagger(model_dir: str):
     if tcfg.get("max_pieces_per_word") != MAX_PIECES_PER_WORD or tcfg.get("case_feature") not in CASE_FEATURES:
         raise ValueError(f"unsupported tagger.json: {tcfg}")
     set_max_pieces(int(tcfg["max_pieces"]))
+    set_context(tcfg.get("context_pieces"))
     model = build_model(os.path.join(model_dir, "config.json"), labels)
     state = {k: v.float() for k, v in load_file(os.path.join(model_dir, "model.safetensors")).items()}
     missing, unexpected = model.load_state_dict(state, strict=False)
@@ -641,6 +690,20 @@ def _self_test() -> None:
         tw = training_windows(counts, off)
         assert [i for s, e in tw for i in range(s, e)] == list(range(len(counts)))
         assert all(sum(counts[s:e]) <= MAX_CONTENT for s, e in tw)
+    # The context plan: coverage, at least 2 * context shared pieces at every cut, few positions.
+    saved = MAX_CONTENT
+    set_max_pieces(256)
+    for _ in range(200):
+        counts = [rng.randint(1, 3) for _ in range(rng.randint(1, 900))]
+        wins = context_windows(counts, 24)
+        assert wins[0][0] == 0 and wins[-1][1] == len(counts)
+        first = [sum(counts[:i]) for i in range(len(counts) + 1)]
+        for (s, e), (s2, _) in zip(wins, wins[1:]):
+            assert s < s2 and first[s2] + 48 <= first[e], (s, e, s2)
+        assert all(first[e] - first[s] <= MAX_CONTENT for s, e in wins)
+    assert len(context_windows([1] * 1000, 24)) == 5 and len(context_windows([1] * 254, 24)) == 1
+    assert len(context_windows([1] * 255, 24)) == 2
+    set_max_pieces(saved + 2)
     # A short article is one window; a long one strides by about half a window.
     assert inference_windows([1] * 50) == [(0, 50)]
     assert inference_windows([1] * 200) == [(0, 126), (63, 189), (126, 200)]

@@ -16,13 +16,14 @@ Steps (each cached under --out, default out/parser):
 1. features: the encoder's hidden states for every word of EWT train/dev/test, articles = EWT
    documents (`# newdoc`), windows as the tagger makes them (scripts/tagger_common.py).
 2. train: Adam, the epochs given, last epoch kept (no selection on test; dev is printed).
-3. export: MODEL_DIR/parser.onnx (float32; input `feats` [1, n, 384], outputs `arc` [1, n, n+1],
-   `rel_dep` [1, n, 65] and `rel_head` [1, n+1, 65]: the label scorer's two sides, each with its
-   bias 1 appended), MODEL_DIR/parser_rel.bin (the label scorer's bilinear weights, float32
-   little-endian [labels, 65, 65]: a label is scored only at the head Eisner chose, n pairs
-   rather than n * (n+1), which cut the head's cost from 60% of tagging time to a few percent)
-   and MODEL_DIR/parser.json (labels, layer weights for the encoder's mixed `hidden` output,
-   which scripts/export_onnx.py bakes into model.int8.onnx).
+3. export: MODEL_DIR/parser.onnx (float32; inputs `feats` [b, n, 384] and `lengths` [b] (int32: each
+   sentence's words; rows padded with zeros after them: a sentence's scores do not depend on its
+   batch-mates, `add_lengths_input`), outputs `arc` [b, n, n+1], `rel_dep` [b, n, 65] and
+   `rel_head` [b, n+1, 65]: the label scorer's two sides, each with its bias 1 appended),
+   MODEL_DIR/parser_rel.bin (the label scorer's bilinear weights, float32 little-endian
+   [labels, 65, 65]: a label is scored only at the head Eisner chose, n pairs rather than
+   n * (n+1): `split_label_scorer`) and MODEL_DIR/parser.json (labels, layer weights for the
+   encoder's mixed `hidden` output, which scripts/export_onnx.py bakes into model.int8.onnx).
    `--split MODEL_DIR` converts an export with the older all-pairs `rel` output.
 EWT is CC BY-SA 4.0 and read from ../shared; nothing of it is written into the repository.
 """
@@ -364,6 +365,32 @@ def evaluate(parser, sents, feats, rels_list, decode: bool = True):
 
 # ------------------------------------------------------------------------------------------- export
 
+def add_lengths_input(path: str) -> None:
+    """Lets the exported head parse several sentences per call: a `lengths` input (int32, words per
+    sentence) becomes the BiLSTM's sequence_lens (+ 1 for ROOT), and the batch axis is dynamic. Rows
+    are padded with zeros after their words; the BiLSTM then stops at each row's end, and every other
+    step scores words or word pairs independently, so each sentence's `arc`/`rel` (sliced to its n x
+    n+1) equal a one-sentence run exactly (checked on random inputs, max |diff| 0). The Rust parser
+    batches sentences of similar length (src/model/parser.rs); one call per sentence spent 40% of the
+    head's time in per-call overhead and a one-row LSTM."""
+    import onnx
+    from onnx import TensorProto, helper
+
+    m = onnx.load(path)
+    g = m.graph
+    if any(i.name == "lengths" for i in g.input):
+        return
+    (lstm,) = [n for n in g.node if n.op_type == "LSTM"]
+    g.input.append(helper.make_tensor_value_info("lengths", TensorProto.INT32, ["batch"]))
+    g.initializer.append(helper.make_tensor("root_position", TensorProto.INT32, [], [1]))
+    g.node.insert(0, helper.make_node("Add", ["lengths", "root_position"], ["sequence_lens"], name="sequence_lens"))
+    lstm.input[4] = "sequence_lens"
+    for v in list(g.input) + list(g.output):
+        v.type.tensor_type.shape.dim[0].dim_param = "batch"
+    onnx.checker.check_model(m)
+    onnx.save(m, path)
+
+
 def export(parser, rels, model_dir: str) -> None:
     import numpy as np
     import onnxruntime as ort
@@ -388,7 +415,9 @@ def export(parser, rels, model_dir: str) -> None:
                           dynamic_axes={"feats": {1: "words"}, "arc": {1: "words", 2: "heads"},
                                         "rel": {1: "words", 2: "heads"}}, opset_version=17)
         want = [t.numpy() for t in head(x)]
-    got = ort.InferenceSession(dest, providers=["CPUExecutionProvider"]).run(None, {"feats": x.numpy()})
+    add_lengths_input(dest)
+    got = ort.InferenceSession(dest, providers=["CPUExecutionProvider"]).run(
+        None, {"feats": x.numpy(), "lengths": np.array([x.shape[1]], dtype=np.int32)})
     worst = max(float(np.abs(a - b).max()) for a, b in zip(want, got))
     if worst > 1e-3:
         raise SystemExit(f"train_parser: ONNX differs from PyTorch by {worst:.2e}")
@@ -420,7 +449,10 @@ def split_label_scorer(path: str) -> None:
     w = numpy_helper.to_array(next(i for i in g.initializer if i.name == weight)).astype("<f4")
     x = np.random.default_rng(0).standard_normal((1, 9, int(g.input[0].type.tensor_type.shape.dim[2].dim_value)))
     x = x.astype(np.float32)
-    old_arc, old_rel = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(["arc", "rel"], {"feats": x})
+    feed = {"feats": x}
+    if any(i.name == "lengths" for i in g.input):
+        feed["lengths"] = np.array([x.shape[1]], dtype=np.int32)
+    old_arc, old_rel = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(["arc", "rel"], feed)
     for n in [einsum] + soft:
         g.node.remove(n)
     g.initializer.remove(next(i for i in g.initializer if i.name == weight))
@@ -429,12 +461,12 @@ def split_label_scorer(path: str) -> None:
     d = w.shape[1]
     for name, src, rows in (("rel_dep", dep, "words"), ("rel_head", head, "heads")):
         g.node.append(helper.make_node("Identity", [src], [name]))
-        g.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, [1, rows, d]))
+        g.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, ["batch", rows, d]))
     onnx.checker.check_model(model)
     onnx.save(model, path)
     w.tofile(os.path.join(os.path.dirname(path), "parser_rel.bin"))
     arc, rd, rh = ort.InferenceSession(path, providers=["CPUExecutionProvider"]).run(
-        ["arc", "rel_dep", "rel_head"], {"feats": x})
+        ["arc", "rel_dep", "rel_head"], feed)
     labels = np.einsum("nd,ode,me->nmo", rd[0], w, rh[0]).argmax(-1)
     if not (np.abs(arc - old_arc).max() < 1e-5 and (labels == old_rel[0].argmax(-1)).all()):
         raise SystemExit("train_parser: the split label scorer disagrees with the graph it came from")

@@ -211,7 +211,7 @@ def save_model(model, labels, out_dir: str, case_feature: str, decode: str = "vi
     with open(os.path.join(out_dir, "tagger.json"), "w", encoding="utf-8") as f:
         json.dump({"max_pieces": tc.MAX_PIECES, "max_pieces_per_word": tc.MAX_PIECES_PER_WORD,
                    "case_feature": case_feature,
-                   "stride_fraction": tc.STRIDE_FRACTION, "decode": decode,
+                   "stride_fraction": tc.STRIDE_FRACTION, "context_pieces": tc.CONTEXT_PIECES, "decode": decode,
                    "consistency": consistency, "transition_weight": transition_weight,
                    "ner_transitions": transitions}, f, indent=1)
         f.write("\n")
@@ -715,6 +715,8 @@ def main() -> int:
     ap.add_argument("--case-feature", default=tc.CASE_FEATURE, choices=sorted(tc.CASE_FEATURES))
     ap.add_argument("--no-case-feature", action="store_true", help="same as --case-feature none")
     ap.add_argument("--max-pieces", type=int, default=256, help="window size in pieces, [CLS]/[SEP] included")
+    ap.add_argument("--context-pieces", type=int, default=24,
+                    help="pieces of context at inference window cuts (tagger.json context_pieces)")
     ap.add_argument("--bf16", action="store_true",
                     help="bfloat16 autocast for training steps (about 1.5x faster on CPUs with AVX512-BF16)")
     ap.add_argument("--train-on-valid", action="store_true",
@@ -770,6 +772,7 @@ def main() -> int:
     seed_all(args.seed)
     case_feature = "none" if args.no_case_feature else args.case_feature
     tc.set_max_pieces(args.max_pieces)
+    tc.set_context(args.context_pieces)
     fh = open(args.log, "a", encoding="utf-8") if args.log else None
     deadline = None
     if args.deadline:

@@ -602,6 +602,14 @@ mod tagger {
         assert!(!failed.status.success());
         let err = String::from_utf8_lossy(&failed.stderr);
         assert!(err.contains("export_onnx.py") && err.contains("not exported from"), "{err}");
+        // The right weights but an older export recipe (the stamp's last word): stale too.
+        let stamp = std::fs::read_to_string(shipped.join("model.int8.onnx.sha256")).unwrap();
+        let (hashes, _recipe) = stamp.trim().rsplit_once(' ').unwrap();
+        std::fs::write(dir.path().join("model.int8.onnx.sha256"), format!("{hashes} recipe=1\n")).unwrap();
+        let failed =
+            claimgraph(&["run", input, "-o", out, "-q", "--threads", "1", "--model", model, "--precision", "int8"]);
+        assert!(!failed.status.success(), "an export stamped with an old recipe was used");
+        std::fs::write(dir.path().join("model.int8.onnx.sha256"), "0".repeat(64)).unwrap();
         let ok = run_ok(&["run", input, "-o", out, "-q", "--threads", "1", "--model", model]);
         assert!(String::from_utf8_lossy(&ok.stderr).contains("int8 engine is unavailable"));
         let manifest: serde_json::Value =

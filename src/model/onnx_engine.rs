@@ -22,6 +22,12 @@ use ort::value::Tensor;
 use crate::model::engine::{Engine, HeadProbs, PieceBatch};
 use crate::model::ModelError;
 
+/// How the export was made (`export_onnx.py` `RECIPE_VERSION`, the last word of its stamp,
+/// followed by `:` and the quantization variant): an export made by an older recipe is stale like
+/// one made from other weights. Recipe 2: int8 weights with one scale per output channel, 8-bit
+/// (`s8-channel`, the default) or 7-bit (`s8-channel-rr`).
+pub const EXPORT_RECIPE: &str = "recipe=2";
+
 /// The int8 model's file name inside a model folder.
 pub const ONNX_INT8_FILE: &str = "model.int8.onnx";
 
@@ -43,9 +49,11 @@ pub fn unavailable_reason(dir: &Path) -> Option<String> {
     }
     let stamp = dir.join(format!("{ONNX_INT8_FILE}.sha256"));
     let source = std::fs::read_to_string(&stamp).unwrap_or_default();
-    if export_source(dir).ok().as_deref() != Some(source.trim()) {
+    let (made_from, recipe) = source.trim().rsplit_once(' ').unwrap_or_default();
+    let current = recipe.split_once(':').is_some_and(|(version, _variant)| version == EXPORT_RECIPE);
+    if !current || export_source(dir).ok().as_deref() != Some(made_from) {
         return Some(format!(
-            "{} was not exported from this folder's model.safetensors and parser.json (stamp {}); run scripts/export_onnx.py {}",
+            "{} was not exported from this folder's model.safetensors and parser.json by the current recipe (stamp {}); run scripts/export_onnx.py {}",
             model.display(),
             stamp.display(),
             dir.display()
@@ -56,7 +64,7 @@ pub fn unavailable_reason(dir: &Path) -> Option<String> {
 
 /// What an up-to-date export was made from (`export_onnx.py::export_source`): the sha256 of
 /// `model.safetensors`, then that of `parser.json` when the folder has a parser, whose layer
-/// weights the export bakes into its `hidden` output.
+/// weights the export bakes into its `hidden` output (the stamp adds the recipe, [`EXPORT_RECIPE`]).
 fn export_source(dir: &Path) -> std::io::Result<String> {
     let mut parts = vec![super::file_sha256(&dir.join("model.safetensors"))?];
     let parser = dir.join(crate::model::parser::PARSER_SPEC);

@@ -74,33 +74,64 @@ impl Parser {
 
     /// Parses one sentence from its words' features (`n * hidden`, row-major).
     pub fn parse(&self, feats: &[f32]) -> Result<Vec<Arc>, ModelError> {
+        Ok(self.parse_batch(&[feats])?.pop().unwrap_or_default())
+    }
+
+    /// Parses several sentences in one run of the head, each from its words' features
+    /// (`n * hidden`, row-major). Rows are padded with zeros to the longest and the head is told
+    /// each sentence's length (`lengths`), so a sentence's trees do not depend on its batch-mates
+    /// (`scripts/train_parser.py` `add_lengths_input`); batch sentences of similar length, since
+    /// the pair scores cost the longest's square for every row.
+    pub fn parse_batch(&self, sentences: &[&[f32]]) -> Result<Vec<Vec<Arc>>, ModelError> {
         let h = self.spec.hidden;
-        let n = feats.len() / h;
-        if n == 0 {
-            return Ok(Vec::new());
+        let lens: Vec<usize> = sentences.iter().map(|f| f.len() / h).collect();
+        let m = lens.iter().copied().max().unwrap_or(0);
+        if m == 0 {
+            return Ok(lens.iter().map(|_| Vec::new()).collect());
+        }
+        let b = sentences.len();
+        let mut feats = vec![0f32; b * m * h];
+        for (row, f) in sentences.iter().enumerate() {
+            feats[row * m * h..row * m * h + f.len()].copy_from_slice(f);
         }
         let err = |e: ort::Error| ModelError::Forward(format!("parser: {e}"));
-        let input = Tensor::from_array(([1, n, h], feats.to_vec())).map_err(err)?;
+        let input = Tensor::from_array(([b, m, h], feats)).map_err(err)?;
+        let lengths = Tensor::from_array(([b], lens.iter().map(|&n| n as i32).collect::<Vec<i32>>())).map_err(err)?;
         let mut session = crate::model::tagger::lock_free(&self.sessions);
-        let outputs = session.run(ort::inputs!["feats" => input]).map_err(err)?;
+        let outputs = session.run(ort::inputs!["feats" => input, "lengths" => lengths]).map_err(err)?;
         let (arc_shape, arc) = outputs["arc"].try_extract_tensor::<f32>().map_err(err)?;
         let (dep_shape, dep) = outputs["rel_dep"].try_extract_tensor::<f32>().map_err(err)?;
         let (head_shape, head) = outputs["rel_head"].try_extract_tensor::<f32>().map_err(err)?;
-        let d = self.rel_dim;
-        if arc_shape.as_ref() != [1, n as i64, n as i64 + 1]
-            || dep_shape.as_ref() != [1, n as i64, d as i64]
-            || head_shape.as_ref() != [1, n as i64 + 1, d as i64]
+        let (bi, mi, d) = (b as i64, m as i64, self.rel_dim);
+        if arc_shape.as_ref() != [bi, mi, mi + 1]
+            || dep_shape.as_ref() != [bi, mi, d as i64]
+            || head_shape.as_ref() != [bi, mi + 1, d as i64]
         {
             return Err(ModelError::Forward(format!(
-                "parser: output shapes {arc_shape:?} {dep_shape:?} {head_shape:?} for {n} words"
+                "parser: output shapes {arc_shape:?} {dep_shape:?} {head_shape:?} for {b} sentences of up to {m} words"
             )));
         }
-        let heads = eisner(arc, n);
-        Ok(heads
-            .into_iter()
-            .enumerate()
-            .map(|(i, h)| Arc { head: h, rel: self.label(&dep[i * d..(i + 1) * d], &head[h * d..(h + 1) * d]) })
-            .collect())
+        let mut trees = Vec::with_capacity(b);
+        let mut scores = Vec::new();
+        for (row, &n) in lens.iter().enumerate() {
+            // This sentence's n x (n + 1) corner of the row's m x (m + 1) scores.
+            scores.clear();
+            for i in 0..n {
+                let o = (row * m + i) * (m + 1);
+                scores.extend_from_slice(&arc[o..o + n + 1]);
+            }
+            let heads = if n == 0 { Vec::new() } else { eisner(&scores, n) };
+            let dep_of = |i: usize| &dep[(row * m + i) * d..(row * m + i + 1) * d];
+            let head_of = |h: usize| &head[(row * (m + 1) + h) * d..(row * (m + 1) + h + 1) * d];
+            trees.push(
+                heads
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, h)| Arc { head: h, rel: self.label(dep_of(i), head_of(h)) })
+                    .collect(),
+            );
+        }
+        Ok(trees)
     }
 
     /// The best label of a word (its dependent side `dep`) under a head (its head side `head`):

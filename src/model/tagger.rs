@@ -46,6 +46,11 @@ pub struct TaggerSpec {
     pub max_pieces_per_word: usize,
     pub case_feature: String,
     pub stride_fraction: f64,
+    /// Pieces of context each word gets on both sides at a window cut
+    /// ([`windows::plan_context`]); absent in older models, whose windows overlap by
+    /// `1 - stride_fraction` of a window instead ([`windows::plan`]).
+    #[serde(default)]
+    pub context_pieces: Option<usize>,
     /// Absent in older models: argmax.
     #[serde(default)]
     pub decode: Decode,
@@ -153,6 +158,8 @@ pub struct TaggerConfig {
     pub consistency: Option<f64>,
     /// Overrides the model's own `transition_weight`.
     pub transition_weight: Option<f64>,
+    /// Overrides the model's own `context_pieces` (for measuring how much context words need).
+    pub context: Option<usize>,
 }
 
 impl Default for TaggerConfig {
@@ -165,6 +172,7 @@ impl Default for TaggerConfig {
             decode: None,
             consistency: None,
             transition_weight: None,
+            context: None,
         }
     }
 }
@@ -181,6 +189,11 @@ pub struct WordLabels {
     pub chunk_p: f32,
     pub arc: Option<parser::Arc>,
 }
+
+/// Windows per encoder group of [`Tagger::tag_sentences`]: enough that batches fill and the
+/// engines stay busy (the group's last window leaves the other engines idle), few enough that the
+/// group's per-word outputs stay small (64 BBC-sized windows: about 25 MB).
+const GROUP_WINDOWS: usize = 64;
 
 /// Longest stretch of words parsed as one tree: a longer "sentence" (a list, a table that
 /// segmentation could not split) is parsed in pieces, each with its own root.
@@ -215,6 +228,10 @@ pub struct TagStats {
     pub pieces: u64,
     /// Positions computed, padding included (`rows x cols` per batch).
     pub positions: u64,
+    /// Word pieces of the input documents, each counted once: `positions / input_pieces` is
+    /// the encoder's work per piece of text (1 would be no overlap, no padding, no `[CLS]`).
+    #[serde(default)]
+    pub input_pieces: u64,
 }
 
 /// A document's words as the model sees them.
@@ -252,6 +269,9 @@ impl Tagger {
         }
         if let Some(w) = cfg.transition_weight {
             spec.transition_weight = w;
+        }
+        if let Some(c) = cfg.context {
+            spec.context_pieces = Some(c);
         }
         if spec.transition_weight != 0.0 {
             let n = labels.ner.len();
@@ -348,6 +368,9 @@ impl Tagger {
         h.update(&spec_bytes);
         h.update(describe.as_bytes());
         h.update(format!("{:?} {} {}", spec.decode, spec.consistency, spec.transition_weight).as_bytes());
+        if let Some(c) = cfg.context {
+            h.update(format!(" context {c}").as_bytes());
+        }
         let fingerprint = format!("{:x}", h.finalize())[..16].to_string();
 
         Ok(Tagger {
@@ -420,8 +443,13 @@ fn prepare(
     let case = words.iter().map(|w| case.type_id(w)).collect();
     let counts: Vec<usize> = pieces.iter().map(Vec::len).collect();
     let capacity = spec.max_pieces - 2;
-    let stride = ((capacity as f64) * spec.stride_fraction).round().max(1.0) as usize;
-    let windows = windows::plan(&counts, capacity, stride);
+    let windows = match spec.context_pieces {
+        Some(context) => windows::plan_context(&counts, capacity, context),
+        None => {
+            let stride = ((capacity as f64) * spec.stride_fraction).round().max(1.0) as usize;
+            windows::plan(&counts, capacity, stride)
+        }
+    };
     let owner = windows::assign(&counts, &windows);
     Ok(Prepared { pieces, case, windows, owner })
 }
@@ -440,11 +468,39 @@ impl Tagger {
         docs: &[Vec<&str>],
         sentences: Option<&[Vec<Range<usize>>]>,
     ) -> Result<Vec<Vec<WordLabels>>, ModelError> {
-        let parse = self.parser.is_some() && sentences.is_some();
         let prepared: Vec<Prepared> = {
             let (tokenizer, spec, case, unk) = (&self.tokenizer, &self.spec, self.case, self.unk);
             docs.par_iter().map(|w| prepare(tokenizer, spec, case, unk, w)).collect::<Result<_, _>>()?
         };
+        self.stats.input_pieces += prepared.iter().flat_map(|p| &p.pieces).map(|p| p.len() as u64).sum::<u64>();
+        // Documents go through the encoder in groups of about GROUP_WINDOWS windows: every
+        // word's probabilities and parser input (1.5 KB a word) live only until its group is
+        // decoded and parsed, so memory stays flat however many documents a call has.
+        let mut result = Vec::with_capacity(docs.len());
+        let mut start = 0;
+        while start < docs.len() {
+            let mut end = start + 1;
+            let mut windows = prepared[start].windows.len();
+            while end < docs.len() && windows + prepared[end].windows.len() <= GROUP_WINDOWS {
+                windows += prepared[end].windows.len();
+                end += 1;
+            }
+            let sents = sentences.map(|s| &s[start..end]);
+            result.extend(self.tag_group(&docs[start..end], &prepared[start..end], sents)?);
+            start = end;
+        }
+        Ok(result)
+    }
+
+    /// Tags one group of [`tag_sentences`](Self::tag_sentences): runs its windows on the
+    /// engines, then decodes and parses each document.
+    fn tag_group(
+        &mut self,
+        docs: &[Vec<&str>],
+        prepared: &[Prepared],
+        sentences: Option<&[Vec<Range<usize>>]>,
+    ) -> Result<Vec<Vec<WordLabels>>, ModelError> {
+        let parse = self.parser.is_some() && sentences.is_some();
 
         // Every window of every document, shortest first, so a batch pads little.
         let mut jobs: Vec<(usize, usize)> =
@@ -459,7 +515,7 @@ impl Tagger {
         // (document, word), so they do not depend on which engine ran what, or when.
         let outputs: Vec<Vec<(usize, usize, WordOut)>> = batches
             .par_iter()
-            .map(|batch| run_batch(engines, &prepared, batch, cls, sep, keep_probs, parse))
+            .map(|batch| run_batch(engines, prepared, batch, cls, sep, keep_probs, parse))
             .collect::<Result<_, _>>()?;
         for batch in &batches {
             let len = |&(d, w): &(usize, usize)| prepared[d].windows[w].pieces.len() as u64 + 2;
@@ -482,11 +538,7 @@ impl Tagger {
             })
             .collect::<Result<_, _>>()?;
         let arcs: Vec<Vec<Option<parser::Arc>>> = match (&self.parser, sentences) {
-            (Some(p), Some(sents)) if parse => words_out
-                .par_iter_mut()
-                .zip(sents)
-                .map(|(words, sents)| parse_document(p, words, sents))
-                .collect::<Result<_, _>>()?,
+            (Some(p), Some(sents)) if parse => parse_group(p, &mut words_out, sents)?,
             _ => words_out.iter().map(|w| vec![None; w.len()]).collect(),
         };
         let mut result = Vec::with_capacity(words_out.len());
@@ -566,26 +618,62 @@ struct WordOut {
     hidden: Vec<f32>,
 }
 
-/// Parses each sentence of one document from its words' hidden states (which it frees), in
-/// pieces of at most [`MAX_PARSE_WORDS`]; heads are 1-based within the sentence, 0 = root.
-fn parse_document(
+/// Sentences per run of the parser head: on one thread, 4 to 8 length-sorted sentences per call
+/// parsed 1.55 times as many words per second as one (fewer calls, a wider LSTM step); 32 fell
+/// back to 1.1 times (padding in the pair scores).
+const PARSE_BATCH: usize = 8;
+/// At most this many word pairs (rows x longest^2) per run: the head's outputs and their
+/// intermediates grow with it, and ONNX Runtime keeps its largest allocation for good, so 8
+/// sentences of 200 words (65 MB of label scores alone) would raise every later run's memory.
+/// 8 sentences of 48 words fit; a single sentence always runs.
+const PARSE_PAIRS: usize = 8 * 48 * 48;
+
+/// Parses every sentence of a group's documents from their words' hidden states (which it
+/// frees), in pieces of at most [`MAX_PARSE_WORDS`], batching sentences of similar length;
+/// heads are 1-based within the sentence, 0 = root.
+fn parse_group(
     parser: &Parser,
-    words: &mut [WordOut],
-    sentences: &[Range<usize>],
-) -> Result<Vec<Option<parser::Arc>>, ModelError> {
-    let mut arcs = vec![None; words.len()];
-    for sentence in sentences {
-        let sentence = sentence.start.min(words.len())..sentence.end.min(words.len());
-        let mut start = sentence.start;
-        while start < sentence.end {
-            let end = (start + MAX_PARSE_WORDS).min(sentence.end);
-            let feats: Vec<f32> = words[start..end].iter_mut().flat_map(|w| std::mem::take(&mut w.hidden)).collect();
-            let offset = start - sentence.start;
-            for (k, a) in parser.parse(&feats)?.into_iter().enumerate() {
-                let head = if a.head == 0 { 0 } else { a.head + offset };
-                arcs[start + k] = Some(parser::Arc { head, rel: a.rel });
+    docs: &mut [Vec<WordOut>],
+    sentences: &[Vec<Range<usize>>],
+) -> Result<Vec<Vec<Option<parser::Arc>>>, ModelError> {
+    // (document, the piece's first word, its offset in its sentence, its features), one per piece.
+    let mut jobs: Vec<(usize, usize, usize, Vec<f32>)> = Vec::new();
+    for (d, (words, sents)) in docs.iter_mut().zip(sentences).enumerate() {
+        for sentence in sents {
+            let sentence = sentence.start.min(words.len())..sentence.end.min(words.len());
+            let mut start = sentence.start;
+            while start < sentence.end {
+                let end = (start + MAX_PARSE_WORDS).min(sentence.end);
+                let feats = words[start..end].iter_mut().flat_map(|w| std::mem::take(&mut w.hidden)).collect();
+                jobs.push((d, start, start - sentence.start, feats));
+                start = end;
             }
-            start = end;
+        }
+    }
+    // Shortest first, so a batch pads little (a stable sort: ties stay in input order).
+    jobs.sort_by_key(|j| j.3.len());
+    let hidden = parser.spec.hidden.max(1);
+    let mut batches: Vec<&[(usize, usize, usize, Vec<f32>)]> = Vec::new();
+    let mut rest = &jobs[..];
+    while !rest.is_empty() {
+        let mut k = 1;
+        // Sorted by length, so the k-th is the longest of the first k.
+        while k < rest.len().min(PARSE_BATCH) && (k + 1) * (rest[k].3.len() / hidden).pow(2) <= PARSE_PAIRS {
+            k += 1;
+        }
+        let (batch, tail) = rest.split_at(k);
+        batches.push(batch);
+        rest = tail;
+    }
+    let trees: Vec<Vec<Vec<parser::Arc>>> = batches
+        .par_iter()
+        .map(|batch| parser.parse_batch(&batch.iter().map(|j| j.3.as_slice()).collect::<Vec<_>>()))
+        .collect::<Result<_, _>>()?;
+    let mut arcs: Vec<Vec<Option<parser::Arc>>> = docs.iter().map(|w| vec![None; w.len()]).collect();
+    for ((d, first, offset, _), tree) in jobs.iter().zip(trees.into_iter().flatten()) {
+        for (k, a) in tree.into_iter().enumerate() {
+            let head = if a.head == 0 { 0 } else { a.head + offset };
+            arcs[*d][first + k] = Some(parser::Arc { head, rel: a.rel });
         }
     }
     Ok(arcs)

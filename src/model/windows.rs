@@ -58,6 +58,57 @@ pub fn plan(piece_counts: &[usize], capacity: usize, stride: usize) -> Vec<Windo
     windows
 }
 
+/// Cuts `piece_counts` into as few positions as give every word at least `context` pieces of
+/// context on each side (except at the document's ends), in windows of at most `capacity`.
+///
+/// A document that fits is one window. Otherwise, with `P` pieces and overlap `2 * context`
+/// (at most half the capacity), it takes `k = ceil((P - overlap) / (capacity - overlap))`
+/// windows of about `len = ceil((P + (k - 1) * overlap) / k)` pieces each: the first starts at
+/// word 0 and takes words while they fit in `len`; each next one starts at the last word whose
+/// first piece lies at or before the previous window's end minus the overlap (and at least one
+/// word later), so consecutive windows share at least `overlap` pieces; a window that can reach
+/// the document's end within `capacity` does, and is the last. With [`assign`], a word near a
+/// cut takes its labels from the window where it has `context` or more pieces on both sides.
+/// Mirrored by `scripts/tagger_common.py` (`inference_windows`).
+pub fn plan_context(piece_counts: &[usize], capacity: usize, context: usize) -> Vec<Window> {
+    let capacity = capacity.max(1);
+    let n = piece_counts.len();
+    let mut first = Vec::with_capacity(n + 1);
+    let mut acc = 0;
+    for &c in piece_counts {
+        first.push(acc);
+        acc += c.max(1);
+    }
+    first.push(acc);
+    let total = acc;
+    if n == 0 {
+        return Vec::new();
+    }
+    let overlap = (2 * context).min(capacity / 2);
+    let k = if total <= capacity { 1 } else { (total - overlap).div_ceil(capacity - overlap) };
+    let len = (total + (k - 1) * overlap).div_ceil(k).min(capacity);
+    let mut windows = Vec::new();
+    let mut start = 0;
+    while start < n {
+        if first[n] - first[start] <= capacity {
+            windows.push(Window { words: start..n, pieces: first[start]..first[n] });
+            break;
+        }
+        let mut end = start + 1;
+        while end < n && first[end + 1] - first[start] <= len {
+            end += 1;
+        }
+        windows.push(Window { words: start..end, pieces: first[start]..first[end] });
+        let target = first[end].saturating_sub(overlap);
+        let mut next = start + 1;
+        while next + 1 < end && first[next + 1] <= target {
+            next += 1;
+        }
+        start = next;
+    }
+    windows
+}
+
 /// For each word, the index of the window it takes its labels from.
 pub fn assign(piece_counts: &[usize], windows: &[Window]) -> Vec<usize> {
     let mut first = Vec::with_capacity(piece_counts.len());
@@ -126,5 +177,39 @@ mod tests {
         let ws = plan(&[3, 50, 2], 10, 5);
         assert!(ws.iter().any(|w| w.words == (1..2)));
         assert_eq!(assign(&[3, 50, 2], &ws).len(), 3);
+    }
+
+    #[test]
+    fn context_plan_covers_with_the_promised_overlap() {
+        for seed in 0..200usize {
+            let n = 1 + (seed * 37) % 900;
+            let counts: Vec<usize> = (0..n).map(|i| 1 + ((i * 31 + seed * 7) % 11 == 0) as usize * (i % 4)).collect();
+            let ws = plan_context(&counts, 254, 24);
+            assert_eq!(ws[0].words.start, 0);
+            assert_eq!(ws.last().unwrap().words.end, n);
+            for w in &ws {
+                assert!(w.pieces.len() <= 254, "{w:?}");
+            }
+            for pair in ws.windows(2) {
+                assert!(pair[0].words.start < pair[1].words.start);
+                assert!(pair[1].pieces.start + 48 <= pair[0].pieces.end, "{pair:?}");
+            }
+            let owner = assign(&counts, &ws);
+            for (word, &wi) in owner.iter().enumerate() {
+                assert!(ws[wi].words.contains(&word));
+            }
+        }
+    }
+
+    #[test]
+    fn context_plan_spends_few_positions() {
+        // 1,000 one-piece words, windows of 254 with 24 pieces of context: k = ceil(952 / 206) = 5
+        // windows of about ceil((1000 + 4 * 48) / 5) = 239 pieces.
+        let ws = plan_context(&vec![1; 1000], 254, 24);
+        assert_eq!(ws.len(), 5);
+        let positions: usize = ws.iter().map(|w| w.pieces.len()).sum();
+        assert!(positions <= 1000 + 4 * 48 + 20, "{positions}");
+        assert_eq!(plan_context(&vec![1; 254], 254, 24).len(), 1);
+        assert_eq!(plan_context(&vec![1; 255], 254, 24).len(), 2);
     }
 }

@@ -181,7 +181,7 @@ impl MergeManifest {
         aliases: &crate::aggregate::entities::AliasTable,
     ) -> Self {
         let mut model = shards.headers().next().map(|h| h.model.clone()).unwrap_or(Value::Null);
-        for key in ["windows", "pieces", "positions"] {
+        for key in ["windows", "pieces", "positions", "input_pieces"] {
             let sum: u64 = shards.headers().filter_map(|h| h.model["work"][key].as_u64()).sum();
             if let Some(w) = model.get_mut("work").and_then(Value::as_object_mut) {
                 w.insert(key.into(), sum.into());
