@@ -628,6 +628,10 @@ const PARSE_BATCH: usize = 8;
 /// 8 sentences of 48 words fit; a single sentence always runs.
 const PARSE_PAIRS: usize = 8 * 48 * 48;
 
+/// One sentence piece to parse: its document, its first word, its offset in its sentence, and
+/// its words' features.
+type ParseJob = (usize, usize, usize, Vec<f32>);
+
 /// Parses every sentence of a group's documents from their words' hidden states (which it
 /// frees), in pieces of at most [`MAX_PARSE_WORDS`], batching sentences of similar length;
 /// heads are 1-based within the sentence, 0 = root.
@@ -636,8 +640,7 @@ fn parse_group(
     docs: &mut [Vec<WordOut>],
     sentences: &[Vec<Range<usize>>],
 ) -> Result<Vec<Vec<Option<parser::Arc>>>, ModelError> {
-    // (document, the piece's first word, its offset in its sentence, its features), one per piece.
-    let mut jobs: Vec<(usize, usize, usize, Vec<f32>)> = Vec::new();
+    let mut jobs: Vec<ParseJob> = Vec::new();
     for (d, (words, sents)) in docs.iter_mut().zip(sentences).enumerate() {
         for sentence in sents {
             let sentence = sentence.start.min(words.len())..sentence.end.min(words.len());
@@ -653,7 +656,7 @@ fn parse_group(
     // Shortest first, so a batch pads little (a stable sort: ties stay in input order).
     jobs.sort_by_key(|j| j.3.len());
     let hidden = parser.spec.hidden.max(1);
-    let mut batches: Vec<&[(usize, usize, usize, Vec<f32>)]> = Vec::new();
+    let mut batches: Vec<&[ParseJob]> = Vec::new();
     let mut rest = &jobs[..];
     while !rest.is_empty() {
         let mut k = 1;
