@@ -24,6 +24,8 @@
 //! minister of Y," / "the police spokesman, X,") and copulas ("X is a member of Y"). A
 //! title without an organization gives `has_title` with the title as a value.
 
+use std::collections::HashSet;
+
 use crate::doc::{Argument, Modality, Polarity, Relation, Span, Statement, StatementKind};
 use crate::stages::syntax::Tree;
 
@@ -612,35 +614,31 @@ pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<R
     });
     // Where a frame on the parse and a word-level role phrase give one person the same role
     // or kin in a sentence, the parse decides whom it is of ("His brother, X": his = whom).
-    let framed: Vec<(usize, Span, String)> = out
+    let framed: HashSet<(usize, Span, &str)> = out
         .iter()
         .filter(|r| !r.frame.starts_with("role:"))
-        .map(|r| (r.sentence, r.subject.span, r.predicate.clone()))
+        .map(|r| (r.sentence, r.subject.span, r.predicate.as_str()))
         .collect();
-    out.retain(|r| {
-        !r.frame.starts_with("role:") || !framed.contains(&(r.sentence, r.subject.span, r.predicate.clone()))
-    });
+    let dropped: Vec<bool> = out
+        .iter()
+        .map(|r| r.frame.starts_with("role:") && framed.contains(&(r.sentence, r.subject.span, r.predicate.as_str())))
+        .collect();
+    let mut dropped = dropped.into_iter();
+    out.retain(|_| !dropped.next().unwrap_or(false));
     // A bare title is a fallback: not where the sentence already gives the person a role.
-    let roles: Vec<(usize, Span)> = out
+    let roles: HashSet<(usize, Span)> = out
         .iter()
         .filter(|r| r.frame != "title:value" && matches!(r.rtype.as_deref(), Some("role" | "leader_of" | "member_of")))
         .map(|r| (r.sentence, r.subject.span))
         .collect();
     out.retain(|r| r.frame != "title:value" || !roles.contains(&(r.sentence, r.subject.span)));
     // One relation per sentence, predicate and argument pair (two triggers of the same frame,
-    // or a clause read twice): the first.
+    // or a clause read twice): the first. Objects with a value are the same by value.
+    let mut seen: HashSet<(usize, String, Span, Result<String, Span>)> = HashSet::new();
     let mut kept: Vec<Relation> = Vec::with_capacity(out.len());
     for r in out {
-        let same = |k: &Relation| {
-            k.sentence == r.sentence
-                && k.predicate == r.predicate
-                && k.subject.span == r.subject.span
-                && match (&k.object.value, &r.object.value) {
-                    (Some(a), Some(b)) => a == b,
-                    _ => k.object.span == r.object.span,
-                }
-        };
-        if !kept.iter().any(same) {
+        let object = r.object.value.clone().ok_or(r.object.span);
+        if seen.insert((r.sentence, r.predicate.clone(), r.subject.span, object)) {
             kept.push(r);
         }
     }
