@@ -656,7 +656,7 @@ impl<'v, 'd> Finder<'v, 'd> {
             t.children(c)
                 .iter()
                 .copied()
-                .find(|&k| k > c && matches!(t.base_rel(k), "obj" | "nsubj" | "appos" | "dep"))?
+                .find(|&k| k > c && matches!(t.base_rel(k), "obj" | "iobj" | "nsubj" | "appos" | "dep"))?
         } else {
             (after..c).find(|&k| !v.is_punct(k) && !t.head[k].is_some_and(|h| (after..c).contains(&h)))?
         };
