@@ -127,7 +127,7 @@ pub struct ConflictRecord {
 fn count_predicates() -> &'static BTreeSet<String> {
     static SET: OnceLock<BTreeSet<String>> = OnceLock::new();
     SET.get_or_init(|| match Lexicon::builtin() {
-        Ok(lx) => lx.frames.values().flatten().filter(|f| f.count).map(|f| f.predicate.clone()).collect(),
+        Ok(lx) => lx.all_frames().filter(|f| f.count).map(|f| f.predicate.clone()).collect(),
         Err(_) => BTreeSet::new(),
     })
 }

@@ -38,8 +38,11 @@ pub(super) struct Match<'f> {
 pub(super) struct Clause<'a, 'd> {
     v: &'a DocView<'d>,
     t: &'a Tree<'d>,
-    slots: &'a [Slot],
+    /// The sentence's arguments; [`Self::anchor_victims`] may re-anchor events, never move one.
+    pub slots: Vec<Slot>,
     slot_at: HashMap<usize, usize>,
+    /// The preposition introducing each token of the sentence, if any (see [`Self::case`]).
+    cases: Vec<Option<String>>,
     range: Range<usize>,
 }
 
@@ -47,19 +50,21 @@ pub(super) struct Clause<'a, 'd> {
 const MAX_STEPS: usize = 6;
 
 impl<'a, 'd> Clause<'a, 'd> {
-    pub fn new(v: &'a DocView<'d>, t: &'a Tree<'d>, slots: &'a [Slot], range: Range<usize>) -> Self {
+    pub fn new(v: &'a DocView<'d>, t: &'a Tree<'d>, slots: Vec<Slot>, range: Range<usize>) -> Self {
         let mut slot_at = HashMap::new();
         for (i, s) in slots.iter().enumerate() {
             for k in s.a..s.b.max(s.a + 1) {
                 slot_at.entry(k).or_insert(i);
             }
         }
-        Clause { v, t, slots, slot_at, range }
+        let cases = range.clone().map(|c| case_of(v, t, c)).collect();
+        Clause { v, t, slots, slot_at, cases, range }
     }
 
     /// Every frame match in the sentence, in token order.
     pub fn matches(&self) -> Vec<Match<'a>> {
         let lex = self.v.lex;
+        let any = lex.frames_for(FrameKind::Any, "*");
         let mut out = Vec::new();
         for k in self.range.clone() {
             let kind = if self.v.is_verb(k) {
@@ -69,9 +74,7 @@ impl<'a, 'd> Clause<'a, 'd> {
             } else {
                 continue;
             };
-            let own = lex.frames.get(&(kind, self.lemma(k)));
-            let any = lex.frames.get(&(FrameKind::Any, "*".to_string()));
-            for frame in own.into_iter().chain(any).flatten() {
+            for frame in lex.frames_for(kind, self.lemma(k)).iter().chain(any) {
                 self.match_frame(frame, k, &mut out);
             }
         }
@@ -84,8 +87,10 @@ impl<'a, 'd> Clause<'a, 'd> {
     pub fn victim(&self) -> Option<usize> {
         let lex = self.v.lex;
         self.range.clone().filter(|&k| self.v.is_verb(k) && !self.negated(k, None)).find_map(|k| {
-            let frames = lex.frames.get(&(FrameKind::Verb, self.lemma(k)))?;
-            let frame = frames.iter().find(|f| matches!(f.rtype.as_str(), "attack" | "kill") && f.noun.is_none())?;
+            let frame = lex
+                .frames_for(FrameKind::Verb, self.lemma(k))
+                .iter()
+                .find(|f| matches!(f.rtype.as_str(), "attack" | "kill") && f.noun.is_none())?;
             self.arguments(frame, &frame.object, k, None).into_iter().find_map(|o| match o.kind {
                 SlotKind::Entity(m) if self.v.doc.mentions[m].label == "PER" => Some(m),
                 _ => None,
@@ -104,15 +109,15 @@ impl<'a, 'd> Clause<'a, 'd> {
         let noun = (slot.a..slot.b).rev().find(|&h| self.v.lex.events.contains_key(&self.v.words[h].to_lowercase()))?;
         t.children(noun)
             .iter()
-            .filter(|&&c| t.base_rel(c) == "nmod" && matches!(self.case(c).as_deref(), Some("of" | "on" | "against")))
+            .filter(|&&c| t.base_rel(c) == "nmod" && matches!(self.case(c), Some("of" | "on" | "against")))
             .find_map(|&c| match self.argument(c, false)?.kind {
                 SlotKind::Entity(m) if self.v.doc.mentions[m].label == "PER" => Some(m),
                 _ => None,
             })
     }
 
-    fn lemma(&self, k: usize) -> String {
-        self.v.lemmas[k].clone()
+    fn lemma(&self, k: usize) -> &'a str {
+        &self.v.lemmas[k]
     }
 
     fn match_frame(&self, frame: &'a Frame, k: usize, out: &mut Vec<Match<'a>>) {
@@ -125,7 +130,7 @@ impl<'a, 'd> Clause<'a, 'd> {
         let noun = match &frame.noun {
             Some(n) => {
                 let rel = if self.passive(k) { "nsubj:pass" } else { "obj" };
-                match t.children(k).iter().copied().find(|&c| t.rel[c] == rel && self.lemma(c) == *n) {
+                match t.children(k).iter().copied().find(|&c| t.rel[c] == rel && self.lemma(c) == n.as_str()) {
                     Some(c) => Some(c),
                     None => return,
                 }
@@ -276,7 +281,7 @@ impl<'a, 'd> Clause<'a, 'd> {
                 }
             }
             if let Some(l) = &p.lemma {
-                heads.retain(|&h| self.lemma(h) == *l);
+                heads.retain(|&h| self.lemma(h) == l.as_str());
             }
             let mut args: Vec<Slot> = Vec::new();
             for h in heads.into_iter().flat_map(|h| self.with_conjuncts(h)) {
@@ -378,11 +383,7 @@ impl<'a, 'd> Clause<'a, 'd> {
         }
         // "in support of X", "operating as part of X", "served as a member of X".
         match t.head[k] {
-            Some(h)
-                if t.base_rel(k) == "obl"
-                    && self.v.is_verb(h)
-                    && matches!(self.case(k).as_deref(), Some("in" | "as")) =>
-            {
+            Some(h) if t.base_rel(k) == "obl" && self.v.is_verb(h) && matches!(self.case(k), Some("in" | "as")) => {
                 self.verb_subjects(h, 0)
             }
             _ => Vec::new(),
@@ -425,25 +426,13 @@ impl<'a, 'd> Clause<'a, 'd> {
         let h = self.t.head[k]?;
         (matches!(self.t.rel[k], "obj" | "nsubj:pass")
             && self.v.is_verb(h)
-            && self.v.lex.light_verbs.contains(&self.lemma(h)))
+            && self.v.lex.light_verbs.contains(self.lemma(h)))
         .then_some(h)
     }
 
-    /// The preposition introducing `c` ("according to": its fixed words too); also one the
-    /// parse hung on a modifier at the phrase's left edge ("with [Prime Minister] X").
-    fn case(&self, c: usize) -> Option<String> {
-        let t = self.t;
-        let edge = t.subtree(c).start;
-        let m = t.children(c).iter().copied().find(|&x| t.rel[x] == "case").or_else(|| {
-            (edge < c && t.rel[edge] == "case" && t.head[edge].is_some_and(|h| t.subtree(c).contains(&h)))
-                .then_some(edge)
-        })?;
-        let mut w = self.v.words[m].to_lowercase();
-        for f in t.children(m).iter().filter(|&&f| t.rel[f] == "fixed") {
-            w.push(' ');
-            w.push_str(&self.v.words[*f].to_lowercase());
-        }
-        Some(w)
+    /// The preposition introducing `c` (computed once per sentence by [`case_of`]).
+    fn case(&self, c: usize) -> Option<&str> {
+        self.cases.get(c.checked_sub(self.range.start)?)?.as_deref()
     }
 
     /// Children of `k` that are obl / nmod phrases introduced by `p`.
@@ -452,8 +441,24 @@ impl<'a, 'd> Clause<'a, 'd> {
         t.children(k)
             .iter()
             .copied()
-            .filter(|&c| matches!(t.base_rel(c), "obl" | "nmod") && self.case(c).as_deref() == Some(p))
+            .filter(|&c| matches!(t.base_rel(c), "obl" | "nmod") && self.case(c) == Some(p))
             .collect()
+    }
+
+    /// Re-anchors each event phrase whose parse names its victim on that person (see
+    /// [`Self::event_victim`]); returns the (old, new) event of each change.
+    pub fn anchor_victims(&mut self) -> Vec<((String, Option<usize>), (String, Option<usize>))> {
+        let found: Vec<(usize, usize)> =
+            (0..self.slots.len()).filter_map(|i| self.event_victim(i).map(|m| (i, m))).collect();
+        let mut changes = Vec::new();
+        for (i, victim) in found {
+            let SlotKind::Event { value, place, prefix: None } = &mut self.slots[i].kind else { continue };
+            let class = value.split(' ').next().unwrap_or("attack").to_string();
+            let new = super::patterns::event_on(self.v, &class, victim);
+            let old = (std::mem::replace(value, new.0.clone()), std::mem::replace(place, new.1));
+            changes.push((old, new));
+        }
+        changes
     }
 
     fn with_conjuncts(&self, h: usize) -> Vec<usize> {
@@ -533,7 +538,7 @@ impl<'a, 'd> Clause<'a, 'd> {
             .iter()
             .filter(|&&c| {
                 matches!(t.rel[c], "compound" | "amod" | "nmod:poss" | "flat")
-                    || (org_noun && t.rel[c] == "nmod" && self.case(c).as_deref() == Some("of"))
+                    || (org_noun && t.rel[c] == "nmod" && self.case(c) == Some("of"))
             })
             .filter_map(named)
             .min_by_key(|&&i| rank(i));
@@ -546,7 +551,7 @@ impl<'a, 'd> Clause<'a, 'd> {
         let t = self.t;
         let v = self.v;
         let head = self.lemma(h);
-        if !v.lex.titles.contains_key(&head) {
+        if !v.lex.titles.contains_key(head) {
             return None;
         }
         let mut a = h;
@@ -610,7 +615,7 @@ impl<'a, 'd> Clause<'a, 'd> {
     /// ("killed 21, officials say").
     fn cued(&self, k: usize) -> bool {
         let t = self.t;
-        let cue = |x: usize| self.v.is_verb(x) && self.v.lex.cues.contains_key(&self.lemma(x));
+        let cue = |x: usize| self.v.is_verb(x) && self.v.lex.cues.contains_key(self.lemma(x));
         if t.children(k).iter().any(|&c| matches!(t.rel[c], "parataxis" | "aux") && cue(c)) {
             return true;
         }
@@ -642,4 +647,19 @@ impl<'a, 'd> Clause<'a, 'd> {
         let specific: Vec<_> = out.iter().filter(|m| m.frame.kind != FrameKind::Any).map(key).collect();
         out.retain(|m| m.frame.kind != FrameKind::Any || !specific.contains(&key(m)));
     }
+}
+
+/// The preposition introducing `c` ("according to": its fixed words too), lowercase; also one the
+/// parse hung on a modifier at the phrase's left edge ("with [Prime Minister] X").
+fn case_of(v: &DocView<'_>, t: &Tree<'_>, c: usize) -> Option<String> {
+    let edge = t.subtree(c).start;
+    let m = t.children(c).iter().copied().find(|&x| t.rel[x] == "case").or_else(|| {
+        (edge < c && t.rel[edge] == "case" && t.head[edge].is_some_and(|h| t.subtree(c).contains(&h))).then_some(edge)
+    })?;
+    let mut w = v.words[m].to_lowercase();
+    for f in t.children(m).iter().filter(|&&f| t.rel[f] == "fixed") {
+        w.push(' ');
+        w.push_str(&v.words[*f].to_lowercase());
+    }
+    Some(w)
 }

@@ -157,8 +157,8 @@ pub struct Lexicon {
     /// Hedge cues as word sequences (single words match a word or a verb lemma).
     pub hedges: Vec<Vec<String>>,
     pub negations: Vec<(Vec<String>, NegKind)>,
-    /// Frames by kind and trigger lemma ("*" for [`FrameKind::Any`]).
-    pub frames: BTreeMap<(FrameKind, String), Vec<Frame>>,
+    /// Frames by kind, then trigger lemma ("*" for [`FrameKind::Any`]).
+    frames: BTreeMap<FrameKind, BTreeMap<String, Vec<Frame>>>,
     pub light_verbs: BTreeSet<String>,
     /// The frame of a title that names no organization: the title is a `has_title` value.
     pub has_title: Frame,
@@ -275,11 +275,11 @@ impl Lexicon {
             };
             negations.push((words(f[0]), kind));
         }
-        let mut frames: BTreeMap<(FrameKind, String), Vec<Frame>> = BTreeMap::new();
+        let mut frames: BTreeMap<FrameKind, BTreeMap<String, Vec<Frame>>> = BTreeMap::new();
         for r in rows("frames.tsv", get("frames.tsv")?, 7) {
             let (line, f) = r?;
             let frame = parse_frame(line, &f)?;
-            frames.entry((frame.kind, frame.lemma.clone())).or_default().push(frame);
+            frames.entry(frame.kind).or_default().entry(frame.lemma.clone()).or_default().push(frame);
         }
         let mut light_verbs = BTreeSet::new();
         for r in rows("light_verbs.tsv", get("light_verbs.tsv")?, 1) {
@@ -299,7 +299,7 @@ impl Lexicon {
                 .chain(["of", "for", "at", "with"].map(|p| SlotRel::Prep(p.to_string())))
                 .map(path)
                 .collect();
-            frames.entry((FrameKind::Noun, title.clone())).or_default().push(Frame {
+            frames.entry(FrameKind::Noun).or_default().entry(title.clone()).or_default().push(Frame {
                 id: format!("title:{title}"),
                 subject: vec![path(SlotRel::Appos), path(SlotRel::Head), path(SlotRel::Subj)],
                 object,
@@ -317,7 +317,7 @@ impl Lexicon {
         // So is a family word: "X, the brother-in-law of Y", "Y's uncle, X".
         for (word, predicate) in &family {
             let path = |rel: SlotRel| SlotPath { rel, lemma: None };
-            frames.entry((FrameKind::Noun, word.clone())).or_default().push(Frame {
+            frames.entry(FrameKind::Noun).or_default().entry(word.clone()).or_default().push(Frame {
                 id: format!("family:{word}"),
                 subject: vec![path(SlotRel::Appos), path(SlotRel::Head), path(SlotRel::Subj)],
                 object: vec![path(SlotRel::Poss), path(SlotRel::Prep("of".into()))],
@@ -363,7 +363,7 @@ impl Lexicon {
         let mut known: BTreeSet<String> = BTreeSet::new();
         known.extend(irregular.values().cloned());
         known.extend(cues.keys().cloned());
-        for f in frames.values().flatten() {
+        for f in frames.values().flat_map(BTreeMap::values).flatten() {
             known.insert(f.lemma.clone());
             known.extend(f.noun.iter().cloned());
         }
@@ -444,6 +444,16 @@ impl Lexicon {
             return undouble(&s);
         }
         w
+    }
+
+    /// The frames of a trigger lemma of this kind (`"*"` for [`FrameKind::Any`]).
+    pub fn frames_for(&self, kind: FrameKind, lemma: &str) -> &[Frame] {
+        self.frames.get(&kind).and_then(|m| m.get(lemma)).map_or(&[], Vec::as_slice)
+    }
+
+    /// Every frame.
+    pub fn all_frames(&self) -> impl Iterator<Item = &Frame> {
+        self.frames.values().flat_map(BTreeMap::values).flatten()
     }
 
     /// A noun naming a medium ("statement", "tweets"), in any case and number.
@@ -582,7 +592,7 @@ mod tests {
         let lx = Lexicon::builtin().unwrap();
         assert_eq!(lx.cues.get("say"), Some(&CueEffect::Speech));
         assert_eq!(lx.cues.get("deny"), Some(&CueEffect::Deny));
-        let claim = &lx.frames[&(FrameKind::Verb, "claim".to_string())][0];
+        let claim = &lx.frames_for(FrameKind::Verb, "claim")[0];
         assert_eq!(
             (claim.id.as_str(), claim.predicate.as_str()),
             ("verb:claim+responsibility", "claim_responsibility_for")
@@ -590,9 +600,9 @@ mod tests {
         assert_eq!(claim.noun.as_deref(), Some("responsibility"));
         assert_eq!(claim.object[0], SlotPath { rel: SlotRel::Prep("for".into()), lemma: None });
         assert!(claim.implicit && !claim.negated);
-        assert!(lx.frames[&(FrameKind::Verb, "deny".to_string())][0].negated);
-        assert!(lx.frames[&(FrameKind::Verb, "kill".to_string())][0].count);
-        let rise = &lx.frames[&(FrameKind::Verb, "rise".to_string())][0];
+        assert!(lx.frames_for(FrameKind::Verb, "deny")[0].negated);
+        assert!(lx.frames_for(FrameKind::Verb, "kill")[0].count);
+        let rise = &lx.frames_for(FrameKind::Verb, "rise")[0];
         assert_eq!(rise.subject[0], SlotPath { rel: SlotRel::Subj, lemma: Some("toll".into()) });
         assert!(lx.light_verbs.contains("conduct"));
         assert_eq!(lx.titles["chief executive"].rtype, "leader_of");

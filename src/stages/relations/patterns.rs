@@ -473,7 +473,7 @@ fn frame_relation(
 }
 
 /// An event of `class` on a named person: "attack on X", anchored to X.
-fn event_on(v: &DocView<'_>, class: &str, victim: usize) -> Ev {
+pub(super) fn event_on(v: &DocView<'_>, class: &str, victim: usize) -> Ev {
     let mm = &v.doc.mentions[victim];
     let name = match mm.chain.and_then(|c| v.doc.chains.get(c)) {
         Some(ch) => v.text(v.doc.mentions.get(ch.representative).unwrap_or(mm).span),
@@ -482,37 +482,24 @@ fn event_on(v: &DocView<'_>, class: &str, victim: usize) -> Ev {
     (format!("{class} on {name}"), Some(victim))
 }
 
-/// "the killing of councillor X", "the murder of X": an event phrase whose parse names its
-/// victim is about that person (the word-level reading only sees a name right after "of").
-fn anchor_on_victims(v: &DocView<'_>, tree: &Tree<'_>, s: usize, sl: &mut [Slot], ev: &mut EventCtx) {
-    let found: Vec<(usize, usize)> = {
-        let clause = Clause::new(v, tree, sl, v.sentence_tokens(s));
-        (0..sl.len()).filter_map(|i| clause.event_victim(i).map(|m| (i, m))).collect()
-    };
-    for (i, victim) in found {
-        let SlotKind::Event { value, place, prefix: None } = &mut sl[i].kind else { continue };
-        let class = value.split(' ').next().unwrap_or("attack").to_string();
-        let (new_value, new_place) = event_on(v, &class, victim);
-        if ev.last.as_ref().is_some_and(|l| l.0 == *value) {
-            ev.last = Some((new_value.clone(), new_place));
-        }
-        *value = new_value;
-        *place = new_place;
-    }
-}
-
 pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<Relation> {
     let tree = Tree::new(v.doc);
     let mut out: Vec<Relation> = Vec::new();
     let mut ev = EventCtx { last: None, first_in_doc: first_event(v) };
     for s in 0..v.doc.sentences.len() {
         let event_before = ev.current();
-        let mut sl = slots(v, s, statements, &mut ev);
-        anchor_on_victims(v, &tree, s, &mut sl, &mut ev);
-        let clause = Clause::new(v, &tree, &sl, v.sentence_tokens(s));
+        let mut clause = Clause::new(v, &tree, slots(v, s, statements, &mut ev), v.sentence_tokens(s));
+        // "the killing of councillor X", "the murder of X": an event phrase whose parse names
+        // its victim is about that person (the word-level reading only sees a name right after
+        // "of"); so is a later bare "the killing".
+        for (old, new) in clause.anchor_victims() {
+            if ev.last.as_ref().is_some_and(|l| l.0 == old.0) {
+                ev.last = Some(new);
+            }
+        }
         // "Gunmen shot dead X": a verb, not a noun, told of the event; later "the killing"
         // refers to the attack on X.
-        if !sl.iter().any(|x| matches!(x.kind, SlotKind::Event { .. })) {
+        if !clause.slots.iter().any(|x| matches!(x.kind, SlotKind::Event { .. })) {
             if let Some(victim) = clause.victim() {
                 ev.last = Some(event_on(v, "attack", victim));
             }
