@@ -17,6 +17,19 @@ pub struct Window {
     pub pieces: Range<usize>,
 }
 
+/// The piece offset of each word's first piece, then the total (`n + 1` entries; a word has at
+/// least one piece).
+fn first_pieces(piece_counts: &[usize]) -> Vec<usize> {
+    let mut first = Vec::with_capacity(piece_counts.len() + 1);
+    let mut acc = 0;
+    for &c in piece_counts {
+        first.push(acc);
+        acc += c.max(1);
+    }
+    first.push(acc);
+    first
+}
+
 /// Cuts `piece_counts` (pieces per word, each >= 1) into windows of at most `capacity` pieces.
 ///
 /// A window starts at a word boundary; the next window starts at the first word whose first
@@ -27,14 +40,7 @@ pub fn plan(piece_counts: &[usize], capacity: usize, stride: usize) -> Vec<Windo
     let capacity = capacity.max(1);
     let stride = stride.clamp(1, capacity);
     let n = piece_counts.len();
-    // Piece offset of each word's first piece.
-    let mut first = Vec::with_capacity(n + 1);
-    let mut acc = 0;
-    for &c in piece_counts {
-        first.push(acc);
-        acc += c.max(1);
-    }
-    first.push(acc);
+    let first = first_pieces(piece_counts);
 
     let mut windows = Vec::new();
     let mut start = 0;
@@ -73,14 +79,8 @@ pub fn plan(piece_counts: &[usize], capacity: usize, stride: usize) -> Vec<Windo
 pub fn plan_context(piece_counts: &[usize], capacity: usize, context: usize) -> Vec<Window> {
     let capacity = capacity.max(1);
     let n = piece_counts.len();
-    let mut first = Vec::with_capacity(n + 1);
-    let mut acc = 0;
-    for &c in piece_counts {
-        first.push(acc);
-        acc += c.max(1);
-    }
-    first.push(acc);
-    let total = acc;
+    let first = first_pieces(piece_counts);
+    let total = first[n];
     if n == 0 {
         return Vec::new();
     }

@@ -16,7 +16,7 @@ use std::collections::HashMap;
 use std::ops::Range;
 
 use super::lexicon::{Frame, FrameKind, NegKind, SlotPath, SlotRel};
-use super::patterns::{in_dateline, Slot, SlotKind};
+use super::patterns::{event_on, in_dateline, Ev, Slot, SlotKind};
 use super::view::DocView;
 use crate::stages::syntax::Tree;
 
@@ -447,14 +447,14 @@ impl<'a, 'd> Clause<'a, 'd> {
 
     /// Re-anchors each event phrase whose parse names its victim on that person (see
     /// [`Self::event_victim`]); returns the (old, new) event of each change.
-    pub fn anchor_victims(&mut self) -> Vec<((String, Option<usize>), (String, Option<usize>))> {
+    pub fn anchor_victims(&mut self) -> Vec<(Ev, Ev)> {
         let found: Vec<(usize, usize)> =
             (0..self.slots.len()).filter_map(|i| self.event_victim(i).map(|m| (i, m))).collect();
         let mut changes = Vec::new();
         for (i, victim) in found {
             let SlotKind::Event { value, place, prefix: None } = &mut self.slots[i].kind else { continue };
             let class = value.split(' ').next().unwrap_or("attack").to_string();
-            let new = super::patterns::event_on(self.v, &class, victim);
+            let new = event_on(self.v, &class, victim);
             let old = (std::mem::replace(value, new.0.clone()), std::mem::replace(place, new.1));
             changes.push((old, new));
         }

@@ -115,7 +115,7 @@ struct EventCtx {
 }
 
 /// An event's value ("attack in Kabul") and the mention it is anchored to.
-type Ev = (String, Option<usize>);
+pub(super) type Ev = (String, Option<usize>);
 
 impl EventCtx {
     fn current(&self) -> Option<Ev> {
