@@ -31,7 +31,7 @@ fn bench_encoder(c: &mut Criterion) {
     let labels = json("labels.json");
     let n = |h: &str| labels[h].as_array().unwrap().len();
     let mut heads = vec![("ner", n("ner")), ("pos", n("pos")), ("chunk", n("chunk"))];
-    let parser = Parser::load(&dir, 1).unwrap();
+    let parser = Parser::load(&dir, 1, true).unwrap();
     if let Some(p) = &parser {
         heads.push(("hidden", p.spec.hidden));
     }

@@ -581,8 +581,8 @@ mod tagger {
         assert_eq!(labels.pos[together[last][told].pos], "VBD");
     }
 
-    /// An int8 export made from other weights is never used: `--precision int8` fails naming
-    /// the fix, and `auto` falls back to libtorch, says so, and records it in the manifest.
+    /// An int8 export made from other weights (or missing its parser) is never used:
+    /// `--precision int8` fails naming the fix, and `auto` falls back to libtorch, says so, and records it in the manifest.
     #[test]
     fn stale_onnx_export_is_refused() {
         let shipped = repo().join("models/claimgraph-tagger");
@@ -609,6 +609,13 @@ mod tagger {
         let failed =
             claimgraph(&["run", input, "-o", out, "-q", "--threads", "1", "--model", model, "--precision", "int8"]);
         assert!(!failed.status.success(), "an export stamped with an old recipe was used");
+        // The current stamp, but the parser's int8 export is missing.
+        std::fs::write(dir.path().join("model.int8.onnx.sha256"), &stamp).unwrap();
+        std::fs::remove_file(dir.path().join("parser.int8.onnx")).unwrap();
+        let failed =
+            claimgraph(&["run", input, "-o", out, "-q", "--threads", "1", "--model", model, "--precision", "int8"]);
+        let err = String::from_utf8_lossy(&failed.stderr);
+        assert!(!failed.status.success() && err.contains("parser.int8.onnx is missing"), "{err}");
         std::fs::write(dir.path().join("model.int8.onnx.sha256"), "0".repeat(64)).unwrap();
         let ok = run_ok(&["run", input, "-o", out, "-q", "--threads", "1", "--model", model]);
         assert!(String::from_utf8_lossy(&ok.stderr).contains("int8 engine is unavailable"));

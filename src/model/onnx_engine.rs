@@ -25,8 +25,9 @@ use crate::model::ModelError;
 /// How the export was made (`export_onnx.py` `RECIPE_VERSION`, the last word of its stamp,
 /// followed by `:` and the quantization variant): an export made by an older recipe is stale like
 /// one made from other weights. Recipe 2: int8 weights with one scale per output channel, 8-bit
-/// (`s8-channel`, the default) or 7-bit (`s8-channel-rr`).
-pub const EXPORT_RECIPE: &str = "recipe=2";
+/// (`s8-channel`, the default) or 7-bit (`s8-channel-rr`). Recipe 3: the parser head quantized too
+/// ([`crate::model::parser::PARSER_INT8_FILE`]).
+pub const EXPORT_RECIPE: &str = "recipe=3";
 
 /// The int8 model's file name inside a model folder.
 pub const ONNX_INT8_FILE: &str = "model.int8.onnx";
@@ -47,6 +48,10 @@ pub fn unavailable_reason(dir: &Path) -> Option<String> {
     if !model.exists() {
         return Some(format!("{} is missing (scripts/export_onnx.py makes it)", model.display()));
     }
+    let parser = dir.join(crate::model::parser::PARSER_INT8_FILE);
+    if dir.join(crate::model::parser::PARSER_SPEC).exists() && !parser.exists() {
+        return Some(format!("{} is missing (scripts/export_onnx.py makes it)", parser.display()));
+    }
     let stamp = dir.join(format!("{ONNX_INT8_FILE}.sha256"));
     let source = std::fs::read_to_string(&stamp).unwrap_or_default();
     let (made_from, recipe) = source.trim().rsplit_once(' ').unwrap_or_default();
@@ -63,13 +68,15 @@ pub fn unavailable_reason(dir: &Path) -> Option<String> {
 }
 
 /// What an up-to-date export was made from (`export_onnx.py::export_source`): the sha256 of
-/// `model.safetensors`, then that of `parser.json` when the folder has a parser, whose layer
-/// weights the export bakes into its `hidden` output (the stamp adds the recipe, [`EXPORT_RECIPE`]).
+/// `model.safetensors`, then, when the folder has a parser, those of `parser.json`, whose layer
+/// weights the export bakes into its `hidden` output, and of `parser.onnx`, which it quantizes
+/// (the stamp adds the recipe, [`EXPORT_RECIPE`]).
 fn export_source(dir: &Path) -> std::io::Result<String> {
+    use crate::model::parser::{PARSER_FILE, PARSER_SPEC};
     let mut parts = vec![super::file_sha256(&dir.join("model.safetensors"))?];
-    let parser = dir.join(crate::model::parser::PARSER_SPEC);
-    if parser.exists() {
-        parts.push(super::file_sha256(&parser)?);
+    if dir.join(PARSER_SPEC).exists() {
+        parts.push(super::file_sha256(&dir.join(PARSER_SPEC))?);
+        parts.push(super::file_sha256(&dir.join(PARSER_FILE))?);
     }
     Ok(parts.join(" "))
 }

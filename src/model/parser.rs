@@ -20,6 +20,9 @@ use crate::model::onnx_engine;
 use crate::model::ModelError;
 
 pub const PARSER_FILE: &str = "parser.onnx";
+/// The head with int8 weights, made from [`PARSER_FILE`] by `scripts/export_onnx.py` (git-ignored):
+/// what the int8 engine runs.
+pub const PARSER_INT8_FILE: &str = "parser.int8.onnx";
 pub const PARSER_SPEC: &str = "parser.json";
 /// The label scorer's bilinear weights: float32 little-endian `[labels, d, d]`.
 pub const PARSER_REL: &str = "parser_rel.bin";
@@ -46,15 +49,17 @@ pub struct Parser {
     /// One per worker; a sentence locks whichever is free.
     sessions: Vec<Mutex<Session>>,
     pub spec: ParserSpec,
-    /// `[labels, dim, dim]`, row-major.
+    /// The label matrices side by side, `[dim (head side), labels, dim (dependent side)]`
+    /// row-major: `W[label][a][b]` at `(b * labels + label) * dim + a`.
     rel_weights: Vec<f32>,
     /// Width of each side of the label scorer (its bias included).
     rel_dim: usize,
 }
 
 impl Parser {
-    /// The parser of a model folder, or `None` when the folder has none (older models).
-    pub fn load(dir: &Path, workers: usize) -> Result<Option<Self>, ModelError> {
+    /// The parser of a model folder, or `None` when the folder has none (older models); `int8`
+    /// loads its int8 export ([`PARSER_INT8_FILE`]) instead of the float32 head.
+    pub fn load(dir: &Path, workers: usize, int8: bool) -> Result<Option<Self>, ModelError> {
         let spec_path = dir.join(PARSER_SPEC);
         if !spec_path.exists() {
             return Ok(None);
@@ -65,10 +70,11 @@ impl Parser {
         if spec.labels.is_empty() || spec.layer_weights.is_empty() {
             return Err(ModelError::Format { path: spec_path, reason: "no labels or no layer weights".into() });
         }
-        let path = dir.join(PARSER_FILE);
+        let path = dir.join(if int8 { PARSER_INT8_FILE } else { PARSER_FILE });
         let sessions =
             (0..workers.max(1)).map(|_| onnx_engine::open_session(&path).map(Mutex::new)).collect::<Result<_, _>>()?;
-        let (rel_weights, rel_dim) = read_rel_weights(&dir.join(PARSER_REL), spec.labels.len())?;
+        let (weights, rel_dim) = read_rel_weights(&dir.join(PARSER_REL), spec.labels.len())?;
+        let rel_weights = side_by_side(&weights, spec.labels.len(), rel_dim);
         Ok(Some(Parser { sessions, spec, rel_weights, rel_dim }))
     }
 
@@ -113,7 +119,6 @@ impl Parser {
         }
         let mut trees = Vec::with_capacity(b);
         let mut scores = Vec::new();
-        let mut outer = Vec::with_capacity(d * d);
         for (row, &n) in lens.iter().enumerate() {
             // This sentence's n x (n + 1) corner of the row's m x (m + 1) scores.
             scores.clear();
@@ -122,64 +127,69 @@ impl Parser {
                 scores.extend_from_slice(&arc[o..o + n + 1]);
             }
             let heads = if n == 0 { Vec::new() } else { eisner(&scores, n) };
-            let dep_of = |i: usize| &dep[(row * m + i) * d..(row * m + i + 1) * d];
-            let head_of = |h: usize| &head[(row * (m + 1) + h) * d..(row * (m + 1) + h + 1) * d];
-            trees.push(
-                heads
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, h)| Arc { head: h, rel: self.label(dep_of(i), head_of(h), &mut outer) })
-                    .collect(),
-            );
+            let deps = &dep[row * m * d..(row * m + n) * d];
+            let labels = self.labels(deps, &heads, &head[row * (m + 1) * d..(row + 1) * (m + 1) * d]);
+            trees.push(heads.into_iter().zip(labels).map(|(head, rel)| Arc { head, rel }).collect());
         }
         Ok(trees)
     }
 
-    /// The best label of a word (its dependent side `dep`) under a head (its head side `head`):
-    /// argmax over labels of `dep · W[label] · head`, computed as the dot product of each
-    /// flattened `W[label]` with the outer product `dep ⊗ head` (`outer` is scratch space), so
-    /// the work is one long contiguous dot per label that the CPU runs in SIMD lanes.
-    fn label(&self, dep: &[f32], head: &[f32], outer: &mut Vec<f32>) -> usize {
-        let d = self.rel_dim;
-        outer.clear();
-        for &x in dep {
-            outer.extend(head.iter().map(|&y| x * y));
+    /// The best label of each word under the head it got (`heads`, 0 = ROOT): argmax over
+    /// labels of `dep · W[label] · head`. One matrix product gives every `W[label] · head` of the
+    /// sentence's words at once (`n x dim` head sides times the `dim x (labels * dim)` matrices
+    /// side by side), then each label's score is a short dot with the word's dependent side.
+    fn labels(&self, deps: &[f32], heads: &[usize], head_sides: &[f32]) -> Vec<usize> {
+        let (d, k, n) = (self.rel_dim, self.spec.labels.len(), heads.len());
+        if n == 0 {
+            return Vec::new();
         }
-        let scores: Vec<f32> = self.rel_weights.chunks_exact(d * d).map(|w| dot(w, outer)).collect();
-        argmax(&scores)
+        let chosen: Vec<f32> = heads.iter().flat_map(|&h| &head_sides[h * d..(h + 1) * d]).copied().collect();
+        let mut products = vec![0f32; n * k * d];
+        // SAFETY: `chosen` is n x d, `rel_weights` d x (k * d) and `products` n x (k * d), all
+        // row-major and exactly that long.
+        unsafe {
+            matrixmultiply::sgemm(
+                n,
+                d,
+                k * d,
+                1.0,
+                chosen.as_ptr(),
+                d as isize,
+                1,
+                self.rel_weights.as_ptr(),
+                (k * d) as isize,
+                1,
+                0.0,
+                products.as_mut_ptr(),
+                (k * d) as isize,
+                1,
+            );
+        }
+        products
+            .chunks_exact(k * d)
+            .zip(deps.chunks_exact(d))
+            .map(|(per_label, dep)| {
+                let scores: Vec<f32> =
+                    per_label.chunks_exact(d).map(|v| v.iter().zip(dep).map(|(x, y)| x * y).sum()).collect();
+                argmax(&scores)
+            })
+            .collect()
     }
 }
 
-/// `a · b` with sixteen independent partial sums, which the compiler turns into SIMD lanes (a
-/// single running sum would be a chain of dependent scalar adds). Built for AVX2 as well, used
-/// when the CPU has it (detected at run time).
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the features this function is compiled for were just detected.
-        return unsafe { dot_avx2(a, b) };
-    }
-    dot_lanes(a, b)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn dot_avx2(a: &[f32], b: &[f32]) -> f32 {
-    dot_lanes(a, b)
-}
-
-#[inline(always)]
-fn dot_lanes(a: &[f32], b: &[f32]) -> f32 {
-    const LANES: usize = 16;
-    let mut acc = [0f32; LANES];
-    let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
-    let tail: f32 = ac.remainder().iter().zip(bc.remainder()).map(|(x, y)| x * y).sum();
-    for (x, y) in ac.zip(bc) {
-        for l in 0..LANES {
-            acc[l] += x[l] * y[l];
+/// `[labels, d, d]` label matrices (`W[label][a][b]`, a on the dependent side) laid out side by
+/// side as `[d (b), labels, d (a)]`, so that one matrix product with the head sides gives
+/// `W[label] · head` for every label.
+fn side_by_side(weights: &[f32], labels: usize, d: usize) -> Vec<f32> {
+    let mut out = vec![0f32; weights.len()];
+    for label in 0..labels {
+        for a in 0..d {
+            for b in 0..d {
+                out[(b * labels + label) * d + a] = weights[(label * d + a) * d + b];
+            }
         }
     }
-    acc.iter().sum::<f32>() + tail
+    out
 }
 
 /// `parser_rel.bin`: `labels` square matrices, float32 little-endian.
@@ -364,13 +374,23 @@ mod tests {
     }
 
     #[test]
-    fn the_lane_dot_product_equals_the_plain_sum_at_every_length() {
-        for n in [0, 1, 15, 16, 17, 65, 4225] {
-            let a: Vec<f32> = (0..n).map(|i| ((i * 7919) % 13) as f32 - 6.0).collect();
-            let b: Vec<f32> = (0..n).map(|i| ((i * 104729) % 11) as f32 * 0.5 - 2.5).collect();
-            let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
-            assert_eq!(dot(&a, &b), plain, "length {n}");
-        }
+    fn labels_are_the_argmax_of_the_bilinear_scores() {
+        let (k, d, n) = (5, 7, 6);
+        let val = |i: usize, m: usize| ((i * 7919) % m) as f32 - (m / 2) as f32;
+        let weights: Vec<f32> = (0..k * d * d).map(|i| val(i, 13)).collect();
+        let deps: Vec<f32> = (0..n * d).map(|i| val(i + 3, 11)).collect();
+        // Head sides of ROOT and the n words; each word's head below.
+        let head_sides: Vec<f32> = (0..(n + 1) * d).map(|i| val(i + 5, 9)).collect();
+        let heads = [2, 0, 2, 2, 6, 4];
+        let spec = ParserSpec { labels: (0..k).map(|l| l.to_string()).collect(), layer_weights: vec![1.0], hidden: 1 };
+        let parser = Parser { sessions: Vec::new(), spec, rel_weights: side_by_side(&weights, k, d), rel_dim: d };
+        let bilinear = |w: usize, l: usize| -> f32 {
+            let (dep, head) = (&deps[w * d..(w + 1) * d], &head_sides[heads[w] * d..(heads[w] + 1) * d]);
+            (0..d).map(|a| (0..d).map(|b| dep[a] * weights[(l * d + a) * d + b] * head[b]).sum::<f32>()).sum()
+        };
+        let want: Vec<usize> = (0..n).map(|w| argmax(&(0..k).map(|l| bilinear(w, l)).collect::<Vec<_>>())).collect();
+        assert_eq!(parser.labels(&deps, &heads, &head_sides), want);
+        assert!(want.iter().any(|&l| l != want[0]), "the case must tell labels apart");
     }
 
     #[test]

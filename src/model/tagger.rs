@@ -321,14 +321,6 @@ impl Tagger {
         };
         let (cls, sep, unk) = (id("[CLS]")? as i64, id("[SEP]")? as i64, id("[UNK]")?);
 
-        let workers = if cfg.device.is_cuda() { 1 } else { cfg.workers.max(1) };
-        let parser = Parser::load(dir, workers)?;
-        let mut heads = vec![("ner", labels.ner.len()), ("pos", labels.pos.len()), ("chunk", labels.chunk.len())];
-        if let Some(p) = &parser {
-            heads.push(("hidden", p.spec.hidden));
-        }
-        let mix = parser.as_ref().map(|p| p.spec.layer_weights.clone());
-        let mut engines: Vec<Mutex<Box<dyn Engine>>> = Vec::with_capacity(workers);
         if cfg.precision == Precision::Int8 {
             if cfg.device.is_cuda() {
                 return Err(ModelError::Format {
@@ -340,6 +332,14 @@ impl Tagger {
                 return Err(ModelError::Format { path: dir.to_path_buf(), reason: format!("int8: {reason}") });
             }
         }
+        let workers = if cfg.device.is_cuda() { 1 } else { cfg.workers.max(1) };
+        let parser = Parser::load(dir, workers, cfg.precision == Precision::Int8)?;
+        let mut heads = vec![("ner", labels.ner.len()), ("pos", labels.pos.len()), ("chunk", labels.chunk.len())];
+        if let Some(p) = &parser {
+            heads.push(("hidden", p.spec.hidden));
+        }
+        let mix = parser.as_ref().map(|p| p.spec.layer_weights.clone());
+        let mut engines: Vec<Mutex<Box<dyn Engine>>> = Vec::with_capacity(workers);
         for _ in 0..workers {
             let e: Box<dyn Engine> = match cfg.precision {
                 Precision::Int8 => Box::new(OnnxEngine::load(dir, &heads)?),
@@ -355,6 +355,9 @@ impl Tagger {
         let mut files = vec!["model.safetensors", "config.json", "tokenizer.json"];
         if cfg.precision == Precision::Int8 {
             files.push(onnx_engine::ONNX_INT8_FILE);
+            if parser.is_some() {
+                files.push(parser::PARSER_INT8_FILE);
+            }
         }
         if parser.is_some() {
             files.extend([parser::PARSER_FILE, parser::PARSER_SPEC, parser::PARSER_REL]);
