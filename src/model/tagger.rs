@@ -656,15 +656,21 @@ fn parse_group(
             }
         }
     }
-    // Shortest first, so a batch pads little (a stable sort: ties stay in input order).
-    jobs.sort_by_key(|j| j.3.len());
+    // A batch holds sentences of one document only: the int8 head scales its activations per
+    // batch, so batch-mates from other documents would make a document's parse depend on what
+    // it was run with (its chunk, its shard). Within a document, shortest first, so a batch
+    // pads little (a stable sort: ties stay in input order).
+    jobs.sort_by_key(|j| (j.0, j.3.len()));
     let hidden = parser.spec.hidden.max(1);
     let mut batches: Vec<&[ParseJob]> = Vec::new();
     let mut rest = &jobs[..];
     while !rest.is_empty() {
         let mut k = 1;
         // Sorted by length, so the k-th is the longest of the first k.
-        while k < rest.len().min(PARSE_BATCH) && (k + 1) * (rest[k].3.len() / hidden).pow(2) <= PARSE_PAIRS {
+        while k < rest.len().min(PARSE_BATCH)
+            && rest[k].0 == rest[0].0
+            && (k + 1) * (rest[k].3.len() / hidden).pow(2) <= PARSE_PAIRS
+        {
             k += 1;
         }
         let (batch, tail) = rest.split_at(k);

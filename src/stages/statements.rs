@@ -244,6 +244,9 @@ struct QuoteAt {
     clause: bool,
     /// Whether the quote ends a sentence (its content ends with a full stop).
     full_stop: bool,
+    /// Whether the quote ends in a question or exclamation mark, after which the segmenter
+    /// may start a new sentence even when the attribution follows (`"Why?" Vitter demanded.`).
+    asks: bool,
     /// Whether punctuation closes the quote or follows it (`"...,"`, `"...",`): an attribution
     /// may follow.
     closes: bool,
@@ -604,15 +607,15 @@ impl<'v, 'd> Finder<'v, 'd> {
     /// a dash and a name (`" — Jorge Falcon`).
     fn attribution_after(&self, q: &QuoteAt, hint: Option<usize>) -> Option<Attribution> {
         let v = self.v;
-        if q.full_stop
-            || !q.closes
-            || q.after >= v.len()
-            || q.after == 0
-            || v.sentence_of(q.after) != v.sentence_of(q.after - 1)
-        {
+        if q.full_stop || !q.closes || q.after >= v.len() || q.after == 0 {
             return self.dash_after(q, hint);
         }
-        let lim = v.sentence_tokens(v.sentence_of(q.after)).end.min(q.after + 16);
+        if v.sentence_of(q.after) != v.sentence_of(q.after - 1) {
+            return self.asked_after(q, hint).or_else(|| self.dash_after(q, hint));
+        }
+        // Room for a speaker with two appositives ("Scott Pruitt, the attorney general of
+        // Oklahoma, one of the states suing the EPA, said").
+        let lim = v.sentence_tokens(v.sentence_of(q.after)).end.min(q.after + 24);
         let stop = (q.after..lim)
             // Not at ".": abbreviations inside the speaker's phrase ("Rep. Gwen Moore (D-Wis.)") may
             // be split off as tokens, and the sentence's own end bounds the search anyway.
@@ -645,6 +648,37 @@ impl<'v, 'd> Finder<'v, 'd> {
             });
         }
         self.dash_after(q, hint)
+    }
+
+    /// `"Why isn't this proof?" Vitter demanded.`: after a question or exclamation that ends a
+    /// sentence, a sentence of nothing but a subject and its verb (adverbs and auxiliaries
+    /// aside) attributes the quote, whatever the verb: standing alone, it reports the words.
+    fn asked_after(&self, q: &QuoteAt, hint: Option<usize>) -> Option<Attribution> {
+        let (t, v) = (&self.t, self.v);
+        let sent = v.sentence_tokens(v.sentence_of(q.after));
+        if !q.asks || sent.start != q.after || sent.len() > 14 {
+            return None;
+        }
+        let c = sent.clone().find(|&k| t.head[k].is_none())?;
+        let subj = t.child(c, SUBJECT).filter(|&s| s < c)?;
+        let bare = sent.clone().all(|k| {
+            k == c
+                || v.is_punct(k)
+                || t.subtree(subj).contains(&k)
+                || (t.head[k] == Some(c) && matches!(t.base_rel(k), "advmod" | "aux"))
+        });
+        if !bare || !v.is_verb(c) {
+            return None;
+        }
+        let source = self.source(c, &q.inner, hint)?;
+        Some(Attribution {
+            end: c + 1,
+            cue: v.lemmas[c].clone(),
+            cue_span: v.doc.tokens[c].span,
+            cue_tok: Some(c),
+            source,
+            frame: "quote:after",
+        })
     }
 
     /// A speaker the parse did not give the cue as subject: the phrase right after it
@@ -891,7 +925,9 @@ fn quote_at(v: &DocView<'_>, q: &Quote, cfg: &ClaimsConfig) -> Option<QuoteAt> {
         return None;
     }
     let words = inner.clone().filter(|&k| !v.is_punct(k)).count();
-    let text = q.content.of(&doc.text);
+    // A nested quote may close with the outer one (`"You say you 'accept responsibility,'"`):
+    // the punctuation that tells a clause is inside its mark.
+    let text = q.content.of(&doc.text).trim_end_matches(|c: char| c.is_whitespace() || "'’\"”»".contains(c));
     let clause = words >= cfg.min_quote_words && text.ends_with(['.', ',', '!', '?', '…', '—']);
     Some(QuoteAt {
         inner,
@@ -899,6 +935,7 @@ fn quote_at(v: &DocView<'_>, q: &Quote, cfg: &ClaimsConfig) -> Option<QuoteAt> {
         open: token_at_or_after(doc, q.outer.start),
         clause,
         full_stop: text.ends_with('.'),
+        asks: text.ends_with(['?', '!']),
         closes: text.ends_with(['.', ',', '!', '?', '…', '—']) || doc.text[q.outer.end..].starts_with(','),
     })
 }
@@ -1192,6 +1229,16 @@ mod tests {
         assert!(s[0].speaker.is_none());
         assert_eq!(s[0].medium.map(|m| d.slice(m)), Some("a sign on the mosque"));
         assert!(s[0].score < 0.5);
+    }
+
+    #[test]
+    fn question_then_a_sentence_of_speaker_and_verb() {
+        let (d, s) = run("Senators pressed the chief executive. \"Why isn't this crystal clear proof that the bank is too big to manage?\" [PER Vitter] demanded. The hearing went on for hours.");
+        let got: Vec<(String, &str)> = s.iter().map(|x| (speaker_text(&d, x), x.cue.as_str())).collect();
+        assert_eq!(got, [("Vitter".to_string(), "demand")], "{s:?}");
+        // A sentence with more in it than speaker and verb is not an attribution.
+        let (_, s) = run("\"Why would anyone vote for this?\" [PER Vitter] demanded answers from the bank.");
+        assert!(s.iter().all(|x| x.speaker.is_none()), "{s:?}");
     }
 
     #[test]

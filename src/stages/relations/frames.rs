@@ -285,7 +285,10 @@ impl<'a, 'd> Clause<'a, 'd> {
             }
             let mut args: Vec<Slot> = Vec::new();
             for h in heads.into_iter().flat_map(|h| self.with_conjuncts(h)) {
-                if let Some(s) = self.argument(h, frame.count) {
+                // "The engineers, X and Y, work for Z": the appositive's conjuncts stand there too.
+                let listed = self.appositive_conjuncts(h).into_iter().filter_map(|c| self.slot_at.get(&c));
+                let found = self.argument(h, frame.count).into_iter().chain(listed.map(|&i| self.slots[i].clone()));
+                for s in found {
                     if !args.iter().any(|x| x.a == s.a && x.b == s.b) {
                         args.push(s);
                     }
@@ -459,6 +462,20 @@ impl<'a, 'd> Clause<'a, 'd> {
             changes.push((old, new));
         }
         changes
+    }
+
+    /// The conjuncts of the appositives of noun `h` ("the engineers, X and Y": Y), not the
+    /// appositives themselves ([`Self::argument`] reads those).
+    fn appositive_conjuncts(&self, h: usize) -> Vec<usize> {
+        let t = self.t;
+        if !self.v.is_noun(h) {
+            return Vec::new();
+        }
+        t.children(h)
+            .iter()
+            .filter(|&&c| t.rel[c] == "appos")
+            .flat_map(|&c| self.with_conjuncts(c).into_iter().skip(1))
+            .collect()
     }
 
     fn with_conjuncts(&self, h: usize) -> Vec<usize> {

@@ -415,6 +415,17 @@ mod tests {
     }
 
     #[test]
+    fn every_name_listed_in_apposition_is_an_argument() {
+        let d = run("The engineers, [PER Mehmet Yildiz] and [PER Emre Sahin], work#VBP for [ORG Anatolia Power], which is building a transmission line.");
+        let t = triples(&d);
+        for who in ["Mehmet Yildiz", "Emre Sahin"] {
+            let r = d.relations.iter().find(|r| arg(&d, &r.subject) == who && arg(&d, &r.object) == "Anatolia Power");
+            let r = r.unwrap_or_else(|| panic!("{who} not in {t:?} / {}", testdoc::dump(&d)));
+            assert_eq!(r.frame, "verb:work");
+        }
+    }
+
+    #[test]
     fn places_attach_to_what_happens_there() {
         let d = run("Near [LOC Mosul], five#CD strikes#NNS engaged#VBD four#CD [ORG ISIL] tactical#JJ units#NNS. Rebels#NNS held#VBD [LOC Manbij] in northern#JJ [LOC Syria]. [ORG Kestrel], based#VBN in [LOC Almaty], grew#VBD.");
         let t = triples(&d);
