@@ -426,6 +426,14 @@ mod tests {
     }
 
     #[test]
+    fn nothing_is_related_to_itself() {
+        let d = run("The [ORG United States] supports [LOC Turkey]'s democratically elected government and institutions, enshrined in [LOC Turkey]'s constitution. [PER Blinken] met [PER Blinken]'s staff in [LOC Ankara].");
+        let t = triples(&d);
+        assert!(t.iter().all(|(s, _, o)| s != o), "{t:?} / {}", testdoc::dump(&d));
+        assert!(!t.is_empty(), "{}", testdoc::dump(&d));
+    }
+
+    #[test]
     fn places_attach_to_what_happens_there() {
         let d = run("Near [LOC Mosul], five#CD strikes#NNS engaged#VBD four#CD [ORG ISIL] tactical#JJ units#NNS. Rebels#NNS held#VBD [LOC Manbij] in northern#JJ [LOC Syria]. [ORG Kestrel], based#VBN in [LOC Almaty], grew#VBD.");
         let t = triples(&d);

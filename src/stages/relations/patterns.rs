@@ -482,6 +482,15 @@ pub(super) fn event_on(v: &DocView<'_>, class: &str, victim: usize) -> Ev {
     (format!("{class} on {name}"), Some(victim))
 }
 
+/// Whether both arguments name the same thing ("Turkey's government ... in Turkey" read as
+/// Turkey located in Turkey): the same within-article entity, or the same name.
+fn self_relation(v: &DocView<'_>, r: &Relation) -> bool {
+    let (Some(a), Some(b)) = (r.subject.mention, r.object.mention) else { return false };
+    let (ma, mb) = (&v.doc.mentions[a], &v.doc.mentions[b]);
+    let name = |m: &crate::doc::Mention| m.span.of(&v.doc.text).trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    (ma.chain.is_some() && ma.chain == mb.chain) || name(ma) == name(mb)
+}
+
 pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<Relation> {
     let tree = Tree::new(v.doc);
     let mut out: Vec<Relation> = Vec::new();
@@ -623,7 +632,7 @@ pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<R
     // or a clause read twice): the first. Objects with a value are the same by value.
     let mut seen: HashSet<(usize, String, Span, Result<String, Span>)> = HashSet::new();
     let mut kept: Vec<Relation> = Vec::with_capacity(out.len());
-    for r in out {
+    for r in out.into_iter().filter(|r| !self_relation(v, r)) {
         let object = r.object.value.clone().ok_or(r.object.span);
         if seen.insert((r.sentence, r.predicate.clone(), r.subject.span, object)) {
             kept.push(r);
