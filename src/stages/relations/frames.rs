@@ -235,8 +235,21 @@ impl<'a, 'd> Clause<'a, 'd> {
         }
         if frame.place {
             let event = |s: &Slot| matches!(s.kind, SlotKind::Event { prefix: None, .. });
+            // "Ambassador Saperstein for Religious Minorities in the Near East": a place hung
+            // on a person's name itself is the parser's slip for a place of the phrase around it.
+            let on_name = |s: &Slot| {
+                let first_conjunct = |mut k: usize| {
+                    while self.t.rel[k] == "conj" && self.t.head[k].is_some() {
+                        k = self.t.head[k].unwrap_or(k);
+                    }
+                    k
+                };
+                label(s) == Some("PER")
+                    && (o.a..o.b.max(o.a + 1))
+                        .any(|k| self.t.head[first_conjunct(k)].is_some_and(|h| (s.a..s.b).contains(&h)))
+            };
             return place(label(o))
-                && s.is_some_and(|s| (label(s).is_some() && !place(label(s))) || event(s))
+                && s.is_some_and(|s| ((label(s).is_some() && !place(label(s))) || event(s)) && !on_name(s))
                 && !matches!(o.kind, SlotKind::Pronoun(_));
         }
         true

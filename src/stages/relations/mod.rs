@@ -434,6 +434,13 @@ mod tests {
     }
 
     #[test]
+    fn a_place_hung_on_a_name_is_not_where_the_person_is() {
+        let d = run("[PER Knox Thames], the Special Advisor to Ambassador [PER Saperstein] for Religious Minorities in the [LOC Near East] and [LOC Central Asia], will travel to [LOC Turkey].");
+        let t = triples(&d);
+        assert!(!t.iter().any(|(s, p, _)| s == "Saperstein" && p == "located_in"), "{t:?} / {}", testdoc::dump(&d));
+    }
+
+    #[test]
     fn places_attach_to_what_happens_there() {
         let d = run("Near [LOC Mosul], five#CD strikes#NNS engaged#VBD four#CD [ORG ISIL] tactical#JJ units#NNS. Rebels#NNS held#VBD [LOC Manbij] in northern#JJ [LOC Syria]. [ORG Kestrel], based#VBN in [LOC Almaty], grew#VBD.");
         let t = triples(&d);

@@ -482,13 +482,14 @@ pub(super) fn event_on(v: &DocView<'_>, class: &str, victim: usize) -> Ev {
     (format!("{class} on {name}"), Some(victim))
 }
 
-/// Whether both arguments name the same thing ("Turkey's government ... in Turkey" read as
-/// Turkey located in Turkey): the same within-article entity, or the same name.
+/// Whether both arguments are the same name ("Turkey's government ... in Turkey" read as
+/// Turkey located in Turkey). Not the same within-article chain: relatives who share a family
+/// name ("Nadia Haddad, the sister of Karim Haddad") may be chained together.
 fn self_relation(v: &DocView<'_>, r: &Relation) -> bool {
     let (Some(a), Some(b)) = (r.subject.mention, r.object.mention) else { return false };
-    let (ma, mb) = (&v.doc.mentions[a], &v.doc.mentions[b]);
-    let name = |m: &crate::doc::Mention| m.span.of(&v.doc.text).trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-    (ma.chain.is_some() && ma.chain == mb.chain) || name(ma) == name(mb)
+    let name =
+        |m: usize| v.doc.mentions[m].span.of(&v.doc.text).trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+    name(a) == name(b)
 }
 
 pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<Relation> {
