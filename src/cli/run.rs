@@ -46,7 +46,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub with_tokens: bool,
     /// Articles read and processed per chunk (memory is bounded by it).
-    #[arg(long, default_value_t = 256, value_name = "N")]
+    #[arg(long, default_value_t = crate::pipeline::DEFAULT_CHUNK, value_name = "N")]
     pub chunk_size: usize,
     /// Reject texts larger than this many bytes.
     #[arg(long, default_value_t = 5_000_000, value_name = "BYTES")]

@@ -84,13 +84,17 @@ pub(crate) fn out_err(path: &Path) -> impl FnOnce(std::io::Error) -> PipelineErr
     move |source| PipelineError::Output { path: path.to_path_buf(), source }
 }
 
+/// Articles a run (or a map task) tags and processes per chunk. 128 rather than 256: on all of
+/// BBC at two threads the peak memory fell from 606 to 565 MB for 2% of the speed (README).
+pub const DEFAULT_CHUNK: usize = 128;
+
 /// What `claimgraph run` does.
 pub struct RunConfig {
     pub inputs: Vec<PathBuf>,
     pub out_dir: PathBuf,
     pub format: Format,
     pub read: ReadOptions,
-    /// Documents per chunk (bounded memory; larger chunks batch better). Default 256.
+    /// Documents per chunk (bounded memory; larger chunks batch better). Default [`DEFAULT_CHUNK`].
     pub chunk_size: usize,
     /// Also write the `sentences` table (token spans and tags).
     pub with_tokens: bool,
