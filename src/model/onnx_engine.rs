@@ -45,12 +45,10 @@ pub fn runtime_library() -> Option<PathBuf> {
 /// `.sha256` stamp, written by the export, says which), or ONNX Runtime cannot be loaded.
 pub fn unavailable_reason(dir: &Path) -> Option<String> {
     let model = dir.join(ONNX_INT8_FILE);
-    if !model.exists() {
-        return Some(format!("{} is missing (scripts/export_onnx.py makes it)", model.display()));
-    }
-    let parser = dir.join(crate::model::parser::PARSER_INT8_FILE);
-    if dir.join(crate::model::parser::PARSER_SPEC).exists() && !parser.exists() {
-        return Some(format!("{} is missing (scripts/export_onnx.py makes it)", parser.display()));
+    let parser =
+        dir.join(crate::model::parser::PARSER_SPEC).exists().then(|| dir.join(crate::model::parser::PARSER_INT8_FILE));
+    if let Some(missing) = std::iter::once(&model).chain(&parser).find(|p| !p.exists()) {
+        return Some(format!("{} is missing (scripts/export_onnx.py makes it)", missing.display()));
     }
     let stamp = dir.join(format!("{ONNX_INT8_FILE}.sha256"));
     let source = std::fs::read_to_string(&stamp).unwrap_or_default();

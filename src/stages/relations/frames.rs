@@ -210,7 +210,11 @@ impl<'a, 'd> Clause<'a, 'd> {
         if s.is_some_and(title) || (title(o) != (frame.rtype == "role")) || matches!(o.kind, SlotKind::NoneQuant(_)) {
             return false;
         }
-        if s.is_some_and(|s| (s.a == o.a && s.b == o.b) || (mention(s).is_some() && mention(s) == mention(o))) {
+        // Nothing relates to itself: the same span, the same mention, or the same name
+        // ("Turkey's government ... in Turkey"; not the same within-article chain, which may join
+        // relatives who share a family name).
+        let name = |x: &Slot| mention(x).map(|m| mentions[m].span.of(&self.v.doc.text).to_lowercase());
+        if s.is_some_and(|s| (s.a == o.a && s.b == o.b) || (name(s).is_some() && name(s) == name(o))) {
             return false;
         }
         // A place does not kill: "died in Jordan" is where, not who.
@@ -237,17 +241,7 @@ impl<'a, 'd> Clause<'a, 'd> {
             let event = |s: &Slot| matches!(s.kind, SlotKind::Event { prefix: None, .. });
             // "Ambassador Saperstein for Religious Minorities in the Near East": a place hung
             // on a person's name itself is the parser's slip for a place of the phrase around it.
-            let on_name = |s: &Slot| {
-                let first_conjunct = |mut k: usize| {
-                    while self.t.rel[k] == "conj" && self.t.head[k].is_some() {
-                        k = self.t.head[k].unwrap_or(k);
-                    }
-                    k
-                };
-                label(s) == Some("PER")
-                    && (o.a..o.b.max(o.a + 1))
-                        .any(|k| self.t.head[first_conjunct(k)].is_some_and(|h| (s.a..s.b).contains(&h)))
-            };
+            let on_name = |s: &Slot| label(s) == Some("PER") && self.hangs_on(o, s);
             return place(label(o))
                 && s.is_some_and(|s| ((label(s).is_some() && !place(label(s))) || event(s)) && !on_name(s))
                 && !matches!(o.kind, SlotKind::Pronoun(_));
@@ -475,6 +469,17 @@ impl<'a, 'd> Clause<'a, 'd> {
             changes.push((old, new));
         }
         changes
+    }
+
+    /// Whether slot `x` (or the first of the conjuncts it belongs to) hangs on a token of `on`.
+    fn hangs_on(&self, x: &Slot, on: &Slot) -> bool {
+        let t = self.t;
+        (x.a..x.b.max(x.a + 1)).any(|mut k| {
+            while let Some(h) = t.head[k].filter(|_| t.rel[k] == "conj") {
+                k = h;
+            }
+            t.head[k].is_some_and(|h| (on.a..on.b).contains(&h))
+        })
     }
 
     /// The conjuncts of the appositives of noun `h` ("the engineers, X and Y": Y), not the

@@ -482,16 +482,6 @@ pub(super) fn event_on(v: &DocView<'_>, class: &str, victim: usize) -> Ev {
     (format!("{class} on {name}"), Some(victim))
 }
 
-/// Whether both arguments are the same name ("Turkey's government ... in Turkey" read as
-/// Turkey located in Turkey). Not the same within-article chain: relatives who share a family
-/// name ("Nadia Haddad, the sister of Karim Haddad") may be chained together.
-fn self_relation(v: &DocView<'_>, r: &Relation) -> bool {
-    let (Some(a), Some(b)) = (r.subject.mention, r.object.mention) else { return false };
-    let name =
-        |m: usize| v.doc.mentions[m].span.of(&v.doc.text).trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
-    name(a) == name(b)
-}
-
 pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<Relation> {
     let tree = Tree::new(v.doc);
     let mut out: Vec<Relation> = Vec::new();
@@ -633,7 +623,7 @@ pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<R
     // or a clause read twice): the first. Objects with a value are the same by value.
     let mut seen: HashSet<(usize, String, Span, Result<String, Span>)> = HashSet::new();
     let mut kept: Vec<Relation> = Vec::with_capacity(out.len());
-    for r in out.into_iter().filter(|r| !self_relation(v, r)) {
+    for r in out {
         let object = r.object.value.clone().ok_or(r.object.span);
         if seen.insert((r.sentence, r.predicate.clone(), r.subject.span, object)) {
             kept.push(r);
