@@ -543,6 +543,26 @@ mod tests {
     }
 
     #[test]
+    fn a_label_wavering_in_one_article_is_outvoted_by_the_other_outlets() {
+        // An airline tagged LOC by three outlets and ORG by a fourth that names it three times.
+        let c = canon(&[
+            doc("a", &[("LOC:aeroandino", &["AeroAndino"], &[])]),
+            doc("b", &[("LOC:aeroandino", &["AeroAndino"], &[])]),
+            doc("c", &[("LOC:aeroandino", &["AeroAndino", "AeroAndino"], &[])]),
+            doc("d", &[("ORG:aeroandino", &["AeroAndino", "AeroAndino", "AeroAndino"], &[])]),
+        ]);
+        assert!(same(&c, "LOC:aeroandino", "ORG:aeroandino"));
+        let e = c.entities().iter().find(|e| e.name == "AeroAndino").unwrap();
+        assert_eq!((e.label.as_str(), e.mention_count, e.doc_count), ("LOC", 7, 4));
+        // One document against one is no vote: the mentions decide, or nothing joins.
+        let c = canon(&[
+            doc("a", &[("LOC:aeroandino", &["AeroAndino", "AeroAndino"], &[])]),
+            doc("b", &[("ORG:aeroandino", &["AeroAndino", "AeroAndino"], &[])]),
+        ]);
+        assert!(!same(&c, "LOC:aeroandino", "ORG:aeroandino"));
+    }
+
+    #[test]
     fn a_person_and_a_place_with_one_name_stay_apart() {
         let c = canon(&[
             doc("a", &[("PER:michael jordan", &["Michael Jordan", "Jordan"], &[])]),

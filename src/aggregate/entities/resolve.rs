@@ -359,11 +359,13 @@ impl<'a> Resolve<'a> {
     }
 
     /// 6. One name under two classes ("Kandahar" LOC and ORG): the minority joins the
-    ///    majority when the majority has at least half again as many mentions and the minority
-    ///    is a name of its own (not part of a group of other names, where the difference may be
+    ///    majority when the majority has at least half again as many mentions, or is written
+    ///    so by at least half again as many documents (one article repeating a wavering label
+    ///    is one source against the others), and the minority is a name of its own (not part of a group of other names, where the difference may be
     ///    real: "Jordan" of "Michael Jordan" and the country).
     fn one_name_two_classes(&mut self) {
-        let mut by_name: HashMap<String, BTreeMap<&str, (u64, usize)>> = HashMap::new();
+        // Per name and class: (documents, mentions, first key).
+        let mut by_name: HashMap<String, BTreeMap<&str, (u64, u64, usize)>> = HashMap::new();
         for i in 0..self.n {
             if self.parsed[i].forced {
                 continue;
@@ -372,8 +374,9 @@ impl<'a> Resolve<'a> {
                 .entry(self.parsed[i].words.join(" "))
                 .or_default()
                 .entry(self.parsed[i].class.as_str())
-                .or_insert((0, i));
-            e.0 += self.keys[i].1.mentions;
+                .or_insert((0, 0, i));
+            e.0 += self.keys[i].1.docs;
+            e.1 += self.keys[i].1.mentions;
         }
         // A group whose other names all extend this one at its end ("Deep Throat-a" of "Deep
         // Throat") is still a name of its own; "Michael Jordan" of "Jordan" is not.
@@ -385,7 +388,7 @@ impl<'a> Resolve<'a> {
         let aliased: BTreeSet<usize> = (self.n..self.dsu.0.len()).map(|a| self.dsu.find(a)).collect();
         let mut variants_only: HashMap<usize, bool> = HashMap::new();
         for classes in by_name.values() {
-            for &(_, i) in classes.values() {
+            for &(_, _, i) in classes.values() {
                 let w = &self.parsed[i].words;
                 let ok = members[&self.dsu.find(i)].iter().all(|&j| self.parsed[j].words.starts_with(w));
                 variants_only.insert(i, ok);
@@ -396,12 +399,15 @@ impl<'a> Resolve<'a> {
             if classes.len() < 2 {
                 continue;
             }
-            let (_, &(top, top_i)) =
-                classes.iter().max_by(|a, b| a.1 .0.cmp(&b.1 .0).then_with(|| b.0.cmp(a.0))).expect("non-empty");
-            for &(count, i) in classes.values() {
+            let (_, &(top_docs, top, top_i)) = classes
+                .iter()
+                .max_by(|a, b| (a.1 .0, a.1 .1).cmp(&(b.1 .0, b.1 .1)).then_with(|| b.0.cmp(a.0)))
+                .expect("non-empty");
+            for &(docs, count, i) in classes.values() {
                 let root = self.dsu.find(i);
                 let alone = (members[&root].len() == 1 && !aliased.contains(&root)) || variants_only[&i];
-                if i != top_i && count * 3 <= top * 2 && alone {
+                let outvoted = count * 3 <= top * 2 || docs * 3 <= top_docs * 2;
+                if i != top_i && outvoted && alone {
                     joins.push((top_i, i));
                 }
             }
