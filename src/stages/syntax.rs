@@ -92,9 +92,9 @@ fn repair(doc: &Document, head: &mut [Option<usize>], rel: &mut [&str]) {
         match (rel[d], head[d]) {
             ("flat", Some(h)) if h < d && (h + 1..d).any(|k| word(k) == ",") => {
                 let Some(verb) = verb_without_subject(doc, head, rel, h).filter(|&x| x > d) else { continue };
-                for k in d + 1..verb {
-                    if head[k] == Some(h) {
-                        head[k] = Some(d);
+                for later in &mut head[d + 1..verb] {
+                    if *later == Some(h) {
+                        *later = Some(d);
                     }
                 }
                 head[d] = Some(verb);
