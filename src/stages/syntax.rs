@@ -102,7 +102,7 @@ fn repair(doc: &Document, head: &mut [Option<usize>], rel: &mut [&str]) {
             }
             ("case", Some(n)) if word(d).eq_ignore_ascii_case("at") && d + 1 < head.len() => {
                 let quantity = matches!(word(d + 1).to_ascii_lowercase().as_str(), "least" | "most");
-                let object_free = |v: usize| !(0..head.len()).any(|k| head[k] == Some(v) && rel[k] == "obj");
+                let object_free = |v: usize| !has_dependent(head, rel, v, |r| r == "obj");
                 if quantity && rel[n] == "obl" && head[n].is_some_and(|v| is_verb(doc, v) && object_free(v)) {
                     rel[n] = "obj";
                     rel[d] = "advmod";
@@ -119,11 +119,16 @@ fn verb_without_subject(doc: &Document, head: &[Option<usize>], rel: &[&str], x:
     for _ in 0..4 {
         v = head[v]?;
         if is_verb(doc, v) {
-            let subject = (0..head.len()).any(|k| head[k] == Some(v) && rel[k].starts_with("nsubj"));
-            return (!subject).then_some(v);
+            return (!has_dependent(head, rel, v, |r| r.starts_with("nsubj"))).then_some(v);
         }
     }
     None
+}
+
+/// Whether some word hangs on `v` by a relation that `is` accepts (before the children lists
+/// exist; repairs are rare, so the scan is too).
+fn has_dependent(head: &[Option<usize>], rel: &[&str], v: usize, is: impl Fn(&str) -> bool) -> bool {
+    head.iter().zip(rel).any(|(h, r)| *h == Some(v) && is(r))
 }
 
 fn is_verb(doc: &Document, k: usize) -> bool {

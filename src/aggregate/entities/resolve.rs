@@ -361,8 +361,9 @@ impl<'a> Resolve<'a> {
     /// 6. One name under two classes ("Kandahar" LOC and ORG): the minority joins the
     ///    majority when the majority has at least half again as many mentions, or is written
     ///    so by at least half again as many documents (one article repeating a wavering label
-    ///    is one source against the others), and the minority is a name of its own (not part of a group of other names, where the difference may be
-    ///    real: "Jordan" of "Michael Jordan" and the country).
+    ///    is one source against the others), and the minority is a name of its own (not part
+    ///    of a group of other names, where the difference may be real: "Jordan" of "Michael
+    ///    Jordan" and the country).
     fn one_name_two_classes(&mut self) {
         // Per name and class: (documents, mentions, first key).
         let mut by_name: HashMap<String, BTreeMap<&str, (u64, u64, usize)>> = HashMap::new();
