@@ -45,6 +45,9 @@ enum Mark {
     Curly,
     Single,
     Guillemet,
+    /// Two apostrophes (or backticks) as one double mark: ``''A stone,'' he said``, the style
+    /// of some wire and archive feeds.
+    Doubled,
 }
 
 fn opens(c: char) -> Option<Mark> {
@@ -66,7 +69,14 @@ fn closes(c: char, m: Mark) -> bool {
         Mark::Curly => c == '”' || c == '"',
         Mark::Single => c == '\'' || c == '’',
         Mark::Guillemet => c == '»',
+        Mark::Doubled => false,
     }
+}
+
+/// Whether a doubled mark (`''` or two backticks) starts at `chars[i]`.
+fn doubled(chars: &[(usize, char)], i: usize) -> bool {
+    let c = chars[i].1;
+    matches!(c, '\'' | '`') && chars.get(i + 1).is_some_and(|n| n.1 == c)
 }
 
 /// Longest a single-quoted stretch may run: a stray apostrophe must not swallow an article.
@@ -83,6 +93,35 @@ pub(crate) fn find_quotes(text: &str) -> Vec<Quote> {
         let prev = if i > 0 { Some(chars[i - 1].1) } else { None };
         let next = chars.get(i + 1).map(|x| x.1);
         match open {
+            None if doubled(&chars, i) => {
+                // Opens where a word follows and no word precedes (`''A` after a space).
+                let after = chars.get(i + 2).map(|x| x.1);
+                if prev.map_or(true, |p| p.is_whitespace() || matches!(p, '(' | '[' | '—'))
+                    && after.is_some_and(|n| !n.is_whitespace())
+                {
+                    open = Some((Mark::Doubled, b));
+                }
+                i += 2;
+                continue;
+            }
+            Some((Mark::Doubled, start)) if c == '\n' || chars[i].1 == '\'' && doubled(&chars, i) => {
+                if c == '\n' {
+                    let mut j = i + 1;
+                    while j < chars.len() && chars[j].1.is_whitespace() {
+                        j += 1;
+                    }
+                    if j < chars.len() && doubled(&chars, j) {
+                        i = j + 2;
+                        continue;
+                    }
+                    open = None;
+                } else {
+                    push_quote(text, &mut out, (start, start + 2), (b, b + 2));
+                    open = None;
+                    i += 2;
+                    continue;
+                }
+            }
             None => {
                 if let Some(m) = opens(c) {
                     let ok = match m {
@@ -124,16 +163,7 @@ pub(crate) fn find_quotes(text: &str) -> Vec<Quote> {
                     };
                     if is_close {
                         let open_len = text[start..].chars().next().map_or(1, char::len_utf8);
-                        let (cs, ce) = (start + open_len, b);
-                        let inner = &text[cs..ce];
-                        let lead = inner.len() - inner.trim_start().len();
-                        let trail = inner.len() - inner.trim_end().len();
-                        if cs + lead < ce - trail {
-                            out.push(Quote {
-                                outer: Span::new(start, b + c.len_utf8()),
-                                content: Span::new(cs + lead, ce - trail),
-                            });
-                        }
+                        push_quote(text, &mut out, (start, start + open_len), (b, b + c.len_utf8()));
                         open = None;
                     }
                 } else if m == Mark::Single && b - start > MAX_SINGLE_QUOTE {
@@ -144,6 +174,16 @@ pub(crate) fn find_quotes(text: &str) -> Vec<Quote> {
         i += 1;
     }
     out
+}
+
+/// A quote from its opening mark's and closing mark's byte ranges, unless it encloses nothing.
+fn push_quote(text: &str, out: &mut Vec<Quote>, open: (usize, usize), close: (usize, usize)) {
+    let inner = &text[open.1..close.0];
+    let lead = inner.len() - inner.trim_start().len();
+    let trail = inner.len() - inner.trim_end().len();
+    if open.1 + lead < close.0 - trail {
+        out.push(Quote { outer: Span::new(open.0, close.1), content: Span::new(open.1 + lead, close.0 - trail) });
+    }
 }
 
 /// Index of the first token starting at or after byte `b`.
@@ -1077,6 +1117,17 @@ mod tests {
         let t = "“First paragraph of it.\n\n“Second paragraph,” she said. \"Unclosed\nNext";
         let q: Vec<&str> = find_quotes(t).iter().map(|q| q.content.of(t)).collect();
         assert_eq!(q, ["First paragraph of it.\n\n“Second paragraph,"]);
+    }
+
+    #[test]
+    fn doubled_apostrophes_pair_as_one_mark() {
+        let t = "It was, he said, ''a stone worn down.'' Then ``Go,'' she said.\n\n''First\n\n''Second.''";
+        let q: Vec<&str> = find_quotes(t).iter().map(|q| q.content.of(t)).collect();
+        assert_eq!(q, ["a stone worn down.", "Go,", "First\n\n''Second."]);
+        let (d, s) = run("''There is a lot of new complexity,'' said [PER Leonard Burman].");
+        assert_eq!(s.len(), 1);
+        assert_eq!(speaker_text(&d, &s[0]), "Leonard Burman");
+        assert_eq!(s[0].kind, StatementKind::Direct);
     }
 
     #[test]
