@@ -434,6 +434,7 @@ impl<'v, 'd> Finder<'v, 'd> {
                     Some(second) if second < x && v.entity_at(second).is_some() && v.entity_at(first).is_none() => {
                         Some(second)
                     }
+                    Some(second) if self.parenthetical(x, second) => Some(second),
                     _ => Some(first),
                 }
             })
@@ -460,6 +461,49 @@ impl<'v, 'd> Finder<'v, 'd> {
             ("WP" | "WDT", Some(h)) if t.rel[h] == "acl:relcl" => t.head[h].or(Some(subj)),
             _ => Some(subj),
         }
+    }
+
+    /// Whether subject `second` and cue `c` stand between commas inside a clause whose own
+    /// subject came first ("African-Americans, he said, can rock"): the speaker is `second`,
+    /// the clause around them the content.
+    fn parenthetical(&self, c: usize, second: usize) -> bool {
+        let (t, v) = (&self.t, self.v);
+        let r = t.subtree(second);
+        r.end == c && r.start > 0 && v.words[r.start - 1] == "," && v.words.get(c + 1).is_some_and(|w| w == ",")
+    }
+
+    /// The subject of the clause a parenthetical cue interrupts (see [`Self::parenthetical`]).
+    fn interrupted(&self, c: usize, subj: usize) -> Option<usize> {
+        let t = &self.t;
+        if !self.parenthetical(c, subj) {
+            return None;
+        }
+        t.children(c).iter().copied().find(|&k| k < subj && SUBJECT.contains(&t.rel[k]))
+    }
+
+    /// An inverted cue ending its sentence after a comma: "..., said Leonard Burman." (the parse
+    /// may make the name the object and the clause's subject the cue's). Returns the speaker.
+    fn inverted(&self, c: usize, sent: &Range<usize>) -> Option<usize> {
+        let (t, v) = (&self.t, self.v);
+        if c < sent.start + 3 || !(v.words[c - 1] == "," || is_quote_word(&v.words[c - 1])) {
+            return None;
+        }
+        let o = t.children(c).iter().copied().find(|&k| k > c && matches!(t.rel[k], "obj" | "nsubj" | "nsubj:pass"))?;
+        let named = v.entity_at(o).is_some_and(|m| matches!(v.doc.mentions[m].label.as_str(), "PER" | "ORG"));
+        let rest = (t.subtree(o).end..sent.end).all(|k| v.is_punct(k) || is_quote_word(&v.words[k]));
+        (named && rest && (c + 1..o).all(|k| !v.is_verb(k))).then_some(o)
+    }
+
+    /// Tokens `a..b` without edge punctuation, quote marks and a leading "that".
+    fn trimmed(&self, mut a: usize, mut b: usize) -> (usize, usize) {
+        let (t, v) = (&self.t, self.v);
+        while a < b && (v.is_punct(a) || (t.rel[a] == "mark" && v.words[a] == "that")) {
+            a += 1;
+        }
+        while b > a && (v.is_punct(b - 1) || is_quote_word(&v.words[b - 1])) {
+            b -= 1;
+        }
+        (a, b)
     }
 
     /// The source cue `c` names: its subject as a speaker or a medium, plus a medium the cue
@@ -524,6 +568,10 @@ impl<'v, 'd> Finder<'v, 'd> {
     /// content's token range.
     fn reported(&self, c: usize, sent: Range<usize>, hint: Option<usize>) -> Option<(Source, usize, usize)> {
         let (t, v) = (&self.t, self.v);
+        if let Some(o) = self.inverted(c, &sent) {
+            let (a, b) = self.trimmed(sent.start, c);
+            return ((a..b).filter(|&k| !v.is_punct(k)).count() >= 2).then_some((self.source_phrase(o, hint)?, a, b));
+        }
         let subj = self.cue_subject(c, &(0..0))?;
         // "an official who asked not to be named said": a relative clause on a subject
         // describes the source; it is not a statement of its own.
@@ -562,7 +610,7 @@ impl<'v, 'd> Finder<'v, 'd> {
         // the cue is conjoined to, which is then the content.
         let pronoun = |k: usize| t.subtree(k).len() == 1 && matches!(v.pos[k], "PRP" | "DT");
         let clausal = comps.iter().any(|&k| t.rel[k] != "obj");
-        let (mut a, mut b) = if let Some(m) = (!clausal).then(|| self.that_clause(c, sent.end)).flatten() {
+        let (mut a, b) = if let Some(m) = (!clausal).then(|| self.that_clause(c, sent.end)).flatten() {
             m
         } else if comps.iter().all(|&k| pronoun(k)) {
             // "The attack was planned abroad, the minister said.": the clause the cue hangs on
@@ -582,12 +630,10 @@ impl<'v, 'd> Finder<'v, 'd> {
             let b = comps.iter().map(|&k| t.subtree(k).end).max().unwrap_or(c);
             (a, b)
         };
-        while a < b && (v.is_punct(a) || (t.rel[a] == "mark" && v.words[a] == "that")) {
-            a += 1;
+        if let Some(f) = self.interrupted(c, subj) {
+            a = a.min(t.subtree(f).start);
         }
-        while b > a && (v.is_punct(b - 1) || is_quote_word(&v.words[b - 1])) {
-            b -= 1;
-        }
+        let (a, b) = self.trimmed(a, b);
         let words = (a..b).filter(|&k| !v.is_punct(k)).count();
         // Two words at least: a pronoun object ("denied it", "described him") says nothing.
         (words >= 2).then_some((res, a, b))
@@ -1328,6 +1374,16 @@ mod tests {
         assert_eq!(s.len(), 1, "{s:?}");
         assert_eq!(speaker_text(&d, &s[0]), "Trump");
         assert_eq!(d.slice(s[0].content), "she is a disaster for the country.");
+    }
+
+    #[test]
+    fn parenthetical_and_inverted_cues_outside_quotes() {
+        let (d, s) = run("[MISC African-Americans], he said, can rock like [PER Jimi Hendrix]. There is a lot of new complexity in the plan, said [PER Leonard Burman].");
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert_eq!(d.slice(s[0].content), "African-Americans, he said, can rock like Jimi Hendrix");
+        assert_eq!(speaker_text(&d, &s[0]), "he");
+        assert_eq!(speaker_text(&d, &s[1]), "Leonard Burman");
+        assert_eq!(d.slice(s[1].content), "There is a lot of new complexity in the plan");
     }
 
     #[test]
