@@ -598,6 +598,8 @@ impl<'v, 'd> Finder<'v, 'd> {
                 "obj" => !addressee && v.lemmas[c] != "claim",
                 "parataxis" => k > c,
                 "advcl" => mark(k) == Some("that"),
+                // "called for more information", "talked about bringing communities together".
+                "obl" => k > c && t.children(k).iter().any(|&m| t.rel[m] == "case" && matches!(v.words[m].as_str(), "for" | "about")),
                 _ => false,
             })
             .filter(|&k| {
@@ -630,13 +632,19 @@ impl<'v, 'd> Finder<'v, 'd> {
             let b = comps.iter().map(|&k| t.subtree(k).end).max().unwrap_or(c);
             (a, b)
         };
+        // "called for more information": the preposition is the cue's, not the content's.
+        if t.rel[a] == "case" && t.head[a].is_some_and(|h| comps.contains(&h) && t.rel[h] == "obl") {
+            a += 1;
+        }
         if let Some(f) = self.interrupted(c, subj) {
             a = a.min(t.subtree(f).start);
         }
         let (a, b) = self.trimmed(a, b);
         let words = (a..b).filter(|&k| !v.is_punct(k)).count();
-        // Two words at least: a pronoun object ("denied it", "described him") says nothing.
-        (words >= 2).then_some((res, a, b))
+        // Two words at least, or a name ("Cruz endorsed Trump"): a pronoun object ("denied it",
+        // "described him") says nothing.
+        let named = words == 1 && v.entity_at(a).is_some() && !v.pos[a].starts_with("PRP");
+        (words >= 2 || named).then_some((res, a, b))
     }
 
     /// A clause opened by "that" after cue `c` and hanging below it, whatever the parse made of
@@ -1384,6 +1392,15 @@ mod tests {
         assert_eq!(speaker_text(&d, &s[0]), "he");
         assert_eq!(speaker_text(&d, &s[1]), "Leonard Burman");
         assert_eq!(d.slice(s[1].content), "There is a lot of new complexity in the plan");
+    }
+
+    #[test]
+    fn prepositional_and_named_contents() {
+        let (d, s) = run("Protesters in [LOC Charlotte] called for more information about the shooting. [PER Ted Cruz] endorsed [PER Donald Trump]. [PER Cruz] denied it.");
+        assert_eq!(s.len(), 2, "{s:?}");
+        assert_eq!(d.slice(s[0].content), "more information about the shooting");
+        assert_eq!(speaker_text(&d, &s[1]), "Ted Cruz");
+        assert_eq!(d.slice(s[1].content), "Donald Trump");
     }
 
     #[test]
