@@ -2,6 +2,12 @@
 """Grow the attribution cue lexicon from PolNeAR train (which cue words its annotators marked).
 
 Usage: python3 scripts/polnear_cues.py [--data DIR] [--min-count N] [--min-rate R] > cues.tsv
+       python3 scripts/polnear_cues.py --statements RUN_DIR ERRORS.jsonl [--min-count N] [--min-rate R]
+
+The second form ranks cues by the statements they gave in a claimgraph run on train (run with the
+candidate lemmas added to speech_cues.tsv through --patterns, scored by ../shared/eval/polnear/score.py
+--dump ERRORS.jsonl): a cue's rate is the share of its statements that overlapped an annotated content
+(not false positives); rows with at least N statements and a rate of at least R are printed.
 
 For every verb form in the train articles, counts how often it is (the last verb of) an annotated
 cue and how often it occurs at all; a lemma enters the lexicon when it was a cue at least N times
@@ -69,7 +75,10 @@ def main() -> int:
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "external", "polnear", "data", "train"))
     ap.add_argument("--min-count", type=int, default=4)
     ap.add_argument("--min-rate", type=float, default=0.25)
+    ap.add_argument("--statements", nargs=2, metavar=("RUN_DIR", "ERRORS"))
     args = ap.parse_args()
+    if args.statements:
+        return by_statements(*args.statements, args.min_count, args.min_rate)
     if not os.path.isdir(args.data):
         raise SystemExit(f"polnear_cues: {args.data} is missing (PolNeAR, see ../shared/external/README.md)")
     irr = irregular()
@@ -119,6 +128,26 @@ def main() -> int:
     for lm, n, total in rows:
         print(f"{lm}\tspeech\t{n}/{total}")
     print(f"polnear_cues: {len(rows)} lemmas from {sum(cue_forms.values())} cues", file=sys.stderr)
+    return 0
+
+
+def by_statements(run_dir: str, errors: str, min_count: int, min_rate: float) -> int:
+    import json
+
+    total: collections.Counter = collections.Counter()
+    wrong: collections.Counter = collections.Counter()
+    with open(os.path.join(run_dir, "statements.jsonl"), encoding="utf-8") as f:
+        for line in f:
+            total[json.loads(line)["cue"]] += 1
+    with open(errors, encoding="utf-8") as f:
+        for line in f:
+            e = json.loads(line)
+            if e["error"] == "false_positive":
+                wrong[e["system"]["cue"]] += 1
+    for cue, n in sorted(total.items(), key=lambda x: -x[1]):
+        rate = (n - wrong[cue]) / n
+        if n >= min_count and rate >= min_rate:
+            print(f"{cue}\tspeech\t{n - wrong[cue]}/{n}")
     return 0
 
 

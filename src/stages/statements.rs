@@ -599,7 +599,12 @@ impl<'v, 'd> Finder<'v, 'd> {
                 "parataxis" => k > c,
                 "advcl" => mark(k) == Some("that"),
                 // "called for more information", "talked about bringing communities together".
-                "obl" => k > c && t.children(k).iter().any(|&m| t.rel[m] == "case" && matches!(v.words[m].as_str(), "for" | "about")),
+                "obl" => {
+                    k > c
+                        && t.children(k)
+                            .iter()
+                            .any(|&m| t.rel[m] == "case" && matches!(v.words[m].as_str(), "for" | "about"))
+                }
                 _ => false,
             })
             .filter(|&k| {
