@@ -69,7 +69,16 @@ fn closes(c: char, m: Mark) -> bool {
         Mark::Curly => c == '”' || c == '"',
         Mark::Single => c == '\'' || c == '’',
         Mark::Guillemet => c == '»',
+        // Two characters: closed in `find_quotes`.
         Mark::Doubled => false,
+    }
+}
+
+/// How many characters at `chars[j]` reopen a quote of mark `m` (a paragraph continuing it).
+fn reopens(chars: &[(usize, char)], j: usize, m: Mark) -> Option<usize> {
+    match m {
+        Mark::Doubled => (j < chars.len() && doubled(chars, j)).then_some(2),
+        _ => (chars.get(j).and_then(|x| opens(x.1)) == Some(m)).then_some(1),
     }
 }
 
@@ -104,23 +113,11 @@ pub(crate) fn find_quotes(text: &str) -> Vec<Quote> {
                 i += 2;
                 continue;
             }
-            Some((Mark::Doubled, start)) if c == '\n' || chars[i].1 == '\'' && doubled(&chars, i) => {
-                if c == '\n' {
-                    let mut j = i + 1;
-                    while j < chars.len() && chars[j].1.is_whitespace() {
-                        j += 1;
-                    }
-                    if j < chars.len() && doubled(&chars, j) {
-                        i = j + 2;
-                        continue;
-                    }
-                    open = None;
-                } else {
-                    push_quote(text, &mut out, (start, start + 2), (b, b + 2));
-                    open = None;
-                    i += 2;
-                    continue;
-                }
+            Some((Mark::Doubled, start)) if c == '\'' && doubled(&chars, i) => {
+                push_quote(text, &mut out, (start, start + 2), (b, b + 2));
+                open = None;
+                i += 2;
+                continue;
             }
             None => {
                 if let Some(m) = opens(c) {
@@ -149,8 +146,8 @@ pub(crate) fn find_quotes(text: &str) -> Vec<Quote> {
                     while j < chars.len() && chars[j].1.is_whitespace() {
                         j += 1;
                     }
-                    if j < chars.len() && opens(chars[j].1) == Some(m) {
-                        i = j + 1;
+                    if let Some(len) = reopens(&chars, j, m) {
+                        i = j + len;
                         continue;
                     }
                     open = None;
@@ -638,7 +635,7 @@ impl<'v, 'd> Finder<'v, 'd> {
             (a, b)
         };
         // "called for more information": the preposition is the cue's, not the content's.
-        if t.rel[a] == "case" && t.head[a].is_some_and(|h| comps.contains(&h) && t.rel[h] == "obl") {
+        if a < b && t.rel[a] == "case" && t.head[a].is_some_and(|h| comps.contains(&h) && t.rel[h] == "obl") {
             a += 1;
         }
         if let Some(f) = self.interrupted(c, subj) {
