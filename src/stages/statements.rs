@@ -419,20 +419,27 @@ impl<'v, 'd> Finder<'v, 'd> {
     fn cue_subject(&self, c: usize, quote: &Range<usize>) -> Option<usize> {
         let (t, v) = (&self.t, self.v);
         // A subject inside the quote is a misparse of the quote's own clause, and a dateline
-        // ("LASHKAR GAH — Police in Helmand said") one of the story's first sentence. Of two
-        // subjects before the cue the second is the first's name ("Turkey's ambassador, X, said").
+        // ("LASHKAR GAH — Police in Helmand said") one of the story's first sentence. Of several
+        // subjects before the cue the nearest is the speaker: the others are the first's name
+        // ("Turkey's ambassador, X, said"), a clause it interrupts ("African-Americans, he said,
+        // can rock") or a fragment the parse hung on it ("Frustration with police: Civil rights
+        // activists say", "Japan branded ... Russia insisted").
         let dateline = |k: usize| v.entity_at(k).is_some_and(|m| in_dateline(v, m));
         let subject_of = |x: usize| {
             SUBJECT.iter().find_map(|r| {
-                let mut subjects =
-                    t.children(x).iter().copied().filter(|&k| t.rel[k] == *r && !quote.contains(&k) && !dateline(k));
-                let first = subjects.next()?;
-                match subjects.next() {
-                    Some(second) if second < x && v.entity_at(second).is_some() && v.entity_at(first).is_none() => {
-                        Some(second)
-                    }
-                    Some(second) if self.parenthetical(x, second) => Some(second),
-                    _ => Some(first),
+                let subjects: Vec<usize> = t
+                    .children(x)
+                    .iter()
+                    .copied()
+                    .filter(|&k| t.rel[k] == *r && !quote.contains(&k) && !dateline(k))
+                    .collect();
+                let before: Vec<usize> = subjects.iter().copied().filter(|&k| k < x).collect();
+                match before[..] {
+                    // "Transparency Watch Pakistan, a Lahore-based monitoring group, estimated":
+                    // an unnamed apposition after a name describes it.
+                    [.., p, n] if v.entity_at(p).is_some() && v.entity_at(n).is_none() && self.apposed(p, n) => Some(p),
+                    [.., n] => Some(n),
+                    [] => subjects.first().copied(),
                 }
             })
         };
@@ -458,6 +465,13 @@ impl<'v, 'd> Finder<'v, 'd> {
             ("WP" | "WDT", Some(h)) if t.rel[h] == "acl:relcl" => t.head[h].or(Some(subj)),
             _ => Some(subj),
         }
+    }
+
+    /// Whether phrase `n` follows phrase `p` right after a comma ("X, a group based in Y,").
+    fn apposed(&self, p: usize, n: usize) -> bool {
+        let (t, v) = (&self.t, self.v);
+        let (rp, rn) = (t.subtree(p), t.subtree(n));
+        rn.start <= rp.end + 1 && rp.end < n && v.words[rp.end] == ","
     }
 
     /// Whether subject `second` and cue `c` stand between commas inside a clause whose own
@@ -594,7 +608,12 @@ impl<'v, 'd> Finder<'v, 'd> {
                 "ccomp" | "xcomp" => true,
                 "obj" => !addressee && v.lemmas[c] != "claim",
                 "parataxis" => k > c,
-                "advcl" => mark(k) == Some("that"),
+                // "mocked Romney for not releasing his returns", "accused the GOP of stoking the issue":
+                // the reason goes with the object.
+                "advcl" => {
+                    mark(k) == Some("that")
+                        || (matches!(mark(k), Some("for" | "of")) && t.child(c, &["obj"]).is_some_and(|o| o < k))
+                }
                 // "called for more information", "talked about bringing communities together".
                 "obl" => {
                     k > c
@@ -641,12 +660,36 @@ impl<'v, 'd> Finder<'v, 'd> {
         if let Some(f) = self.interrupted(c, subj) {
             a = a.min(t.subtree(f).start);
         }
-        let (a, b) = self.trimmed(a, b);
+        // "analysts said geopolitical factors have contributed": the parse may give the cue the
+        // complement's subject as a second one, right before the complement.
+        if let Some(f) =
+            t.children(c).iter().copied().find(|&k| k > c && SUBJECT.contains(&t.rel[k]) && t.subtree(k).end == a)
+        {
+            a = t.subtree(f).start;
+        }
+        let (a, b) = self.trimmed(a, self.own_clauses(c, a, b));
         let words = (a..b).filter(|&k| !v.is_punct(k)).count();
         // Two words at least, or a name ("Cruz endorsed Trump"): a pronoun object ("denied it",
         // "described him") says nothing.
         let named = words == 1 && v.entity_at(a).is_some() && !v.pos[a].starts_with("PRP");
         (words >= 2 || named).then_some((res, a, b))
+    }
+
+    /// The end of content `a..b` of cue `c` before a conjoined clause that is an attribution of
+    /// its own ("Republicans said they're convinced the department mishandled the inquiry and
+    /// Democrats accused the GOP of ...": the parse may hang "accused" on "mishandled").
+    fn own_clauses(&self, c: usize, a: usize, b: usize) -> usize {
+        let t = &self.t;
+        (a..b)
+            .find(|&k| {
+                k > c
+                    && t.base_rel(k) == "conj"
+                    && self.is_cue(k)
+                    && t.child(k, SUBJECT).is_some()
+                    && t.head[k].is_some_and(|h| (a..b).contains(&h))
+                    && t.subtree(k).end >= b
+            })
+            .map_or(b, |k| t.subtree(k).start)
     }
 
     /// A clause opened by "that" after cue `c` and hanging below it, whatever the parse made of
@@ -658,6 +701,14 @@ impl<'v, 'd> Finder<'v, 'd> {
         let m = (c + 1..r.end.min(end)).find(|&k| v.words[k] == "that" && t.rel[k] == "mark")?;
         let h = t.head[m]?;
         t.child(h, &["nsubj", "nsubj:pass", "expl"])?;
+        // Not a clause another cue took ("mocked Romney ..., claiming that ..." is the claim's).
+        let mut x = t.head[h]?;
+        while x != c {
+            if self.is_cue(x) {
+                return None;
+            }
+            x = t.head[x]?;
+        }
         Some((m + 1, t.subtree(h).end))
     }
 
@@ -1396,6 +1447,30 @@ mod tests {
         assert_eq!(d.slice(s[1].content), "There is a lot of new complexity in the plan");
     }
 
+    #[test]
+    fn nearest_subject_own_clauses_and_reasons() {
+        let (d, s) = run("Frustration#NN with police: Civil#JJ rights#NNS activists#NNS say#VBP [LOC Charlotte] officers have historically been too aggressive toward black residents. [MISC Republicans] said they're increasingly convinced the [ORG Justice Department] mishandled the investigation and [MISC Democrats] accused the [ORG GOP] of stoking the issue. [PER Reid] frequently mocked [PER Romney] for not releasing his tax returns, claiming that he had a source.");
+        let got: Vec<(String, &str, &str)> =
+            s.iter().map(|x| (speaker_text(&d, x), x.cue.as_str(), d.slice(x.content))).collect();
+        let want = [
+            (
+                "Civil rights activists",
+                "say",
+                "Charlotte officers have historically been too aggressive toward black residents",
+            ),
+            (
+                "Republicans",
+                "say",
+                "they're increasingly convinced the Justice Department mishandled the investigation",
+            ),
+            ("Democrats", "accuse", "the GOP of stoking the issue"),
+            ("Reid", "mock", "Romney for not releasing his tax returns"),
+            ("Reid", "claim", "he had a source"),
+        ];
+        for (who, cue, content) in want {
+            assert!(got.iter().any(|g| g.0 == who && g.1 == cue && g.2 == content), "{who} {cue} {content}: {got:?}");
+        }
+    }
     #[test]
     fn prepositional_and_named_contents() {
         let (d, s) = run("Protesters in [LOC Charlotte] called for more information about the shooting. [PER Ted Cruz] endorsed [PER Donald Trump]. [PER Cruz] denied it.");
