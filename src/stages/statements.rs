@@ -431,7 +431,7 @@ impl<'v, 'd> Finder<'v, 'd> {
                     .children(x)
                     .iter()
                     .copied()
-                    .filter(|&k| t.rel[k] == *r && !quote.contains(&k) && !dateline(k))
+                    .filter(|&k| t.rel[k] == *r && !quote.contains(&k) && !dateline(k) && !self.is_time(k))
                     .collect();
                 let before: Vec<usize> = subjects.iter().copied().filter(|&k| k < x).collect();
                 match before[..] {
@@ -460,6 +460,14 @@ impl<'v, 'd> Finder<'v, 'd> {
                 }
                 _ => None,
             }
+        });
+        // "In an interview with the board of the Washington Post Trump said": a name right before
+        // the cue that the parse hung on a noun.
+        let subj = subj.or_else(|| {
+            let k = c.checked_sub(1)?;
+            let m = v.entity_at(k).filter(|&m| matches!(v.doc.mentions[m].label.as_str(), "PER" | "ORG"))?;
+            let on_noun = t.head[k].is_some_and(|h| h != c && !v.is_verb(h));
+            (on_noun && v.doc.mentions[m].tokens.end == c && !quote.contains(&k)).then_some(k)
         })?;
         match (v.pos[subj], t.head[subj]) {
             ("WP" | "WDT", Some(h)) if t.rel[h] == "acl:relcl" => t.head[h].or(Some(subj)),
@@ -613,6 +621,8 @@ impl<'v, 'd> Finder<'v, 'd> {
                 "advcl" => {
                     mark(k) == Some("that")
                         || (matches!(mark(k), Some("for" | "of")) && t.child(c, &["obj"]).is_some_and(|o| o < k))
+                        // "warned officials to boost their security": what the addressee is told.
+                        || (addressee && mark(k) == Some("to") && t.child(c, &["obj"]).is_some_and(|o| o < k))
                 }
                 // "called for more information", "talked about bringing communities together".
                 "obl" => {
@@ -633,7 +643,18 @@ impl<'v, 'd> Finder<'v, 'd> {
         // the cue is conjoined to, which is then the content.
         let pronoun = |k: usize| t.subtree(k).len() == 1 && matches!(v.pos[k], "PRP" | "DT");
         let clausal = comps.iter().any(|&k| t.rel[k] != "obj");
+        // A cue ending its sentence after ", SPEAKER" takes the whole clause before it, however the
+        // parse broke that clause up ("The officer who shot Scott - Brentley Vinson, who was
+        // placed on leave - was not wearing a recording device, police said.").
+        let tail = {
+            let r = t.subtree(subj);
+            let s0 = (r.start..subj).find(|&k| !v.is_punct(k)).unwrap_or(subj);
+            let last = (c + 1..sent.end).all(|k| v.is_punct(k));
+            (last && s0 > sent.start + 2 && v.words[s0 - 1] == ",").then_some((sent.start, s0 - 1))
+        };
         let (mut a, b) = if let Some(m) = (!clausal).then(|| self.that_clause(c, sent.end)).flatten() {
+            m
+        } else if let Some(m) = tail.filter(|_| comps.iter().all(|&k| k < c || pronoun(k))) {
             m
         } else if comps.iter().all(|&k| pronoun(k)) {
             // "The attack was planned abroad, the minister said.": the clause the cue hangs on
@@ -641,12 +662,7 @@ impl<'v, 'd> Finder<'v, 'd> {
             // when the parse attaches the cue elsewhere, the clause before ", SPEAKER said."
             match t.head[c].filter(|&h| h < c && matches!(t.base_rel(c), "parataxis" | "conj")) {
                 Some(h) => (t.subtree(h).start.max(sent.start), t.subtree(c).start),
-                None => {
-                    let r = t.subtree(subj);
-                    let s0 = (r.start..subj).find(|&k| !v.is_punct(k)).unwrap_or(subj);
-                    let last = (c + 1..sent.end).all(|k| v.is_punct(k));
-                    (last && s0 > sent.start + 2 && v.words[s0 - 1] == ",").then_some((sent.start, s0 - 1))?
-                }
+                None => return None,
             }
         } else {
             let a = comps.iter().map(|&k| t.subtree(k).start).min().unwrap_or(c);
@@ -1466,6 +1482,19 @@ mod tests {
             ("Democrats", "accuse", "the GOP of stoking the issue"),
             ("Reid", "mock", "Romney for not releasing his tax returns"),
             ("Reid", "claim", "he had a source"),
+        ];
+        for (who, cue, content) in want {
+            assert!(got.iter().any(|g| g.0 == who && g.1 == cue && g.2 == content), "{who} {cue} {content}: {got:?}");
+        }
+    }
+    #[test]
+    fn time_subjects_and_addressees() {
+        let (d, s) = run("[ORG Wells Fargo] just this month announced it would get rid of these incentives. Last month, the [ORG FBI] warned state elections officials to boost their election security.");
+        let got: Vec<(String, &str, &str)> =
+            s.iter().map(|x| (speaker_text(&d, x), x.cue.as_str(), d.slice(x.content))).collect();
+        let want = [
+            ("Wells Fargo", "announce", "it would get rid of these incentives"),
+            ("FBI", "warn", "to boost their election security"),
         ];
         for (who, cue, content) in want {
             assert!(got.iter().any(|g| g.0 == who && g.1 == cue && g.2 == content), "{who} {cue} {content}: {got:?}");
