@@ -27,6 +27,7 @@
 use std::ops::Range;
 
 use crate::doc::{Document, Span, Speaker, Statement, StatementKind};
+use crate::stages::relations::lexicon::CueEffect;
 use crate::stages::relations::patterns::in_dateline;
 use crate::stages::relations::view::DocView;
 use crate::stages::relations::ClaimsConfig;
@@ -652,6 +653,14 @@ impl<'v, 'd> Finder<'v, 'd> {
             let last = (c + 1..sent.end).all(|k| v.is_punct(k));
             (last && s0 > sent.start + 2 && v.words[s0 - 1] == ",").then_some((sent.start, s0 - 1))
         };
+        // A stance ("found", "wants") is a statement only about a clause: "found that the
+        // contracts were inflated", not "found the body".
+        if v.lex.cues.get(&v.lemmas[c]) == Some(&CueEffect::Stance) {
+            let clause = |k: usize| matches!(t.rel[k], "ccomp" | "xcomp") || mark(k) == Some("that");
+            if !comps.iter().any(|&k| clause(k)) && tail.is_none() && self.that_clause(c, sent.end).is_none() {
+                return None;
+            }
+        }
         let (mut a, b) = if let Some(m) = (!clausal).then(|| self.that_clause(c, sent.end)).flatten() {
             m
         } else if let Some(m) = tail.filter(|_| comps.iter().all(|&k| k < c || pronoun(k))) {
@@ -1499,6 +1508,13 @@ mod tests {
         for (who, cue, content) in want {
             assert!(got.iter().any(|g| g.0 == who && g.1 == cue && g.2 == content), "{who} {cue} {content}: {got:?}");
         }
+    }
+    #[test]
+    fn a_stance_takes_only_a_clause() {
+        let (d, s) = run("An audit by [ORG Transparency Watch] found#VBD that the canal contracts were inflated. Police found#VBD the body of the driver near the river.");
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert_eq!(s[0].cue, "find");
+        assert_eq!(d.slice(s[0].content), "the canal contracts were inflated");
     }
     #[test]
     fn prepositional_and_named_contents() {

@@ -52,6 +52,9 @@ pub enum CueEffect {
     Speech,
     Deny,
     Hedge,
+    /// A belief, finding, wish or plan the speaker holds ("found that ...", "wants to ..."): a
+    /// statement only with a clause for content, never with a bare object ("found the body").
+    Stance,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,6 +251,7 @@ impl Lexicon {
                 "speech" => CueEffect::Speech,
                 "deny" => CueEffect::Deny,
                 "hedge" => CueEffect::Hedge,
+                "stance" => CueEffect::Stance,
                 v => {
                     return Err(LexiconError::Value {
                         file: "speech_cues.tsv".into(),

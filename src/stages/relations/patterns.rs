@@ -429,7 +429,7 @@ fn modality_of(hedged: bool, statement: Option<&Statement>, v: &DocView<'_>) -> 
     }
     match statement {
         Some(st) => match v.lex.cues.get(&st.cue) {
-            Some(CueEffect::Hedge) => Modality::Hedged,
+            Some(CueEffect::Hedge | CueEffect::Stance) => Modality::Hedged,
             _ => Modality::Reported,
         },
         None => Modality::Asserted,
