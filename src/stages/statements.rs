@@ -406,8 +406,13 @@ impl<'v, 'd> Finder<'v, 'd> {
                 }
             }
         }
-        // Unnamed: keep the text if it is a noun phrase at all.
-        if (a..b).any(|k| v.is_noun(k)) {
+        // Unnamed: keep the text if it is a noun phrase at all, or a quantifier standing for one
+        // ("Some believe", "many of whom say", "others argue").
+        let quantifier = matches!(
+            v.words[a].to_lowercase().as_str(),
+            "some" | "many" | "most" | "others" | "several" | "few" | "all" | "both"
+        );
+        if (a..b).any(|k| v.is_noun(k)) || quantifier {
             return Some(Resolved { speaker: Speaker { span, mention: None }, score: 0.8 });
         }
         None
