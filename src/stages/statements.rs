@@ -1236,6 +1236,15 @@ mod tests {
         (d, s)
     }
 
+    /// Asserts that every (speaker, cue, content) in `want` is among the statements `s`.
+    fn assert_found(d: &Document, s: &[Statement], want: &[(&str, &str, &str)]) {
+        let got: Vec<(String, &str, &str)> =
+            s.iter().map(|x| (speaker_text(d, x), x.cue.as_str(), d.slice(x.content))).collect();
+        for &(who, cue, content) in want {
+            assert!(got.iter().any(|g| g.0 == who && g.1 == cue && g.2 == content), "{who} {cue} {content}: {got:?}");
+        }
+    }
+
     fn speaker_text(d: &Document, s: &Statement) -> String {
         match &s.speaker {
             Some(sp) => match sp.mention {
@@ -1480,8 +1489,6 @@ mod tests {
     #[test]
     fn nearest_subject_own_clauses_and_reasons() {
         let (d, s) = run("Frustration#NN with police: Civil#JJ rights#NNS activists#NNS say#VBP [LOC Charlotte] officers have historically been too aggressive toward black residents. [MISC Republicans] said they're increasingly convinced the [ORG Justice Department] mishandled the investigation and [MISC Democrats] accused the [ORG GOP] of stoking the issue. [PER Reid] frequently mocked [PER Romney] for not releasing his tax returns, claiming that he had a source.");
-        let got: Vec<(String, &str, &str)> =
-            s.iter().map(|x| (speaker_text(&d, x), x.cue.as_str(), d.slice(x.content))).collect();
         let want = [
             (
                 "Civil rights activists",
@@ -1497,22 +1504,16 @@ mod tests {
             ("Reid", "mock", "Romney for not releasing his tax returns"),
             ("Reid", "claim", "he had a source"),
         ];
-        for (who, cue, content) in want {
-            assert!(got.iter().any(|g| g.0 == who && g.1 == cue && g.2 == content), "{who} {cue} {content}: {got:?}");
-        }
+        assert_found(&d, &s, &want);
     }
     #[test]
     fn time_subjects_and_addressees() {
         let (d, s) = run("[ORG Wells Fargo] just this month announced it would get rid of these incentives. Last month, the [ORG FBI] warned state elections officials to boost their election security.");
-        let got: Vec<(String, &str, &str)> =
-            s.iter().map(|x| (speaker_text(&d, x), x.cue.as_str(), d.slice(x.content))).collect();
         let want = [
             ("Wells Fargo", "announce", "it would get rid of these incentives"),
             ("FBI", "warn", "to boost their election security"),
         ];
-        for (who, cue, content) in want {
-            assert!(got.iter().any(|g| g.0 == who && g.1 == cue && g.2 == content), "{who} {cue} {content}: {got:?}");
-        }
+        assert_found(&d, &s, &want);
     }
     #[test]
     fn a_stance_takes_only_a_clause() {
