@@ -1002,6 +1002,85 @@ impl<'v, 'd> Finder<'v, 'd> {
     }
 }
 
+/// A speaker turn: a paragraph that opens with a name and a colon, the layout of interview
+/// transcripts (`"WALLACE: Let's start with...`) and of headlines that quote
+/// (`Pence: Gennifer Flowers Won't Be at Debate`).
+struct Turn {
+    /// The name's first token (after any opening quote mark).
+    label: usize,
+    colon: usize,
+    speaker: Speaker,
+    content: Span,
+}
+
+/// Words a turn's content needs: a section heading of a campaign guide (`Cruz: Just hang
+/// on.`) is not a turn.
+const MIN_TURN_WORDS: usize = 5;
+
+/// Whether byte `at` opens a paragraph (only spaces and quote marks between it and the
+/// previous line break or the start of the text).
+fn opens_paragraph(text: &str, at: usize) -> bool {
+    let before = text[..at].trim_end_matches([' ', '\t', '\u{a0}', '"', '“', '\'', '‘']);
+    before.is_empty() || before.ends_with('\n')
+}
+
+impl Finder<'_, '_> {
+    /// Speaker turns of the document (see [`Turn`]). The name is at most five words, none a
+    /// verb, ending in a person or organization mention, or capitalized and naming a person
+    /// the article mentions ("PENCE" or "Pence" for Mike Pence); the content runs to the end
+    /// of the paragraph.
+    fn turns(&self) -> Vec<Turn> {
+        let (v, doc) = (self.v, self.v.doc);
+        let mut out = Vec::new();
+        for k in 0..v.len() {
+            if !opens_paragraph(&doc.text, doc.tokens[k].span.start) || is_quote_word(&v.words[k]) {
+                continue;
+            }
+            let Some(c) = (k + 1..(k + 6).min(v.len())).find(|&c| v.words[c] == ":") else { continue };
+            if (k..c).any(|x| v.is_verb(x) || (v.is_punct(x) && v.words[x] != ".")) {
+                continue;
+            }
+            let Some(speaker) = self.turn_speaker(k, c) else { continue };
+            let start = doc.tokens.get(c + 1).map_or(doc.text.len(), |t| t.span.start);
+            let line = doc.text[start..].find('\n').map_or(doc.text.len(), |e| start + e);
+            let end = start + doc.text[start..line].trim_end_matches(|ch: char| ch.is_whitespace() || "\"”".contains(ch)).len();
+            let words = tokens_in(doc, Span::new(start, end)).filter(|&x| !v.is_punct(x)).count();
+            if words >= MIN_TURN_WORDS {
+                out.push(Turn { label: k, colon: c, speaker, content: Span::new(start, end) });
+            }
+        }
+        out
+    }
+
+    /// The speaker a turn's name `a..colon` stands for.
+    fn turn_speaker(&self, a: usize, colon: usize) -> Option<Speaker> {
+        let (v, doc) = (self.v, self.v.doc);
+        let span = v.span_of(a, colon);
+        let name = v.text(span);
+        let capitalized = name.split_whitespace().all(|w| w.chars().next().is_some_and(char::is_uppercase))
+            && v.words[colon - 1].chars().filter(|ch| ch.is_alphabetic()).count() >= 2;
+        if !capitalized {
+            return None;
+        }
+        if let Some(m) = v.entity_at(colon - 1) {
+            let mention = &doc.mentions[m];
+            // Only titles before the name ("Sen. Ted Cruz:"), not a headline ("Big Win For Bernie:").
+            let titled = (a..mention.tokens.start).all(|x| v.words[x].ends_with('.') || v.words[x] == ".");
+            if matches!(mention.label.as_str(), "PER" | "ORG") && mention.tokens.end == colon && titled {
+                return Some(Speaker { span: mention.span, mention: Some(m) });
+            }
+        }
+        if a + 1 != colon && !(a..colon - 1).all(|x| v.words[x].ends_with('.') || v.words[x] == ".") {
+            return None;
+        }
+        let last = &v.words[colon - 1];
+        let named = |m: &crate::doc::Mention| m.label == "PER" && v.text(m.span).split_whitespace().any(|w| w.to_lowercase() == *last);
+        let person = (0..doc.mentions.len()).filter(|&m| named(&doc.mentions[m]));
+        let m = person.clone().filter(|&m| doc.mentions[m].tokens.end <= a).last().or_else(|| person.clone().next())?;
+        Some(Speaker { span, mention: Some(m) })
+    }
+}
+
 /// Fills `doc.statements`, sorted by content start.
 pub fn extract_statements(doc: &mut Document, cfg: &ClaimsConfig) {
     let statements = {
@@ -1021,6 +1100,7 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
     }
     let f = Finder { v, t: Tree::new(doc) };
     let quotes = find_quotes(&doc.text);
+    let turns = f.turns();
     let mut out: Vec<Statement> = Vec::new();
     let mut used_cues: Vec<usize> = Vec::new();
     let mut last: Last = None;
@@ -1035,6 +1115,14 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
         let mut attr = f.attribution_after(&at, hint);
         if attr.is_none() {
             attr = f.attribution_before(&at, hint, &used_cues, clause_initial);
+        }
+        // A transcript paragraph (`"WALLACE: ...`) names its own speaker.
+        if let Some(t) = turns.iter().find(|t| t.label == at.inner.start).filter(|_| attr.is_none()) {
+            let content = Span::new(t.content.start, t.content.end.min(q.content.end));
+            let st = turn_statement(v, t, content);
+            last = Some((v.sentence_of(tokens_in(doc, content).end.saturating_sub(1)), st.speaker.clone(), st.cue.clone()));
+            out.push(st);
+            continue;
         }
         let sentence = v.sentence_of(at.inner.start);
         let mut content = q.content;
@@ -1083,6 +1171,11 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
         ));
         out.push(st);
     }
+    for t in &turns {
+        if !out.iter().any(|s| s.content.overlaps(&t.content)) {
+            out.push(turn_statement(v, t, t.content));
+        }
+    }
     let direct_spans: Vec<Span> = out
         .iter()
         .map(|s| {
@@ -1115,6 +1208,21 @@ fn quote_at(v: &DocView<'_>, q: &Quote, cfg: &ClaimsConfig) -> Option<QuoteAt> {
         asks: text.ends_with(['?', '!']),
         closes: text.ends_with(['.', ',', '!', '?', '…', '—']) || doc.text[q.outer.end..].starts_with(','),
     })
+}
+
+/// The direct statement of a speaker turn, its content cut to `content`.
+fn turn_statement(v: &DocView<'_>, t: &Turn, content: Span) -> Statement {
+    Statement {
+        sentence: v.sentence_of(t.label),
+        speaker: Some(t.speaker.clone()),
+        medium: None,
+        cue: ":".to_string(),
+        cue_span: Some(v.doc.tokens[t.colon].span),
+        kind: StatementKind::Direct,
+        content,
+        score: 0.8,
+        frame: "turn:colon".to_string(),
+    }
 }
 
 /// A clause-like quote with no attribution of its own: the previous quote's speaker carries
@@ -1448,6 +1556,31 @@ mod tests {
             "{s:?}"
         );
         assert!(s.iter().all(|x| x.kind == StatementKind::Direct));
+    }
+
+    #[test]
+    fn speaker_turns_of_transcripts_and_headlines() {
+        let text = "[PER Pence]: Flowers Will Not Be at the Debate, Trump Was Mocking the Camp.\n\n\
+                    [PER Mike Pence] spoke to [PER Chris Wallace] on Sunday.\n\n\
+                    \"WALLACE: Let us start with the news on the debate story.\n\n\
+                    \"PENCE: Well, look, this is America and it is serious business.\n\n\
+                    Another problem for [PER Pence]: there are many more voters in the state.\n\n\
+                    [PER Cruz]: Just hang on.";
+        let (d, s) = run(text);
+        let turns: Vec<&Statement> = s.iter().filter(|x| x.frame == "turn:colon").collect();
+        assert_found(
+            &d,
+            &s,
+            &[
+                ("Pence", ":", "Flowers Will Not Be at the Debate, Trump Was Mocking the Camp."),
+                ("Chris Wallace", ":", "Let us start with the news on the debate story."),
+                ("Mike Pence", ":", "Well, look, this is America and it is serious business."),
+            ],
+        );
+        assert_eq!(turns.len(), 3, "not a name, and too short a heading: {s:?}");
+        let label = turns[2].speaker.as_ref().map(|p| d.slice(p.span));
+        assert_eq!(label, Some("PENCE"), "the speaker's text is the name as written");
+        assert!(turns.iter().all(|t| t.kind == StatementKind::Direct));
     }
 
     #[test]
