@@ -453,6 +453,16 @@ impl<'v, 'd> Finder<'v, 'd> {
             let h = t.head[c]?;
             match t.base_rel(c) {
                 "conj" | "xcomp" | "advcl" => subject_of(h),
+                // "Douglas Brinkley, a historian who attended the session, recalled, ...": the
+                // parse hung the cue on the noun phrase that is its subject.
+                "parataxis"
+                    if h < c
+                        && v.is_noun(h)
+                        && !quote.contains(&h)
+                        && t.children(h).iter().all(|&k| k == c || t.subtree(k).end <= c) =>
+                {
+                    Some(h)
+                }
                 "acl" => {
                     // Up through the nouns to the verb that took them (at most three steps).
                     let mut x = h;
@@ -1581,6 +1591,14 @@ mod tests {
         let label = turns[2].speaker.as_ref().map(|p| d.slice(p.span));
         assert_eq!(label, Some("PENCE"), "the speaker's text is the name as written");
         assert!(turns.iter().all(|t| t.kind == StatementKind::Direct));
+    }
+
+    #[test]
+    fn a_cue_the_parse_hung_on_its_subject() {
+        let (d, s) = run("[PER Douglas Brinkley], a historian who attended the session, recalled, \"Out of nowhere, he said, 'If we do nothing on the climate issue, all bets are off.'\"");
+        let q: Vec<&Statement> = s.iter().filter(|x| x.kind == StatementKind::Direct).collect();
+        assert_eq!(q.len(), 1, "{s:?}");
+        assert_eq!(speaker_text(&d, q[0]), "Douglas Brinkley", "{s:?}");
     }
 
     #[test]
