@@ -624,6 +624,14 @@ impl<'v, 'd> Finder<'v, 'd> {
         // marked as a contrast or condition ("..., though others put it higher") is the writer's.
         let mark = |k: usize| t.children(k).iter().copied().find(|&m| t.rel[m] == "mark").map(|m| v.words[m].as_str());
         let subj_start = t.subtree(subj).start;
+        // An "on" phrase right after the cue followed by a "to" clause ("called on X to Y").
+        let called_on = |_: usize| {
+            let on = t.children(c).iter().copied().find(|&k| {
+                t.rel[k] == "obl" && k > c && t.children(k).iter().any(|&m| m == c + 1 && v.words[m] == "on")
+            })?;
+            let to = t.children(c).iter().any(|&k| k > on && t.base_rel(k) == "advcl" && mark(k) == Some("to"));
+            to.then_some(on)
+        };
         let comps: Vec<usize> = t
             .children(c)
             .iter()
@@ -637,15 +645,20 @@ impl<'v, 'd> Finder<'v, 'd> {
                 "advcl" => {
                     mark(k) == Some("that")
                         || (matches!(mark(k), Some("for" | "of")) && t.child(c, &["obj"]).is_some_and(|o| o < k))
+                        // "called for reducing the rate", "talked about bringing ... together".
+                        || (matches!(mark(k), Some("for" | "about")) && k > c && t.child(c, &["obj"]).is_none())
+                        // "called on Trump to stop attacking Machado": who is called on, and to do what.
+                        || (mark(k) == Some("to") && called_on(k).is_some())
                         // "warned officials to boost their security": what the addressee is told.
                         || (addressee && mark(k) == Some("to") && t.child(c, &["obj"]).is_some_and(|o| o < k))
                 }
                 // "called for more information", "talked about bringing communities together".
                 "obl" => {
                     k > c
-                        && t.children(k)
+                        && (t.children(k)
                             .iter()
                             .any(|&m| t.rel[m] == "case" && matches!(v.words[m].as_str(), "for" | "about"))
+                            || called_on(k) == Some(k))
                 }
                 _ => false,
             })
@@ -693,8 +706,14 @@ impl<'v, 'd> Finder<'v, 'd> {
             let b = comps.iter().map(|&k| t.subtree(k).end).max().unwrap_or(c);
             (a, b)
         };
-        // "called for more information": the preposition is the cue's, not the content's.
-        if a < b && t.rel[a] == "case" && t.head[a].is_some_and(|h| comps.contains(&h) && t.rel[h] == "obl") {
+        // "called for more information", "called for reducing the rate": the preposition is the
+        // cue's, not the content's.
+        let lead = |h: usize| match t.rel[a] {
+            "case" => t.rel[h] == "obl",
+            "mark" => t.rel[h] == "advcl" && matches!(v.words[a].as_str(), "for" | "about"),
+            _ => false,
+        };
+        if a < b && t.head[a].is_some_and(|h| comps.contains(&h) && lead(h)) {
             a += 1;
         }
         if let Some(f) = self.interrupted(c, subj) {
@@ -1599,6 +1618,20 @@ mod tests {
         let q: Vec<&Statement> = s.iter().filter(|x| x.kind == StatementKind::Direct).collect();
         assert_eq!(q.len(), 1, "{s:?}");
         assert_eq!(speaker_text(&d, q[0]), "Douglas Brinkley", "{s:?}");
+    }
+
+    #[test]
+    fn calls_for_a_deed_and_on_someone_to_act() {
+        let (d, s) = run("[PER Obama] called for reducing the corporate tax rate. [PER Palmieri] called on [PER Trump] to stop attacking [PER Machado] and apologize. [PER Ryan] said on Tuesday that it was fine.");
+        assert_found(
+            &d,
+            &s,
+            &[
+                ("Obama", "call", "reducing the corporate tax rate"),
+                ("Palmieri", "call", "Trump to stop attacking Machado and apologize"),
+                ("Ryan", "say", "it was fine"),
+            ],
+        );
     }
 
     #[test]
