@@ -12,10 +12,12 @@
 //!    (`"...," he said. "...."`). A quote split around its attribution
 //!    (`"We will," he said, "rebuild."`) is one statement whose content spans both parts.
 //!    Short quotes with neither (scare quotes, titles) are not statements; inside reported
-//!    speech they make it `mixed`.
+//!    speech they make it `mixed`. A paragraph opening with a name and a colon is that name's
+//!    turn (`"WALLACE: ...` in a transcript, `Pence: ...` in a headline).
 //! 2. **Reported speech.** A cue verb from `data/patterns/speech_cues.tsv` with a speaker noun
 //!    phrase before it and a clause after it (`X said on Tuesday that ...`, `X denied ...`), a
-//!    clause before it (`..., the minister said.`), or `according to X`.
+//!    clause before it (`..., the minister said.`), or `according to X`; a sentence ending in
+//!    the cue and a colon takes the next, unquoted paragraph (`Limbaugh added:`).
 //!
 //! Speakers: a named mention in the speaker noun phrase; a pronoun resolved to a preceding
 //! person or organization (preferring the previous statement's speaker); a role phrase
@@ -655,7 +657,8 @@ impl<'v, 'd> Finder<'v, 'd> {
                 // "called for more information", "talked about bringing communities together".
                 "obl" => {
                     k > c
-                        && (t.children(k)
+                        && (t
+                            .children(k)
                             .iter()
                             .any(|&m| t.rel[m] == "case" && matches!(v.words[m].as_str(), "for" | "about"))
                             || called_on(k) == Some(k))
@@ -1000,6 +1003,25 @@ impl<'v, 'd> Finder<'v, 'd> {
         None
     }
 
+    /// A block quote: a sentence that ends in the cue and a colon ("Limbaugh added:") with the
+    /// next paragraph, unquoted, for content. Returns the speaker and the paragraph's tokens.
+    fn block_after(&self, c: usize, sent: Range<usize>, hint: Option<usize>) -> Option<(Source, usize, usize)> {
+        let (v, doc) = (self.v, self.v.doc);
+        let colon = c + 1;
+        if colon + 1 != sent.end || v.words.get(colon).map(String::as_str) != Some(":") {
+            return None;
+        }
+        let next = doc.tokens.get(colon + 1)?;
+        let gap = &doc.text[doc.tokens[colon].span.end..next.span.start];
+        if !gap.contains('\n') || is_quote_word(&v.words[colon + 1]) {
+            return None;
+        }
+        let line = doc.text[next.span.start..].find('\n').map_or(doc.text.len(), |e| next.span.start + e);
+        let b = tokens_in(doc, Span::new(next.span.start, line)).end;
+        let src = self.source(c, &(0..0), hint)?;
+        (b > colon + 2).then_some((src, colon + 1, b))
+    }
+
     /// "according to X": X (the noun "according" marks) is the speaker; the content is the
     /// rest of the sentence, before or after the phrase.
     fn according_to(&self, k: usize, sent: Range<usize>, hint: Option<usize>) -> Option<(Source, usize, usize)> {
@@ -1072,7 +1094,8 @@ impl Finder<'_, '_> {
             let Some(speaker) = self.turn_speaker(k, c) else { continue };
             let start = doc.tokens.get(c + 1).map_or(doc.text.len(), |t| t.span.start);
             let line = doc.text[start..].find('\n').map_or(doc.text.len(), |e| start + e);
-            let end = start + doc.text[start..line].trim_end_matches(|ch: char| ch.is_whitespace() || "\"”".contains(ch)).len();
+            let end = start
+                + doc.text[start..line].trim_end_matches(|ch: char| ch.is_whitespace() || "\"”".contains(ch)).len();
             let words = tokens_in(doc, Span::new(start, end)).filter(|&x| !v.is_punct(x)).count();
             if words >= MIN_TURN_WORDS {
                 out.push(Turn { label: k, colon: c, speaker, content: Span::new(start, end) });
@@ -1103,9 +1126,12 @@ impl Finder<'_, '_> {
             return None;
         }
         let last = &v.words[colon - 1];
-        let named = |m: &crate::doc::Mention| m.label == "PER" && v.text(m.span).split_whitespace().any(|w| w.to_lowercase() == *last);
+        let named = |m: &crate::doc::Mention| {
+            m.label == "PER" && v.text(m.span).split_whitespace().any(|w| w.to_lowercase() == *last)
+        };
         let person = (0..doc.mentions.len()).filter(|&m| named(&doc.mentions[m]));
-        let m = person.clone().filter(|&m| doc.mentions[m].tokens.end <= a).last().or_else(|| person.clone().next())?;
+        // The nearest such person before the turn, else the first after it.
+        let m = person.clone().rev().find(|&m| doc.mentions[m].tokens.end <= a).or_else(|| person.clone().next())?;
         Some(Speaker { span, mention: Some(m) })
     }
 }
@@ -1149,7 +1175,11 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
         if let Some(t) = turns.iter().find(|t| t.label == at.inner.start).filter(|_| attr.is_none()) {
             let content = Span::new(t.content.start, t.content.end.min(q.content.end));
             let st = turn_statement(v, t, content);
-            last = Some((v.sentence_of(tokens_in(doc, content).end.saturating_sub(1)), st.speaker.clone(), st.cue.clone()));
+            last = Some((
+                v.sentence_of(tokens_in(doc, content).end.saturating_sub(1)),
+                st.speaker.clone(),
+                st.cue.clone(),
+            ));
             out.push(st);
             continue;
         }
@@ -1305,6 +1335,14 @@ fn reported_speech(f: &Finder<'_, '_>, out: &mut Vec<Statement>, used: &[usize],
             let found = if v.words[k] == "according" {
                 f.according_to(k, r.start..send, hint).map(|x| (x, "according_to", "according_to", k + 2))
             } else if f.is_cue(k) && !used.contains(&k) {
+                if let Some((src, a, b)) = f.block_after(k, r.clone(), hint) {
+                    let cue = (v.lemmas[k].as_str(), v.span_of(k, k + 1), "block:colon");
+                    let n = out.len();
+                    push_indirect(v, out, s, src, cue, (a, b), quotes);
+                    // Verbatim, set off as a paragraph of its own.
+                    out.iter_mut().skip(n).for_each(|st| st.kind = StatementKind::Direct);
+                    continue;
+                }
                 f.reported(k, r.clone(), hint).map(|x| (x, v.lemmas[k].as_str(), "cue:parse", k + 1))
             } else {
                 None
@@ -1632,6 +1670,14 @@ mod tests {
                 ("Ryan", "say", "it was fine"),
             ],
         );
+    }
+
+    #[test]
+    fn a_block_quote_after_a_cue_and_colon() {
+        let (d, s) = run("The meeting ended late.\n\n[PER Limbaugh] added:\n\nShe can not beat this guy without rigging it.\n\nThe show went on.");
+        assert_found(&d, &s, &[("Limbaugh", "add", "She can not beat this guy without rigging it.")]);
+        let block = s.iter().find(|x| x.frame == "block:colon").expect("a block statement");
+        assert_eq!(block.kind, StatementKind::Direct);
     }
 
     #[test]
