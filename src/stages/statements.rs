@@ -1029,8 +1029,22 @@ impl<'v, 'd> Finder<'v, 'd> {
         if k + 1 >= v.len() || v.words[k] != "according" || v.words[k + 1] != "to" {
             return None;
         }
-        let x = t.head[k].filter(|&x| x > k + 1)?;
+        // The parse may hang "according to" on the noun before it and the source elsewhere
+        // ("among black voters, according to a New York Times/CBS News poll released last
+        // week"): then the source is the noun phrase after "to", and the content what precedes.
+        let after = || {
+            let run = (k + 2..sent.end).take_while(|&i| !v.is_punct(i) && !v.is_verb(i)).last()?;
+            (k + 2..=run).rev().find(|&i| v.is_noun(i))
+        };
+        let (x, before_only) = match t.head[k].filter(|&x| x > k + 1) {
+            Some(x) => (x, false),
+            None => (after().filter(|_| t.head[k].is_some_and(|h| h < k))?, true),
+        };
         let src = self.source_phrase(x, hint)?;
+        if before_only {
+            let (a, b) = self.trimmed(sent.start, k);
+            return ((a..b).filter(|&i| !v.is_punct(i)).count() >= 2).then_some((src, a, b));
+        }
         // The sentence around the phrase, not just the clause X hangs on: the parse often
         // hangs X on the last conjunct or a participle ("..., but died on the way to hospital,
         // according to the fire service").
@@ -1678,6 +1692,20 @@ mod tests {
         assert_found(&d, &s, &[("Limbaugh", "add", "She can not beat this guy without rigging it.")]);
         let block = s.iter().find(|x| x.frame == "block:colon").expect("a block statement");
         assert_eq!(block.kind, StatementKind::Direct);
+    }
+
+    #[test]
+    fn according_to_a_source_the_parse_hung_elsewhere() {
+        let (d, s) = run("Pressure is building on [PER McAuliffe], who was greeted with chants at a labor conference last month, according to [ORG Virginia AFL-CIO] President [PER Doris Crouse-Mays].");
+        assert_found(
+            &d,
+            &s,
+            &[(
+                "Doris Crouse-Mays",
+                "according_to",
+                "Pressure is building on McAuliffe, who was greeted with chants at a labor conference last month",
+            )],
+        );
     }
 
     #[test]
