@@ -295,6 +295,7 @@ struct QuoteAt {
 struct Finder<'v, 'd> {
     v: &'v DocView<'d>,
     t: Tree<'d>,
+    quotes: &'v [Quote],
 }
 
 impl<'v, 'd> Finder<'v, 'd> {
@@ -454,7 +455,21 @@ impl<'v, 'd> Finder<'v, 'd> {
         let subj = subject_of(c).or_else(|| {
             let h = t.head[c]?;
             match t.base_rel(c) {
-                "conj" | "xcomp" | "advcl" => subject_of(h),
+                // Up a chain of such clauses ("Sanders said, going on to say that ...").
+                "conj" | "xcomp" | "advcl" => {
+                    let mut x = h;
+                    let mut found = subject_of(x);
+                    for _ in 0..2 {
+                        if found.is_some() || !matches!(t.base_rel(x), "conj" | "xcomp" | "advcl") {
+                            break;
+                        }
+                        x = t.head[x]?;
+                        // Not a subject inside a quote the cue follows (`"It is insane," X said, going on to say`).
+                        let quoted = |k: usize| self.quotes.iter().any(|q| q.content.contains(&v.doc.tokens[k].span));
+                        found = subject_of(x).filter(|&k| !quoted(k));
+                    }
+                    found
+                }
                 // "Douglas Brinkley, a historian who attended the session, recalled, ...": the
                 // parse hung the cue on the noun phrase that is its subject.
                 "parataxis"
@@ -1167,8 +1182,8 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
     if doc.tokens.is_empty() {
         return Vec::new();
     }
-    let f = Finder { v, t: Tree::new(doc) };
     let quotes = find_quotes(&doc.text);
+    let f = Finder { v, t: Tree::new(doc), quotes: &quotes };
     let turns = f.turns();
     let mut out: Vec<Statement> = Vec::new();
     let mut used_cues: Vec<usize> = Vec::new();
@@ -1706,6 +1721,12 @@ mod tests {
                 "Pressure is building on McAuliffe, who was greeted with chants at a labor conference last month",
             )],
         );
+    }
+
+    #[test]
+    fn a_cue_up_a_chain_of_clauses_takes_their_subject() {
+        let (d, s) = run("[PER Warren] spoke on Monday, going on to say that the bank must pay.");
+        assert_found(&d, &s, &[("Warren", "say", "the bank must pay")]);
     }
 
     #[test]
