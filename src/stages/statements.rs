@@ -476,7 +476,12 @@ impl<'v, 'd> Finder<'v, 'd> {
                     if h < c
                         && v.is_noun(h)
                         && !quote.contains(&h)
-                        && t.children(h).iter().all(|&k| k == c || t.subtree(k).end <= c) =>
+                        && !dateline(h)
+                        && t.children(h).iter().all(|&k| {
+                            k == c
+                                || (t.subtree(k).end <= c
+                                    && !matches!(t.base_rel(k), "conj" | "parataxis" | "advcl" | "ccomp" | "xcomp"))
+                        }) =>
                 {
                     Some(h)
                 }
