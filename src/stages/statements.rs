@@ -28,7 +28,7 @@
 
 use std::ops::Range;
 
-use crate::doc::{Document, Span, Speaker, Statement, StatementKind};
+use crate::doc::{Document, Mention, Span, Speaker, Statement, StatementKind};
 use crate::stages::relations::lexicon::CueEffect;
 use crate::stages::relations::patterns::in_dateline;
 use crate::stages::relations::view::DocView;
@@ -457,6 +457,8 @@ impl<'v, 'd> Finder<'v, 'd> {
             match t.base_rel(c) {
                 // Up a chain of such clauses ("Sanders said, going on to say that ...").
                 "conj" | "xcomp" | "advcl" => {
+                    // Not a subject inside a quote the cue follows (`"It is insane," X said, going on to say`).
+                    let quoted = |k: usize| self.quotes.iter().any(|q| q.content.contains(&v.doc.tokens[k].span));
                     let mut x = h;
                     let mut found = subject_of(x);
                     for _ in 0..2 {
@@ -464,8 +466,6 @@ impl<'v, 'd> Finder<'v, 'd> {
                             break;
                         }
                         x = t.head[x]?;
-                        // Not a subject inside a quote the cue follows (`"It is insane," X said, going on to say`).
-                        let quoted = |k: usize| self.quotes.iter().any(|q| q.content.contains(&v.doc.tokens[k].span));
                         found = subject_of(x).filter(|&k| !quoted(k));
                     }
                     found
@@ -647,13 +647,12 @@ impl<'v, 'd> Finder<'v, 'd> {
         let mark = |k: usize| t.children(k).iter().copied().find(|&m| t.rel[m] == "mark").map(|m| v.words[m].as_str());
         let subj_start = t.subtree(subj).start;
         // An "on" phrase right after the cue followed by a "to" clause ("called on X to Y").
-        let called_on = |_: usize| {
-            let on = t.children(c).iter().copied().find(|&k| {
-                t.rel[k] == "obl" && k > c && t.children(k).iter().any(|&m| m == c + 1 && v.words[m] == "on")
-            })?;
-            let to = t.children(c).iter().any(|&k| k > on && t.base_rel(k) == "advcl" && mark(k) == Some("to"));
-            to.then_some(on)
-        };
+        let called_on = t
+            .children(c)
+            .iter()
+            .copied()
+            .find(|&k| t.rel[k] == "obl" && k > c && t.children(k).iter().any(|&m| m == c + 1 && v.words[m] == "on"))
+            .filter(|&on| t.children(c).iter().any(|&k| k > on && t.base_rel(k) == "advcl" && mark(k) == Some("to")));
         let comps: Vec<usize> = t
             .children(c)
             .iter()
@@ -670,7 +669,7 @@ impl<'v, 'd> Finder<'v, 'd> {
                         // "called for reducing the rate", "talked about bringing ... together".
                         || (matches!(mark(k), Some("for" | "about")) && k > c && t.child(c, &["obj"]).is_none())
                         // "called on Trump to stop attacking Machado": who is called on, and to do what.
-                        || (mark(k) == Some("to") && called_on(k).is_some())
+                        || (mark(k) == Some("to") && called_on.is_some())
                         // "warned officials to boost their security": what the addressee is told.
                         || (addressee && mark(k) == Some("to") && t.child(c, &["obj"]).is_some_and(|o| o < k))
                 }
@@ -681,7 +680,7 @@ impl<'v, 'd> Finder<'v, 'd> {
                             .children(k)
                             .iter()
                             .any(|&m| t.rel[m] == "case" && matches!(v.words[m].as_str(), "for" | "about"))
-                            || called_on(k) == Some(k))
+                            || called_on == Some(k))
                 }
                 _ => false,
             })
@@ -1141,6 +1140,8 @@ impl Finder<'_, '_> {
     /// The speaker a turn's name `a..colon` stands for.
     fn turn_speaker(&self, a: usize, colon: usize) -> Option<Speaker> {
         let (v, doc) = (self.v, self.v.doc);
+        // "Sen.", "Gov.": abbreviated titles before a name.
+        let titles = |r: Range<usize>| r.into_iter().all(|x| v.words[x].ends_with('.') || v.words[x] == ".");
         let span = v.span_of(a, colon);
         let name = v.text(span);
         let capitalized = name.split_whitespace().all(|w| w.chars().next().is_some_and(char::is_uppercase))
@@ -1151,18 +1152,19 @@ impl Finder<'_, '_> {
         if let Some(m) = v.entity_at(colon - 1) {
             let mention = &doc.mentions[m];
             // Only titles before the name ("Sen. Ted Cruz:"), not a headline ("Big Win For Bernie:").
-            let titled = (a..mention.tokens.start).all(|x| v.words[x].ends_with('.') || v.words[x] == ".");
-            if matches!(mention.label.as_str(), "PER" | "ORG") && mention.tokens.end == colon && titled {
+            if matches!(mention.label.as_str(), "PER" | "ORG")
+                && mention.tokens.end == colon
+                && titles(a..mention.tokens.start)
+            {
                 return Some(Speaker { span: mention.span, mention: Some(m) });
             }
         }
-        if a + 1 != colon && !(a..colon - 1).all(|x| v.words[x].ends_with('.') || v.words[x] == ".") {
+        if !titles(a..colon - 1) {
             return None;
         }
         let last = &v.words[colon - 1];
-        let named = |m: &crate::doc::Mention| {
-            m.label == "PER" && v.text(m.span).split_whitespace().any(|w| w.to_lowercase() == *last)
-        };
+        let named =
+            |m: &Mention| m.label == "PER" && v.text(m.span).split_whitespace().any(|w| w.to_lowercase() == *last);
         let person = (0..doc.mentions.len()).filter(|&m| named(&doc.mentions[m]));
         // The nearest such person before the turn, else the first after it.
         let m = person.clone().rev().find(|&m| doc.mentions[m].tokens.end <= a).or_else(|| person.clone().next())?;
@@ -1205,18 +1207,6 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
         if attr.is_none() {
             attr = f.attribution_before(&at, hint, &used_cues, clause_initial);
         }
-        // A transcript paragraph (`"WALLACE: ...`) names its own speaker.
-        if let Some(t) = turns.iter().find(|t| t.label == at.inner.start).filter(|_| attr.is_none()) {
-            let content = Span::new(t.content.start, t.content.end.min(q.content.end));
-            let st = turn_statement(v, t, content);
-            last = Some((
-                v.sentence_of(tokens_in(doc, content).end.saturating_sub(1)),
-                st.speaker.clone(),
-                st.cue.clone(),
-            ));
-            out.push(st);
-            continue;
-        }
         let sentence = v.sentence_of(at.inner.start);
         let mut content = q.content;
         let st = match attr {
@@ -1250,15 +1240,15 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
                     frame: frame.to_string(),
                 }
             }
-            None => {
-                if !(at.clause && clause_initial) {
-                    continue; // scare quote, title or fragment
-                }
-                unattributed(&last, sentence, content)
-            }
+            None => match turns.iter().find(|t| t.label == at.inner.start) {
+                // A transcript paragraph (`"WALLACE: ...`) names its own speaker.
+                Some(t) => turn_statement(v, t, Span::new(t.content.start, t.content.end.min(q.content.end))),
+                None if at.clause && clause_initial => unattributed(&last, sentence, content),
+                None => continue, // scare quote, title or fragment
+            },
         };
         last = Some((
-            v.sentence_of(tokens_in(doc, content).end.saturating_sub(1).max(at.inner.start)),
+            v.sentence_of(tokens_in(doc, st.content).end.saturating_sub(1).max(at.inner.start)),
             st.speaker.clone(),
             st.cue.clone(),
         ));
