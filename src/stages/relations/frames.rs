@@ -32,6 +32,8 @@ pub(super) struct Match<'f> {
     pub cued: bool,
     /// Tokens the evidence spans.
     pub tokens: Range<usize>,
+    /// Lowercased words modifying the trigger ("deputy" in "the Taliban's deputy governor").
+    pub modifiers: Vec<String>,
 }
 
 /// One sentence, its parse and its argument slots.
@@ -142,6 +144,12 @@ impl<'a, 'd> Clause<'a, 'd> {
         let negated = self.negated(k, noun);
         let hedged = self.hedged(k);
         let cued = self.cued(k);
+        let modifiers: Vec<String> = t
+            .children(k)
+            .iter()
+            .filter(|&&c| matches!(t.rel[c], "amod" | "compound") && !self.slot_at.contains_key(&c))
+            .map(|&c| self.v.words[c].clone())
+            .collect();
         let mk = |subject: Option<Slot>, object: Option<Slot>| {
             let mut lo = k.min(noun.unwrap_or(k));
             let mut hi = k.max(noun.unwrap_or(k)) + 1;
@@ -150,7 +158,7 @@ impl<'a, 'd> Clause<'a, 'd> {
                 hi = hi.max(s.b);
             }
             let tokens = lo.max(self.range.start)..hi.min(self.range.end).max(lo + 1);
-            Match { frame, subject, object, negated, hedged, cued, tokens }
+            Match { frame, subject, object, negated, hedged, cued, tokens, modifiers: modifiers.clone() }
         };
         // A count with no subject counts the clause's (else the article's) event; a frame whose
         // subject must be a given word ("the toll rose to") needs it.

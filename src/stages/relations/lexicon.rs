@@ -34,6 +34,7 @@ pub const BUILTIN_FILES: &[(&str, &str)] = &[
     ("org_nouns.tsv", include_str!("../../../data/patterns/org_nouns.tsv")),
     ("count_modifiers.tsv", include_str!("../../../data/patterns/count_modifiers.tsv")),
     ("media_nouns.tsv", include_str!("../../../data/patterns/media_nouns.tsv")),
+    ("subordinates.tsv", include_str!("../../../data/patterns/subordinates.tsv")),
 ];
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -143,6 +144,8 @@ pub struct Frame {
 pub struct TitleEntry {
     pub predicate: String,
     pub rtype: String,
+    /// A military rank or form of address ("Commander X"): alone before a name, not a role.
+    pub rank: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -167,6 +170,8 @@ pub struct Lexicon {
     pub has_title: Frame,
     /// Keyed by the title words joined with a space.
     pub titles: BTreeMap<String, TitleEntry>,
+    /// Modifiers that make a leader's title a member's ("deputy governor", "gang leader").
+    pub subordinates: BTreeSet<String>,
     pub family: BTreeMap<String, String>,
     pub events: BTreeMap<String, String>,
     pub pronouns: BTreeMap<String, Pronoun>,
@@ -290,9 +295,18 @@ impl Lexicon {
             light_verbs.insert(r?.1[0].to_lowercase());
         }
         let mut titles = BTreeMap::new();
-        for r in rows("titles.tsv", get("titles.tsv")?, 3) {
-            let (_, f) = r?;
-            titles.insert(words(f[0]).join(" "), TitleEntry { predicate: f[1].into(), rtype: f[2].into() });
+        for r in rows("titles.tsv", get("titles.tsv")?, 4) {
+            let (line, f) = r?;
+            let rank = match f[3] {
+                "rank" => true,
+                "-" => false,
+                v => return Err(LexiconError::Value { file: "titles.tsv".into(), line, column: 4, value: v.into() }),
+            };
+            titles.insert(words(f[0]).join(" "), TitleEntry { predicate: f[1].into(), rtype: f[2].into(), rank });
+        }
+        let mut subordinates = BTreeSet::new();
+        for r in rows("subordinates.tsv", get("subordinates.tsv")?, 1) {
+            subordinates.insert(r?.1[0].to_lowercase());
         }
         // A one-word title is also a noun frame on the parse: "A Taliban spokesman, X",
         // "X, a spokesman for Y", "X is the group's spokesman".
@@ -392,6 +406,7 @@ impl Lexicon {
                 ..Frame::noun("*")
             },
             titles,
+            subordinates,
             family,
             events,
             pronouns,

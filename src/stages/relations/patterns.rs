@@ -441,6 +441,16 @@ fn deny_flip(statement: Option<&Statement>, v: &DocView<'_>) -> bool {
     statement.is_some_and(|st| v.lex.cues.get(&st.cue) == Some(&CueEffect::Deny))
 }
 
+/// A leader's title with a subordinate modifier ("deputy governor", "gang leader") makes its
+/// holder a member of the organization, not its leader.
+fn subordinate_type<'t>(v: &DocView<'_>, rtype: &'t str, modifiers: &[String]) -> &'t str {
+    if rtype == "leader_of" && modifiers.iter().any(|w| v.lex.subordinates.contains(w)) {
+        "member_of"
+    } else {
+        rtype
+    }
+}
+
 fn frame_relation(
     v: &DocView<'_>,
     statements: &[Statement],
@@ -462,7 +472,7 @@ fn frame_relation(
         subject: subj.argument(v),
         object: obj.argument(v),
         predicate: m.frame.predicate.clone(),
-        rtype: Some(m.frame.rtype.clone()),
+        rtype: Some(subordinate_type(v, &m.frame.rtype, &m.modifiers).to_string()),
         polarity: if negative { Polarity::Negative } else { Polarity::Positive },
         modality,
         statement: st,
@@ -550,19 +560,20 @@ pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<R
             {
                 Some(o) => (
                     entry.predicate.clone(),
-                    entry.rtype.clone(),
+                    subordinate_type(v, &entry.rtype, &r.modifiers).to_string(),
                     Argument { span: v.doc.mentions[o].span, mention: Some(o), value: None },
                     "role:title",
                 ),
                 // A title alone, or of a place ("the police chief of Kabul province",
                 // "Afghanistan's interior minister"): a role whose value is the title.
                 None => {
-                    // A bare capitalized title before the name ("Commander X") is an honorific.
+                    // A bare capitalized rank before the name ("Commander X") is how the person
+                    // is addressed ("Governor X" is a role).
                     let bare = r.evidence.start == r.phrase.start
                         && r.modifiers.is_empty()
                         && r.other.is_none()
                         && v.text(r.phrase).chars().next().is_some_and(char::is_uppercase);
-                    if bare && !r.head.contains(' ') {
+                    if bare && entry.rank {
                         continue;
                     }
                     (

@@ -252,6 +252,15 @@ impl<'d> DocView<'d> {
         best
     }
 
+    /// A rank or form of address before a name ("Col.", "Mawlawi", "Dr."), not a role title.
+    fn honorific(&self, k: usize) -> bool {
+        let w = self.words[k].trim_end_matches('.');
+        self.pos[k] == "NNP"
+            && self.entity_at(k).is_none()
+            && crate::stages::entities::names::lexicons().title_words.contains(w)
+            && !self.lex.titles.contains_key(w)
+    }
+
     /// The role of person mention `mi` (tokens ending at `me`) named by the phrase over tokens
     /// `a..end`, when its title ends right at `end`, not earlier in the phrase.
     fn role_before(&self, a: usize, end: usize, mi: usize, me: usize) -> Option<Role> {
@@ -404,8 +413,14 @@ impl<'d> DocView<'d> {
                     break;
                 }
             }
-            if a < ms {
-                out.extend(self.role_before(a, ms, mi, me));
+            // "Police chief Col. X", "Provincial governor Mawlawi X": the title ends before
+            // the ranks and forms of address the name carries.
+            let mut end = ms;
+            while end > a && self.honorific(end - 1) {
+                end -= 1;
+            }
+            if a < end {
+                out.extend(self.role_before(a, end, mi, me));
             }
             // 1b. Title, comma, name: "the provincial police spokesman, Mohammad Basharat",
             //     also past an honorific ("the head of the agency, Commander X").
