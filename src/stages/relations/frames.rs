@@ -534,10 +534,17 @@ impl<'a, 'd> Clause<'a, 'd> {
             if t.rel[h] == "nmod:poss" {
                 verb = t.head[verb]?;
             }
-            return (t.rel[verb] == "acl:relcl")
-                .then(|| t.head[verb])
+            let parsed = (t.rel[verb] == "acl:relcl").then(|| t.head[verb]).flatten();
+            // Where the parse did not make it a relative clause, "X, whose owner ...": the
+            // name right before the comma.
+            let before_comma = (h >= self.range.start + 2 && v.words[h - 1] == ",")
+                .then(|| self.slot_at.get(&(h - 2)))
                 .flatten()
-                .and_then(|n| self.argument(n, count_first));
+                .filter(|&&i| matches!(self.slots[i].kind, SlotKind::Entity(_)));
+            return match parsed {
+                Some(n) => self.argument(n, count_first),
+                None => before_comma.map(|&i| self.slots[i].clone()),
+            };
         }
         if !v.is_noun(h) {
             return None;

@@ -624,12 +624,19 @@ pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<R
     let mut dropped = dropped.into_iter();
     out.retain(|_| !dropped.next().unwrap_or(false));
     // A bare title is a fallback: not where the sentence already gives the person a role.
-    let roles: HashSet<(usize, Span)> = out
-        .iter()
-        .filter(|r| r.frame != "title:value" && matches!(r.rtype.as_deref(), Some("role" | "leader_of" | "member_of")))
-        .map(|r| (r.sentence, r.subject.span))
-        .collect();
-    out.retain(|r| r.frame != "title:value" || !roles.contains(&(r.sentence, r.subject.span)));
+    // Nor is a title's value where the sentence relates the person to an organization by it.
+    let roles = |of_org: bool| -> HashSet<(usize, Span)> {
+        out.iter()
+            .filter(|r| r.frame != "title:value" && matches!(r.rtype.as_deref(), Some("role" | "leader_of" | "member_of")))
+            .filter(|r| !of_org || r.object.mention.is_some())
+            .map(|r| (r.sentence, r.subject.span))
+            .collect()
+    };
+    let (any_role, org_role) = (roles(false), roles(true));
+    out.retain(|r| {
+        let key = (r.sentence, r.subject.span);
+        !(r.frame == "title:value" && any_role.contains(&key) || r.frame == "role:has_title" && org_role.contains(&key))
+    });
     // One relation per sentence, predicate and argument pair (two triggers of the same frame,
     // or a clause read twice): the first. Objects with a value are the same by value.
     let mut seen: HashSet<(usize, String, Span, Result<String, Span>)> = HashSet::new();

@@ -524,6 +524,18 @@ impl<'d> DocView<'d> {
                     self.find_title(o + 1, end).is_some()
                         && (self.find_title(start, o).is_some() || !(o > start && self.find_title(o - 1, o).is_some()))
                 });
+                if two {
+                    out.extend(self.kin_of_titled(start, end).map(|(head, other, phrase)| Role {
+                        person: mi,
+                        head,
+                        family: true,
+                        modifiers: Vec::new(),
+                        other: Some(other),
+                        phrase,
+                        evidence: self.span_of(ms, end),
+                        sentence: m.sentence,
+                    }));
+                }
                 if !two
                     && end > start
                     && end - start <= 10
@@ -545,6 +557,23 @@ impl<'d> DocView<'d> {
             }
         }
         out
+    }
+
+    /// "the brother-in-law of provincial minister X" over `a..b`: a family word, "of", a title
+    /// and the person it names. Returns the family key, the person and the family words' span.
+    fn kin_of_titled(&self, a: usize, b: usize) -> Option<(String, usize, Span)> {
+        let o = (a..b).find(|&k| self.words[k] == "of")?;
+        let (hs, he, key, family) = self.find_title(a, o)?;
+        if !family || he != o {
+            return None;
+        }
+        let (_, te, _, _) = self.find_title(o + 1, b).filter(|&(_, _, _, f)| !f)?;
+        let mut k = te;
+        while k < b && self.honorific(k) {
+            k += 1;
+        }
+        let p = self.entity_at(k).filter(|&p| self.doc.mentions[p].label == "PER")?;
+        (self.doc.mentions[p].tokens.start == k).then(|| (key, p, self.span_of(hs, he)))
     }
 
     /// The person a role noun phrase over `a..b` refers to ("the acting interior minister"),
