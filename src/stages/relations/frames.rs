@@ -412,7 +412,15 @@ impl<'a, 'd> Clause<'a, 'd> {
         let t = self.t;
         if self.passive(k) {
             if t.rel[k] == "acl" {
-                return t.head[k].into_iter().collect();
+                // "X was the second council member killed": the predicate noun stands for
+                // its copula subject.
+                let Some(n) = t.head[k] else { return Vec::new() };
+                let copula = t.children(n).iter().any(|&c| t.rel[c] == "cop");
+                let subject = t.children(n).iter().copied().filter(|&c| t.rel[c] == "nsubj");
+                return match (copula, subject.collect::<Vec<_>>()) {
+                    (true, s) if !s.is_empty() => s,
+                    _ => vec![n],
+                };
             }
             // A count hung on the verb itself ("and 4 wounded") is its passive subject.
             return t.children(k).iter().copied().filter(|&c| matches!(t.rel[c], "nsubj:pass" | "nummod")).collect();
