@@ -329,6 +329,12 @@ impl<'a, 'd> Clause<'a, 'd> {
                 if let Some(h) = self.light_verb(k) {
                     v.extend(self.prep(h, p));
                 }
+                // "Near Mosul, five strikes engaged A and destroyed B": a phrase fronted before
+                // the first of conjoined verbs is theirs all.
+                if let (true, "conj", Some(h)) = (v.is_empty() && self.v.is_verb(k), t.rel[k], t.head[k]) {
+                    let first = t.subtree(h).start;
+                    v.extend(self.prep(h, p).into_iter().filter(|&c| c < h && t.subtree(c).start == first));
+                }
                 v
             }
             SlotRel::Poss => kids("nmod:poss"),
@@ -598,8 +604,10 @@ impl<'a, 'd> Clause<'a, 'd> {
                 matches!(t.rel[c], "compound" | "amod" | "nmod:poss" | "flat")
                     || (org_noun && t.rel[c] == "nmod" && self.case(c) == Some("of"))
             })
-            .filter_map(named)
-            .min_by_key(|&&i| rank(i));
+            .filter_map(|c| named(c).map(|i| (i, t.rel[*c] == "nmod:poss")))
+            // "northwestern Syria's Idlib province": the name before the possessor's.
+            .min_by_key(|&(&i, poss)| (rank(i), poss))
+            .map(|(i, _)| i);
         let slot = if count_first { count.or(modifier) } else { modifier.or(count) };
         slot.map(|&i| self.slots[i].clone()).or_else(|| self.title(h))
     }
