@@ -348,6 +348,14 @@ impl<'a, 'd> Clause<'a, 'd> {
                 }
                 _ => Vec::new(),
             },
+            // A noun naming no one itself stands for whom its "of"/"against" phrase names
+            // ("the defeat of Daesh in Iraq", "the campaign against Da'esh in Syria").
+            SlotRel::This if self.v.is_noun(k) && self.argument(k, false).is_none() => t
+                .children(k)
+                .iter()
+                .copied()
+                .filter(|&c| t.base_rel(c) == "nmod" && matches!(self.case(c), Some("of" | "against")))
+                .collect(),
             SlotRel::This => vec![k],
         }
     }
