@@ -638,6 +638,12 @@ impl<'a, 'd> Clause<'a, 'd> {
             }
             a = p;
         }
+        // "Commander X": a rank alone, capitalized, is how the person is addressed.
+        let rank = v.lex.titles.get(head).is_some_and(|e| e.rank);
+        let original = v.doc.tokens.get(h).map_or("", |tok| v.text(tok.span));
+        if rank && a == h && original.starts_with(char::is_uppercase) {
+            return None;
+        }
         let value = v.words[a..=h].join(" ").to_lowercase();
         Some(Slot { a, b: h + 1, kind: SlotKind::Title(value) })
     }
