@@ -541,9 +541,16 @@ impl<'a, 'd> Clause<'a, 'd> {
     /// ("four ISIL units"), the count when `count_first` (the frame counts), else the name.
     fn argument(&self, h: usize, count_first: bool) -> Option<Slot> {
         if let Some(&i) = self.slot_at.get(&h) {
-            // The dateline ("PESHAWAR, Pakistan —") is no argument of the story's clauses.
+            // The dateline ("PESHAWAR, Pakistan —") is no argument of the story's clauses; a
+            // phrase the parse hung on it in apposition is the clause's own ("LASHKAR GAH —
+            // Council member X was assassinated").
             if matches!(self.slots[i].kind, SlotKind::Entity(m) if in_dateline(self.v, m)) {
-                return None;
+                let t = self.t;
+                return t
+                    .children(h)
+                    .iter()
+                    .filter(|&&c| t.rel[c] == "appos" && !self.slot_at.get(&c).is_some_and(|&j| j == i))
+                    .find_map(|&c| self.argument(c, count_first));
             }
             return Some(self.slots[i].clone());
         }
@@ -593,6 +600,17 @@ impl<'a, 'd> Clause<'a, 'd> {
                 return Some(self.slots[i].clone());
             }
             x = kids.iter().copied().rfind(|&c| t.rel[c] == "nmod" && !self.slot_at.contains_key(&c));
+        }
+        // "the killing of councillor X" where the parse hung X beside the noun describing
+        // him, not on it.
+        if v.pos[h] == "NN" {
+            let next = self.slot_at.get(&(h + 1)).filter(|&&i| {
+                self.slots[i].a == h + 1
+                    && matches!(self.slots[i].kind, SlotKind::Entity(m) if v.doc.mentions[m].label == "PER")
+            });
+            if let Some(&i) = next {
+                return Some(self.slots[i].clone());
+            }
         }
         // Two subjects of one verb: the second is an appositive of the first.
         if t.rel[h] == "nsubj" && t.head[h].is_some_and(|verb| h < verb) {
