@@ -76,7 +76,10 @@ impl<'a, 'd> Clause<'a, 'd> {
             } else {
                 continue;
             };
-            for frame in lex.frames_for(kind, self.lemma(k)).iter().chain(any) {
+            // "Lahore-based": the frames of "-based".
+            let w = &self.v.words[k];
+            let lemma = if w.len() > "-based".len() && w.ends_with("-based") { "-based" } else { self.lemma(k) };
+            for frame in lex.frames_for(kind, lemma).iter().chain(any) {
                 self.match_frame(frame, k, &mut out);
             }
         }
@@ -340,6 +343,11 @@ impl<'a, 'd> Clause<'a, 'd> {
             SlotRel::Poss => kids("nmod:poss"),
             SlotRel::Compound => kids("compound"),
             SlotRel::Appos => kids("appos"),
+            SlotRel::Modified => match (t.rel[k], t.head[k]) {
+                ("amod", Some(n)) if self.slot_at.contains_key(&n) || t.rel[n] != "appos" => vec![n],
+                ("amod", Some(n)) => t.head[n].into_iter().collect(),
+                _ => Vec::new(),
+            },
             SlotRel::Head => match (t.rel[k], t.head[k]) {
                 ("appos", Some(h)) => vec![h],
                 // "Turkey's ambassador, X, spoke" parsed as two subjects of "spoke".
@@ -612,9 +620,19 @@ impl<'a, 'd> Clause<'a, 'd> {
                 return Some(self.slots[i].clone());
             }
         }
-        // Two subjects of one verb: the second is an appositive of the first.
-        if t.rel[h] == "nsubj" && t.head[h].is_some_and(|verb| h < verb) {
-            let first = t.head[h].and_then(|v| t.children(v).iter().copied().find(|&c| t.rel[c] == "nsubj" && c < h));
+        // Two subjects of one verb: the second is an appositive of the first; so is a second
+        // object set off by a comma ("buy Karimi Group, a Dubai-based company,").
+        let rel = t.rel[h];
+        let second = match rel {
+            "nsubj" => t.head[h].is_some_and(|verb| h < verb),
+            "obj" => {
+                let start = t.subtree(h).start;
+                v.words[start] == "," || start.checked_sub(1).is_some_and(|c| v.words[c] == ",")
+            }
+            _ => false,
+        };
+        if second {
+            let first = t.head[h].and_then(|v| t.children(v).iter().copied().find(|&c| t.rel[c] == rel && c < h));
             if let Some(&i) = first.as_ref().and_then(named) {
                 return Some(self.slots[i].clone());
             }
@@ -624,10 +642,12 @@ impl<'a, 'd> Clause<'a, 'd> {
         let kids = t.children(h);
         let count = kids.iter().filter(|&&c| t.rel[c] == "nummod").find_map(|&c| self.slot_at.get(&c));
         let org_noun = v.lex.org_nouns.contains(&v.words[h].to_lowercase());
+        // ("a Dubai-based company" is not Dubai.)
+        let based = |c: usize| v.words[c].ends_with("-based");
         let modifier = kids
             .iter()
             .filter(|&&c| {
-                matches!(t.rel[c], "compound" | "amod" | "nmod:poss" | "flat")
+                (matches!(t.rel[c], "compound" | "amod" | "nmod:poss" | "flat") && !based(c))
                     || (org_noun && t.rel[c] == "nmod" && self.case(c) == Some("of"))
             })
             .filter_map(|c| named(c).map(|i| (i, t.rel[*c] == "nmod:poss")))

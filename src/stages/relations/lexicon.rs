@@ -94,6 +94,9 @@ pub enum SlotRel {
     Head,
     /// An appositive of the trigger ("Raqqah, Syria").
     Appos,
+    /// The noun an adjective trigger modifies, or what that noun stands in apposition to
+    /// ("Karimi Group, a Dubai-based company").
+    Modified,
     This,
 }
 
@@ -549,6 +552,7 @@ fn parse_frame(line: usize, f: &[&str]) -> Result<Frame, LexiconError> {
                     "compound" => SlotRel::Compound,
                     "head" => SlotRel::Head,
                     "appos" => SlotRel::Appos,
+                    "modified" => SlotRel::Modified,
                     "self" => SlotRel::This,
                     p => SlotRel::Prep(p.strip_prefix("prep:").ok_or_else(|| bad(column, alt))?.to_lowercase()),
                 };
