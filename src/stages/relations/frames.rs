@@ -611,14 +611,21 @@ impl<'a, 'd> Clause<'a, 'd> {
         }
         // "the killing of councillor X" where the parse hung X beside the noun describing
         // him, not on it.
-        if v.pos[h] == "NN" {
-            let next = self.slot_at.get(&(h + 1)).filter(|&&i| {
-                self.slots[i].a == h + 1
+        // So is the name after a title and a comma ("Khyber Pakhtunkhwa's irrigation minister,
+        // Malik Shahzad Awan,") that the parse hung elsewhere.
+        let person_at = |k: usize| {
+            self.slot_at.get(&k).filter(|&&i| {
+                self.slots[i].a == k
                     && matches!(self.slots[i].kind, SlotKind::Entity(m) if v.doc.mentions[m].label == "PER")
-            });
-            if let Some(&i) = next {
-                return Some(self.slots[i].clone());
-            }
+            })
+        };
+        let titled = v.lex.titles.contains_key(&v.words[h]) && v.words.get(h + 1).is_some_and(|w| w == ",");
+        let next = match v.pos[h] {
+            "NN" => person_at(h + 1).or_else(|| titled.then(|| person_at(h + 2)).flatten()),
+            _ => None,
+        };
+        if let Some(&i) = next {
+            return Some(self.slots[i].clone());
         }
         // Two subjects of one verb: the second is an appositive of the first; so is a second
         // object set off by a comma ("buy Karimi Group, a Dubai-based company,").
