@@ -332,6 +332,11 @@ impl<'a, 'd> Clause<'a, 'd> {
                 if let Some(h) = self.light_verb(k) {
                     v.extend(self.prep(h, p));
                 }
+                // "11 strikes coordinated with Iraq using aircraft and artillery against ISIL":
+                // a noun's target may hang deeper in its phrase.
+                if v.is_empty() && p == "against" && self.v.is_noun(k) {
+                    v.extend(self.deep_prep(k, p));
+                }
                 // "Near Mosul, five strikes engaged A and destroyed B": a phrase fronted before
                 // the first of conjoined verbs is theirs all.
                 if let (true, "conj", Some(h)) = (v.is_empty() && self.v.is_verb(k), t.rel[k], t.head[k]) {
@@ -394,10 +399,28 @@ impl<'a, 'd> Clause<'a, 'd> {
         match t.rel[k] {
             "conj" | "advcl" if self.v.is_verb(h) => self.verb_subjects(h, depth + 1),
             "xcomp" => {
+                // "asked Tajikistan to expel X": the object controls the complement.
+                let object: Vec<usize> = t.children(h).iter().copied().filter(|&c| t.rel[c] == "obj" && c < k).collect();
+                if !object.is_empty() {
+                    return object;
+                }
                 let s: Vec<usize> =
                     t.children(h).iter().copied().filter(|&c| matches!(t.rel[c], "nsubj" | "nsubj:pass")).collect();
                 if s.is_empty() {
                     self.verb_subjects(h, depth + 1)
+                } else {
+                    s
+                }
+            }
+            // "the Global Coalition's efforts to defeat X": the noun's name; "in the campaign
+            // to defeat X, the SDF ...", "OIR, the operation to eliminate X": the noun's subject.
+            "acl" if self.v.is_noun(h) && self.argument(h, false).is_none() => {
+                let s = match (t.rel[h], t.head[h]) {
+                    ("appos", Some(n)) => vec![n],
+                    _ => self.noun_subjects(h),
+                };
+                if s.is_empty() {
+                    vec![h]
                 } else {
                     s
                 }
@@ -481,6 +504,27 @@ impl<'a, 'd> Clause<'a, 'd> {
     /// The preposition introducing `c` (computed once per sentence by [`case_of`]).
     fn case(&self, c: usize) -> Option<&str> {
         self.cases.get(c.checked_sub(self.range.start)?)?.as_deref()
+    }
+
+    /// Phrases introduced by `p` below noun `k`, through modifiers and clauses that have no
+    /// subject of their own (at most three steps down).
+    fn deep_prep(&self, k: usize, p: &str) -> Vec<usize> {
+        let t = self.t;
+        let mut frontier = vec![k];
+        for _ in 0..3 {
+            let next: Vec<usize> = frontier
+                .iter()
+                .flat_map(|&x| t.children(x).iter().copied())
+                .filter(|&c| matches!(t.base_rel(c), "acl" | "advcl" | "obl" | "nmod" | "conj" | "xcomp" | "obj"))
+                .filter(|&c| !t.children(c).iter().any(|&g| t.base_rel(g) == "nsubj"))
+                .collect();
+            let found: Vec<usize> = next.iter().flat_map(|&x| self.prep(x, p)).collect();
+            if !found.is_empty() {
+                return found;
+            }
+            frontier = next;
+        }
+        Vec::new()
     }
 
     /// Children of `k` that are obl / nmod phrases introduced by `p`.
