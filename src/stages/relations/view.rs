@@ -424,15 +424,20 @@ impl<'d> DocView<'d> {
             }
             // 1b. Title, comma, name: "the provincial police spokesman, Mohammad Basharat",
             //     also past an honorific ("the head of the agency, Commander X").
-            let lead = if ms >= sr.start + 3
-                && self.words[ms - 2] == ","
-                && self.is_noun(ms - 1)
-                && self.lex.titles.contains_key(&self.words[ms - 1])
-                && self.mention_at[ms - 1].is_none()
+            // ("Inherent Resolve Commander, Lt. Gen. X": past the ranks the name carries.)
+            let mut named = ms;
+            while named > sr.start && self.honorific(named - 1) {
+                named -= 1;
+            }
+            let lead = if named >= sr.start + 3
+                && self.words[named - 2] == ","
+                && self.is_noun(named - 1)
+                && self.lex.titles.contains_key(&self.words[named - 1])
+                && self.mention_at[named - 1].is_none()
             {
-                ms - 1
+                named - 1
             } else {
-                ms
+                named
             };
             if lead >= sr.start + 2
                 && self.words[lead - 1] == ","
@@ -487,14 +492,20 @@ impl<'d> DocView<'d> {
                     })
                 {
                     if let Some(RolePhrase { head, family, modifiers, other, phrase }) = self.role_phrase(start, end) {
+                        // "X, commander, U.S. Central Command": the organization after a comma.
+                        let after = (other.is_none() && !family && end + 1 < sr.end && self.words[end] == ",")
+                            .then(|| self.entity_at(end + 1))
+                            .flatten()
+                            .filter(|&o| doc.mentions[o].label == "ORG" && doc.mentions[o].tokens.start == end + 1);
+                        let evidence_end = after.map_or(end, |o| doc.mentions[o].tokens.end);
                         out.push(Role {
                             person: mi,
                             head,
                             family,
                             modifiers,
-                            other,
+                            other: other.or(after),
                             phrase,
-                            evidence: self.span_of(ms, end),
+                            evidence: self.span_of(ms, evidence_end),
                             sentence: m.sentence,
                         });
                     }
