@@ -397,24 +397,32 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
             t = b;
             continue;
         }
-        // "the group", "the ministry": the nearest organization named before.
+        // "the group", "the ministry", "the global coalition": the nearest organization named
+        // before whose name has that noun ("the Global Coalition to Counter ISIL"), else the
+        // nearest one.
+        let mut n = t + 1;
+        while n < r.end && v.pos[n].starts_with("JJ") && v.mention_at[n].is_none() {
+            n += 1;
+        }
+        // (With an adjective, only a definite one: "a remarkable firm" is news of its own.)
+        let definite = n == t + 1 || matches!(w, "the" | "this" | "that");
         if v.pos[t] == "DT"
-            && t + 1 < r.end
-            && v.is_noun(t + 1)
-            && v.lex.org_nouns.contains(&v.words[t + 1])
-            && v.mention_at[t + 1].is_none()
-            && !(t + 2 < r.end && v.is_noun(t + 2))
+            && definite
+            && n < r.end
+            && v.is_noun(n)
+            && v.lex.org_nouns.contains(&v.words[n])
+            && v.mention_at[n].is_none()
+            && !(n + 1 < r.end && v.is_noun(n + 1))
         {
-            let org = v
-                .doc
-                .mentions
-                .iter()
-                .enumerate()
-                .rev()
-                .find(|(_, m)| m.label == "ORG" && m.tokens.end <= t && s.saturating_sub(m.sentence) <= 3);
+            let before = |m: &crate::doc::Mention| m.label == "ORG" && m.tokens.end <= t;
+            let named = |m: &crate::doc::Mention| m.tokens.clone().any(|k| v.words.get(k) == Some(&v.words[n]));
+            let mentions = || v.doc.mentions.iter().enumerate().rev().filter(|(_, m)| before(m));
+            let org = mentions()
+                .find(|(_, m)| named(m))
+                .or_else(|| mentions().find(|(_, m)| s.saturating_sub(m.sentence) <= 3));
             if let Some((mi, _)) = org {
-                out.push(Slot { a: t, b: t + 2, kind: SlotKind::Pronoun(mi) });
-                t += 2;
+                out.push(Slot { a: t, b: n + 1, kind: SlotKind::Pronoun(mi) });
+                t = n + 1;
                 continue;
             }
         }
