@@ -221,6 +221,10 @@ impl<'a, 'd> Clause<'a, 'd> {
         if s.is_some_and(title) || (title(o) != (frame.rtype == "role")) || matches!(o.kind, SlotKind::NoneQuant(_)) {
             return false;
         }
+        // A title's holder is a person.
+        if title(o) && !s.is_some_and(|s| label(s) == Some("PER")) {
+            return false;
+        }
         // Nothing relates to itself: the same span, the same mention, or the same name
         // ("Turkey's government ... in Turkey"; not the same within-article chain, which may join
         // relatives who share a family name).

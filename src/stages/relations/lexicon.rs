@@ -441,13 +441,17 @@ impl Lexicon {
         if let Some(s) = strip("ied").or_else(|| strip("ies")) {
             cands.push(format!("{s}y"));
         }
+        // ("expelled" -> "expel", "controlling" -> "control": a doubled l the lexicons know.)
+        let single_l = |s: &str| s.strip_suffix("ll").map(|t| format!("{t}l"));
         if let Some(s) = strip("ed") {
             cands.push(format!("{s}e"));
             cands.push(undouble(&s));
+            cands.extend(single_l(&s));
             cands.push(s);
         } else if let Some(s) = strip("ing") {
             cands.push(format!("{s}e"));
             cands.push(undouble(&s));
+            cands.extend(single_l(&s));
             cands.push(s);
         } else if let Some(s) = strip("es") {
             cands.push(s.clone());
@@ -651,6 +655,7 @@ mod tests {
             ("Announced", "announce"),
             ("stopped", "stop"),
             ("based", "base"),
+            ("expelled", "expel"),
             ("tweeted", "tweet"),
         ] {
             assert_eq!(lx.lemma(form), lemma, "{form}");

@@ -514,6 +514,52 @@ mod tests {
     }
 
     #[test]
+    fn arguments_the_parse_hung_elsewhere() {
+        // A dateline's appositive is the clause's subject; "the killing of councillor X" with
+        // X beside the noun; the name after "minister," where the parse hung it on the verb.
+        let d = run("LASHKAR GAH — Council#NN member#NN [PER Haji Achekzai] was assassinated#VBN on [DATE Sunday]. Police arrested#VBD two#CD men#NNS over the killing#NN of councillor#NN [PER Abdul Samad]. The [ORG Wilayat Front] claimed#VBD the assassination#NN.");
+        let claim = find(&d, "claim_responsibility_for");
+        assert_eq!(arg(&d, &claim.object), "=attack on Abdul Samad", "{}", testdoc::dump(&d));
+        let d = run("The [ORG FIA] has opened an inquiry#NN into [LOC Khyber]'s irrigation#NN minister#NN, [PER Malik Awan], over contracts#NNS.");
+        assert!(has(&triples(&d), ("FIA", "investigate", "Malik Awan")), "{:?} / {}", triples(&d), testdoc::dump(&d));
+        // "X-based" places what it modifies, also a second object set off by a comma.
+        let d = run("[ORG Helvetra] agreed#VBD to buy#VB [ORG Karimi Group], a [LOC Dubai-based] freight#NN company#NN, for cash#NN.");
+        let t = triples(&d);
+        assert!(t.iter().any(|(s, p, o)| s == "Karimi Group" && p == "based_in" && o.starts_with("Dubai")), "{t:?}");
+        assert!(!t.iter().any(|(_, p, o)| p == "acquire" && o == "Dubai"), "{t:?}");
+    }
+
+    #[test]
+    fn fighting_talks_and_commands_read_off_the_parse() {
+        let d = run("[ORG Coalition] forces#NNS conducted#VBD 11#CD strikes#NNS coordinated#VBN with the [ORG Iraqi government] using#VBG rocket#NN artillery#NN against [ORG ISIL]. Elsewhere in the campaign#NN to defeat#VB [ORG Daesh], the [ORG SDF] have begun#VBN a new phase#NN. [ORG Syrian Democratic Forces] expelled#VBD [ORG Nusra] from [LOC Dabiq]. [ORG Iraqi Army] forces#NNS received#VBD heavy#JJ fire#NN from [ORG Ansar]. [PER John Kerry] raised#VBD concerns#NNS in a call#NN with [PER Sergei Lavrov]. The [ORG State Department] stands#VBZ with the [ORG Kurdistan Regional Government].");
+        let t = triples(&d);
+        for want in [
+            ("Coalition", "attack", "ISIL"),
+            ("SDF", "fight", "Daesh"),
+            ("Syrian Democratic Forces", "fight", "Nusra"),
+            ("Ansar", "attack", "Iraqi Army"),
+            ("John Kerry", "talk", "Sergei Lavrov"),
+            ("State Department", "stand_with", "Kurdistan Regional Government"),
+        ] {
+            assert!(has(&t, want), "{want:?} not in {t:?} / {}", testdoc::dump(&d));
+        }
+        // An object controls its verb's complement: Tajikistan, not the Taliban, would expel.
+        let d = run("The [ORG Taliban] asked#VBD [LOC Tajikistan] to expel#VB [PER Daoud Rahmani].");
+        assert!(!t.iter().chain(triples(&d).iter()).any(|(s, p, _)| s == "Taliban" && p == "fight"), "{:?}", triples(&d));
+        // "X, commander, ORG" and a title before a comma past the ranks the name carries.
+        let d = run("The plan was approved#VBN by [PER Gary Volesky], commander#NN, [ORG Land Component Command]. [ORG Inherent Resolve] Commander#NN, Mawlawi#NNP [PER Stephen Townsend], spoke#VBD.");
+        let t = triples(&d);
+        for want in [("Gary Volesky", "commander_of", "Land Component Command"), ("Stephen Townsend", "commander_of", "Inherent Resolve")] {
+            assert!(has(&t, want), "{want:?} not in {t:?} / {}", testdoc::dump(&d));
+        }
+        // A title's holder is a person.
+        assert!(!t.iter().any(|(s, p, _)| s == "Land Component Command" && p == "has_title"), "{t:?}");
+        // "the global coalition": the organization named with that noun, not the nearest one.
+        let d = run("The [ORG Global Coalition] met#VBD in [LOC Rome]. [ORG ISIL] lost#VBD ground#NN. The global#JJ coalition#NN continues#VBZ to support#VB the [ORG Peshmerga].");
+        assert!(has(&triples(&d), ("Global Coalition", "support", "Peshmerga")), "{:?} / {}", triples(&d), testdoc::dump(&d));
+    }
+
+    #[test]
     fn titles_alone_are_role_values() {
         let d = run("[PER Shahzad Awan] resigned#VBD as irrigation#NN minister#NN on [DATE Friday]. The chief#NN minister#NN named#VBD [PER Samina Yousafzai] as interim#JJ irrigation#NN minister#NN. [LOC Turkey]'s ambassador#NN in [LOC Kabul], [PER Kemal Aydin], spoke#VBD.");
         let t = triples(&d);
