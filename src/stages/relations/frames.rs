@@ -404,7 +404,8 @@ impl<'a, 'd> Clause<'a, 'd> {
             "conj" | "advcl" if self.v.is_verb(h) => self.verb_subjects(h, depth + 1),
             "xcomp" => {
                 // "asked Tajikistan to expel X": the object controls the complement.
-                let object: Vec<usize> = t.children(h).iter().copied().filter(|&c| t.rel[c] == "obj" && c < k).collect();
+                let object: Vec<usize> =
+                    t.children(h).iter().copied().filter(|&c| t.rel[c] == "obj" && c < k).collect();
                 if !object.is_empty() {
                     return object;
                 }

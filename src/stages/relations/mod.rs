@@ -488,8 +488,10 @@ mod tests {
         // "whose owner, X, is the brother-in-law of provincial minister Y".
         let d = run("Investigators froze#VBD the accounts#NNS of [ORG Indus Crest Builders], whose#WP$ owner#NN, [PER Tariq Khattak], is the brother-in-law#NN of provincial#JJ minister#NN [PER Shehzad Awan].");
         let t = triples(&d);
-        for want in [("Tariq Khattak", "owner_of", "Indus Crest Builders"), ("Tariq Khattak", "brother_in_law_of", "Shehzad Awan")]
-        {
+        for want in [
+            ("Tariq Khattak", "owner_of", "Indus Crest Builders"),
+            ("Tariq Khattak", "brother_in_law_of", "Shehzad Awan"),
+        ] {
             assert!(has(&t, want), "{want:?} not in {t:?} / {}", testdoc::dump(&d));
         }
         assert!(!has(&t, ("Tariq Khattak", "has_title", "=owner")), "{t:?}");
@@ -545,18 +547,30 @@ mod tests {
         }
         // An object controls its verb's complement: Tajikistan, not the Taliban, would expel.
         let d = run("The [ORG Taliban] asked#VBD [LOC Tajikistan] to expel#VB [PER Daoud Rahmani].");
-        assert!(!t.iter().chain(triples(&d).iter()).any(|(s, p, _)| s == "Taliban" && p == "fight"), "{:?}", triples(&d));
+        assert!(
+            !t.iter().chain(triples(&d).iter()).any(|(s, p, _)| s == "Taliban" && p == "fight"),
+            "{:?}",
+            triples(&d)
+        );
         // "X, commander, ORG" and a title before a comma past the ranks the name carries.
         let d = run("The plan was approved#VBN by [PER Gary Volesky], commander#NN, [ORG Land Component Command]. [ORG Inherent Resolve] Commander#NN, Mawlawi#NNP [PER Stephen Townsend], spoke#VBD.");
         let t = triples(&d);
-        for want in [("Gary Volesky", "commander_of", "Land Component Command"), ("Stephen Townsend", "commander_of", "Inherent Resolve")] {
+        for want in [
+            ("Gary Volesky", "commander_of", "Land Component Command"),
+            ("Stephen Townsend", "commander_of", "Inherent Resolve"),
+        ] {
             assert!(has(&t, want), "{want:?} not in {t:?} / {}", testdoc::dump(&d));
         }
         // A title's holder is a person.
         assert!(!t.iter().any(|(s, p, _)| s == "Land Component Command" && p == "has_title"), "{t:?}");
         // "the global coalition": the organization named with that noun, not the nearest one.
         let d = run("The [ORG Global Coalition] met#VBD in [LOC Rome]. [ORG ISIL] lost#VBD ground#NN. The global#JJ coalition#NN continues#VBZ to support#VB the [ORG Peshmerga].");
-        assert!(has(&triples(&d), ("Global Coalition", "support", "Peshmerga")), "{:?} / {}", triples(&d), testdoc::dump(&d));
+        assert!(
+            has(&triples(&d), ("Global Coalition", "support", "Peshmerga")),
+            "{:?} / {}",
+            triples(&d),
+            testdoc::dump(&d)
+        );
     }
 
     #[test]

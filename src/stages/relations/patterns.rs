@@ -635,7 +635,9 @@ pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<R
     // Nor is a title's value where the sentence relates the person to an organization by it.
     let roles = |of_org: bool| -> HashSet<(usize, Span)> {
         out.iter()
-            .filter(|r| r.frame != "title:value" && matches!(r.rtype.as_deref(), Some("role" | "leader_of" | "member_of")))
+            .filter(|r| {
+                r.frame != "title:value" && matches!(r.rtype.as_deref(), Some("role" | "leader_of" | "member_of"))
+            })
             .filter(|r| !of_org || r.object.mention.is_some())
             .map(|r| (r.sentence, r.subject.span))
             .collect()
