@@ -26,7 +26,7 @@ use std::sync::OnceLock;
 
 use crate::doc::{Chain, Document, MentionSource};
 
-use super::names::{self, fold, is_acronym_of, lexicons, looks_like_acronym, name_words, NameSig};
+use super::names::{self, fold, lexicons, looks_like_acronym, name_words, NameSig};
 use super::{is_value_label, Draft};
 
 pub(crate) const ROLES_TXT: &str = include_str!("../../../data/lexicons/roles.txt");
@@ -251,6 +251,15 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
             }
         }
     }
+    // The names each acronym could abbreviate, by their initials (any label: the tagger calls
+    // "Lashkar-e-Wilayat" PER as often as ORG), computed once so that the step stays linear.
+    let mut by_initials: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for j in 0..m {
+        let Some(f) = infos[j].as_ref().filter(|f| ent(j) && f.words.len() >= 2 && !f.acronym) else { continue };
+        let (all, content) = names::expansion_initials(&f.surface);
+        by_initials.entry(all).or_default().push(j);
+        by_initials.entry(content).or_default().push(j);
+    }
     for i in 0..m {
         let Some(inf) = &infos[i] else { continue };
         let acr = names::strip_possessive(&inf.surface).to_string();
@@ -260,16 +269,9 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
         let target = match defined.get(&acr) {
             Some(&d) => Some(d),
             None => {
-                let roots: BTreeSet<usize> = (0..m)
-                    .filter(|&j| {
-                        ent(j)
-                            && infos[j].as_ref().is_some_and(|f| {
-                                // Any label: the tagger calls "Lashkar-e-Wilayat" PER as often as ORG.
-                                f.words.len() >= 2 && !f.acronym && is_acronym_of(&acr, &f.surface)
-                            })
-                    })
-                    .map(|j| dsu.find(j))
-                    .collect();
+                let key = names::acronym_key(&acr);
+                let expansions = key.as_ref().and_then(|k| by_initials.get(k)).map_or(&[][..], Vec::as_slice);
+                let roots: BTreeSet<usize> = expansions.iter().map(|&j| dsu.find(j)).collect();
                 (roots.len() == 1).then(|| *roots.iter().next().expect("one"))
             }
         };
@@ -289,9 +291,10 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
     // the article ("Colts" beside "Indianapolis Colts"). A name that starts a longer one is
     // left to the corpus step, which sees whether other names start with it too ("Microsoft"
     // beside "Microsoft Security Bulletin": a unit, not the company).
+    let demonyms: Vec<bool> = infos.iter().map(|f| f.as_ref().is_some_and(|f| all_demonyms(&f.words))).collect();
     for i in 0..m {
         let Some(inf) = &infos[i] else { continue };
-        if !ent(i) || name_class(&inf.label) != "NAME" || inf.acronym || all_demonyms(&inf.words) {
+        if !ent(i) || name_class(&inf.label) != "NAME" || inf.acronym || demonyms[i] {
             continue;
         }
         let roots: BTreeSet<usize> = (0..m)
@@ -301,7 +304,7 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
                         name_class(&f.label) == "NAME"
                             && f.words.len() > inf.words.len()
                             && !f.acronym
-                            && !all_demonyms(&f.words)
+                            && !demonyms[j]
                             && f.word_sigs.ends_with(&inf.word_sigs)
                     })
             })

@@ -320,13 +320,22 @@ const ACRONYM_STOP: &[&str] =
 /// Whether `acr` (as written, e.g. "NAF", "TTP") abbreviates the name `expansion`.
 /// Initials are taken from words split at spaces and hyphens, with or without function words.
 pub fn is_acronym_of(acr: &str, expansion: &str) -> bool {
-    let a: String = acr.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
-    if a.chars().count() < 2 {
-        return false;
-    }
-    let words: Vec<String> = fold(expansion).split(' ').filter(|w| !w.is_empty()).map(String::from).collect();
-    let (all, content) = initials(&words);
+    let Some(a) = acronym_key(acr) else { return false };
+    let (all, content) = expansion_initials(expansion);
     a == all || a == content
+}
+
+/// The letters of an acronym as [`is_acronym_of`] compares them (lower case, alphanumerics
+/// only); `None` under two letters.
+pub fn acronym_key(acr: &str) -> Option<String> {
+    let a: String = acr.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect();
+    (a.chars().count() >= 2).then_some(a)
+}
+
+/// The two initial strings ([`initials`]) of a name as written.
+pub fn expansion_initials(expansion: &str) -> (String, String) {
+    let words: Vec<String> = fold(expansion).split(' ').filter(|w| !w.is_empty()).map(String::from).collect();
+    initials(&words)
 }
 
 /// The letters an acronym of these (folded) name words may have: every word's initial, and

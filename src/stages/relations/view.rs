@@ -3,6 +3,8 @@
 //! resolution both stages need: pronouns to a preceding person or organization, and role
 //! phrases ("the acting interior minister") to the person the article gave that role.
 
+use std::collections::HashMap;
+
 use crate::doc::{Document, Span};
 
 use super::lexicon::{Gender, Lexicon};
@@ -49,6 +51,9 @@ pub(crate) struct DocView<'d> {
     pub lemmas: Vec<String>,
     /// The mention covering each token (entity mentions win over values, longer over shorter).
     pub mention_at: Vec<Option<usize>>,
+    /// For each ORG mention, how many ORG mentions of the document name the same organization
+    /// (same chain, or same text without one); 0 for other mentions.
+    org_count: Vec<usize>,
     pub roles: Vec<Role>,
 }
 
@@ -86,7 +91,8 @@ impl<'d> DocView<'d> {
                 }
             }
         }
-        let mut v = DocView { doc, lex, words, pos, chunk, lemmas, mention_at, roles: Vec::new() };
+        let org_count = org_counts(doc);
+        let mut v = DocView { doc, lex, words, pos, chunk, lemmas, mention_at, org_count, roles: Vec::new() };
         v.roles = v.find_roles();
         v
     }
@@ -337,15 +343,10 @@ impl<'d> DocView<'d> {
                 let sent = self.sentence_of(a);
                 // The organization the article is about: the most often named one so far
                 // (not an outlet cited in passing), the nearest on a tie.
-                let key = |m: &crate::doc::Mention| {
-                    m.chain.map_or_else(|| self.text(m.span).to_lowercase(), |c| c.to_string())
-                };
-                let all: Vec<usize> =
-                    (0..self.doc.mentions.len()).filter(|&i| self.doc.mentions[i].label == "ORG").collect();
-                let orgs: Vec<usize> = all.iter().copied().filter(|&i| self.doc.mentions[i].tokens.end <= a).collect();
-                let count = |i: usize| {
-                    all.iter().filter(|&&j| key(&self.doc.mentions[j]) == key(&self.doc.mentions[i])).count()
-                };
+                let orgs: Vec<usize> = (0..self.doc.mentions.len())
+                    .filter(|&i| self.doc.mentions[i].label == "ORG" && self.doc.mentions[i].tokens.end <= a)
+                    .collect();
+                let count = |i: usize| self.org_count[i];
                 // But an organization that opens this sentence or the one before, as its subject
                 // ("Everest Wings, a private company, operates four helicopters. Its managing
                 // director ..."), is the one meant, however often another was named.
@@ -617,4 +618,17 @@ impl<'d> DocView<'d> {
         }
         best.map(|(_, p)| p)
     }
+}
+
+/// [`DocView::org_count`]: one pass over the mentions, so that role phrases stay linear in the
+/// document's length.
+fn org_counts(doc: &Document) -> Vec<usize> {
+    let key = |m: &crate::doc::Mention| {
+        m.chain.map_or_else(|| doc.text.get(m.span.start..m.span.end).unwrap_or("").to_lowercase(), |c| c.to_string())
+    };
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for m in doc.mentions.iter().filter(|m| m.label == "ORG") {
+        *counts.entry(key(m)).or_default() += 1;
+    }
+    doc.mentions.iter().map(|m| if m.label == "ORG" { counts[&key(m)] } else { 0 }).collect()
 }
