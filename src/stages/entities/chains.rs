@@ -486,7 +486,8 @@ const KIN: &[&str] = &[
 /// relative named otherwise ("his brother, Abdul Wadood") leaves the surname to `cand`.
 fn relative_may_be(doc: &Document, i: usize, cand: &[String]) -> bool {
     let s = doc.mentions[i].sentence;
-    let idx: Vec<usize> = doc.sentences.get(s).map_or(0..0, |se| se.tokens.start..se.tokens.end.min(doc.tokens.len())).collect();
+    let idx: Vec<usize> =
+        doc.sentences.get(s).map_or(0..0, |se| se.tokens.start..se.tokens.end.min(doc.tokens.len())).collect();
     let word = |k: usize| fold(doc.token_text(idx[k]));
     for k in 1..idx.len() {
         if !(matches!(word(k - 1).as_str(), "his" | "her" | "their") && KIN.contains(&word(k).as_str())) {
