@@ -111,6 +111,22 @@ pub(crate) fn acronym_drafts(doc: &Document, drafts: &[Draft]) -> Vec<Draft> {
     out
 }
 
+/// The members of `items` grouped by the name word `key` gives each (none: left out).
+fn index_by<'a>(items: &[usize], key: impl Fn(usize) -> Option<&'a NameSig>) -> BTreeMap<&'a NameSig, Vec<usize>> {
+    let mut out: BTreeMap<&NameSig, Vec<usize>> = BTreeMap::new();
+    for &i in items {
+        if let Some(k) = key(i) {
+            out.entry(k).or_default().push(i);
+        }
+    }
+    out
+}
+
+/// The indices filed under `key` in an [`index_by`] map, in their original order.
+fn lookup<'m>(index: &'m BTreeMap<&NameSig, Vec<usize>>, key: Option<&NameSig>) -> &'m [usize] {
+    key.and_then(|k| index.get(k)).map_or(&[], Vec::as_slice)
+}
+
 /// Title and role words attached to the mention at `tokens`: inside it, up to two words
 /// before it ("the uncle, Ahmad Karimi" / "Gen. Karimi") and in apposition after it
 /// ("Karimi, the nephew,").
@@ -218,11 +234,16 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
     let per_multi: Vec<usize> = (0..m)
         .filter(|&i| ent(i) && infos[i].as_ref().is_some_and(|f| f.label == "PER" && f.words.len() >= 2))
         .collect();
+    // Names that could contain another share its last or its first word: index them so the
+    // step stays linear in the number of names.
+    let sigs = |i: usize| infos[i].as_ref().map_or(&[][..], |f| f.word_sigs.as_slice());
+    let (per_by_last, per_by_first) =
+        (index_by(&per_multi, |i| sigs(i).last()), index_by(&per_multi, |i| sigs(i).first()));
     for &a in &per_multi {
-        let wa = &infos[a].as_ref().expect("entity").word_sigs;
+        let wa = sigs(a);
         let mut cands: BTreeSet<usize> = BTreeSet::new();
-        for &b in &per_multi {
-            let wb = &infos[b].as_ref().expect("entity").word_sigs;
+        for &b in lookup(&per_by_last, wa.last()).iter().chain(lookup(&per_by_first, wa.first())) {
+            let wb = sigs(b);
             if wb.len() > wa.len() && (wb.ends_with(wa) || wb.starts_with(wa)) {
                 cands.insert(dsu.find(b));
             }
@@ -292,23 +313,18 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
     // left to the corpus step, which sees whether other names start with it too ("Microsoft"
     // beside "Microsoft Security Bulletin": a unit, not the company).
     let demonyms: Vec<bool> = infos.iter().map(|f| f.as_ref().is_some_and(|f| all_demonyms(&f.words))).collect();
-    for i in 0..m {
-        let Some(inf) = &infos[i] else { continue };
-        if !ent(i) || name_class(&inf.label) != "NAME" || inf.acronym || demonyms[i] {
-            continue;
-        }
-        let roots: BTreeSet<usize> = (0..m)
-            .filter(|&j| {
-                ent(j)
-                    && infos[j].as_ref().is_some_and(|f| {
-                        name_class(&f.label) == "NAME"
-                            && f.words.len() > inf.words.len()
-                            && !f.acronym
-                            && !demonyms[j]
-                            && f.word_sigs.ends_with(&inf.word_sigs)
-                    })
-            })
-            .map(|j| dsu.find(j))
+    let named: Vec<usize> = (0..m)
+        .filter(|&j| {
+            ent(j) && !demonyms[j] && infos[j].as_ref().is_some_and(|f| name_class(&f.label) == "NAME" && !f.acronym)
+        })
+        .collect();
+    let names_by_last = index_by(&named, |j| sigs(j).last());
+    for &i in &named {
+        let inf = infos[i].as_ref().expect("entity");
+        let roots: BTreeSet<usize> = lookup(&names_by_last, inf.word_sigs.last())
+            .iter()
+            .filter(|&&j| sigs(j).len() > inf.word_sigs.len() && sigs(j).ends_with(&inf.word_sigs))
+            .map(|&j| dsu.find(j))
             .collect();
         if roots.len() == 1 {
             let r = *roots.iter().next().expect("one");
@@ -330,17 +346,9 @@ pub(crate) fn build(doc: &mut Document, forced: &[Option<String>], qualifiers: &
             continue;
         }
         let w = &inf.word_sigs[0];
-        let mut cands: BTreeSet<usize> = per_multi
-            .iter()
-            .filter(|&&j| infos[j].as_ref().expect("entity").word_sigs.last() == Some(w))
-            .map(|&j| dsu.find(j))
-            .collect();
+        let mut cands: BTreeSet<usize> = lookup(&per_by_last, Some(w)).iter().map(|&j| dsu.find(j)).collect();
         if cands.is_empty() {
-            cands = per_multi
-                .iter()
-                .filter(|&&j| infos[j].as_ref().expect("entity").word_sigs.first() == Some(w))
-                .map(|&j| dsu.find(j))
-                .collect();
+            cands = lookup(&per_by_first, Some(w)).iter().map(|&j| dsu.find(j)).collect();
         }
         let chosen = match cands.len() {
             0 => None,
