@@ -1337,7 +1337,10 @@ fn reported_speech(f: &Finder<'_, '_>, out: &mut Vec<Statement>, used: &[usize],
     if !f.t.is_parsed() {
         return;
     }
-    let inside_direct = |k: usize| direct.iter().any(|s| s.contains(&doc.tokens[k].span));
+    let mut in_direct = vec![false; doc.tokens.len()];
+    for d in direct {
+        in_direct[tokens_in(doc, *d)].fill(true);
+    }
     for s in 0..doc.sentences.len() {
         let r = v.sentence_tokens(s);
         if r.is_empty() {
@@ -1353,7 +1356,7 @@ fn reported_speech(f: &Finder<'_, '_>, out: &mut Vec<Statement>, used: &[usize],
         let hint =
             out.iter().rev().find(|st| st.sentence <= s).and_then(|st| st.speaker.as_ref().and_then(|p| p.mention));
         for k in r.clone() {
-            if inside_direct(k) {
+            if in_direct[k] {
                 continue;
             }
             let found = if v.words[k] == "according" {

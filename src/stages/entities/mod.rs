@@ -150,27 +150,46 @@ pub(crate) fn span_of(doc: &Document, r: &Range<usize>) -> Span {
 /// matches win, then earlier ones.
 fn overlay(base: Vec<Draft>, mut extra: Vec<Draft>, override_base: bool) -> Vec<Draft> {
     extra.sort_by(|a, b| (b.tokens.len(), a.tokens.start).cmp(&(a.tokens.len(), b.tokens.start)));
+    let by_base = Occupied::of(&base, !override_base);
     let mut kept: Vec<Draft> = Vec::new();
+    let mut by_kept = Occupied::of(&[], true);
     for e in extra {
-        if kept.iter().any(|k| overlaps(&k.tokens, &e.tokens)) {
+        if by_kept.any(&e.tokens) || by_base.any(&e.tokens) {
             continue;
         }
-        if !override_base && base.iter().any(|b| overlaps(&b.tokens, &e.tokens)) {
-            continue;
-        }
+        by_kept.mark(&e.tokens);
         kept.push(e);
     }
-    let mut out: Vec<Draft> = if override_base {
-        base.into_iter().filter(|b| !kept.iter().any(|k| overlaps(&k.tokens, &b.tokens))).collect()
-    } else {
-        base
-    };
+    let mut out: Vec<Draft> =
+        if override_base { base.into_iter().filter(|b| !by_kept.any(&b.tokens)).collect() } else { base };
     out.extend(kept);
     out
 }
 
-fn overlaps(a: &Range<usize>, b: &Range<usize>) -> bool {
-    a.start < b.end && b.start < a.end
+/// The tokens some drafts cover, so that an overlap test costs the length of the range
+/// tested rather than the number of drafts.
+struct Occupied(Vec<bool>);
+
+impl Occupied {
+    /// The tokens of `drafts` when `count` holds, else none.
+    fn of(drafts: &[Draft], count: bool) -> Self {
+        let mut o = Occupied(Vec::new());
+        for d in drafts.iter().filter(|_| count) {
+            o.mark(&d.tokens);
+        }
+        o
+    }
+
+    fn mark(&mut self, r: &Range<usize>) {
+        if self.0.len() < r.end {
+            self.0.resize(r.end, false);
+        }
+        self.0[r.clone()].fill(true);
+    }
+
+    fn any(&self, r: &Range<usize>) -> bool {
+        self.0.get(r.start..r.end.min(self.0.len())).is_some_and(|s| s.contains(&true))
+    }
 }
 
 /// Test helper: a document laid out from `(word, pos, chunk, ner)` rows. A word "\n" ends a

@@ -277,7 +277,20 @@ fn named_first_event(v: &DocView<'_>, sentences: usize) -> Option<Ev> {
     None
 }
 
-fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx) -> Vec<Slot> {
+/// For each token, the first direct statement whose content holds it (the quote a "we" or
+/// "he" stands in), found once per document rather than once per pronoun.
+fn quoted_by<'s>(v: &DocView<'_>, statements: &'s [Statement]) -> Vec<Option<&'s Statement>> {
+    let toks = &v.doc.tokens;
+    let mut out = vec![None; toks.len()];
+    for st in statements.iter().rev().filter(|st| st.kind == StatementKind::Direct) {
+        let a = toks.partition_point(|t| t.span.start < st.content.start);
+        let z = toks.partition_point(|t| t.span.end <= st.content.end).max(a);
+        out[a..z].fill(Some(st));
+    }
+    out
+}
+
+fn slots(v: &DocView<'_>, s: usize, quoted: &[Option<&Statement>], ev: &mut EventCtx) -> Vec<Slot> {
     let r = v.sentence_tokens(s);
     let mut out: Vec<Slot> = Vec::new();
     let mut premod_start: Option<usize> = None;
@@ -331,8 +344,7 @@ fn slots(v: &DocView<'_>, s: usize, statements: &[Statement], ev: &mut EventCtx)
             }
         }
         if v.pos[t] == "PRP" {
-            let span = v.doc.tokens[t].span;
-            let in_quote = statements.iter().find(|st| st.kind == StatementKind::Direct && st.content.contains(&span));
+            let in_quote = quoted[t];
             let m = if matches!(w, "we" | "i") {
                 in_quote.and_then(|st| st.speaker.as_ref()).and_then(|sp| sp.mention)
             } else if in_quote.is_none() {
@@ -504,9 +516,10 @@ pub(crate) fn find_relations(v: &DocView<'_>, statements: &[Statement]) -> Vec<R
     let tree = Tree::new(v.doc);
     let mut out: Vec<Relation> = Vec::new();
     let mut ev = EventCtx { last: None, first_in_doc: first_event(v) };
+    let quoted = quoted_by(v, statements);
     for s in 0..v.doc.sentences.len() {
         let event_before = ev.current();
-        let mut clause = Clause::new(v, &tree, slots(v, s, statements, &mut ev), v.sentence_tokens(s));
+        let mut clause = Clause::new(v, &tree, slots(v, s, &quoted, &mut ev), v.sentence_tokens(s));
         // "the killing of councillor X", "the murder of X": an event phrase whose parse names
         // its victim is about that person (the word-level reading only sees a name right after
         // "of"); so is a later bare "the killing".

@@ -54,6 +54,8 @@ pub(crate) struct DocView<'d> {
     /// For each ORG mention, how many ORG mentions of the document name the same organization
     /// (same chain, or same text without one); 0 for other mentions.
     org_count: Vec<usize>,
+    /// For each chain, the gender an honorific before one of its mentions reveals.
+    chain_gender: Vec<Option<Gender>>,
     pub roles: Vec<Role>,
 }
 
@@ -92,7 +94,9 @@ impl<'d> DocView<'d> {
             }
         }
         let org_count = org_counts(doc);
-        let mut v = DocView { doc, lex, words, pos, chunk, lemmas, mention_at, org_count, roles: Vec::new() };
+        let chain_gender = doc.chains.iter().map(|ch| honorific_gender(lex, &words, doc, &ch.mentions)).collect();
+        let mut v =
+            DocView { doc, lex, words, pos, chunk, lemmas, mention_at, org_count, chain_gender, roles: Vec::new() };
         v.roles = v.find_roles();
         v
     }
@@ -150,24 +154,10 @@ impl<'d> DocView<'d> {
 
     /// Gender an article reveals for a mention's chain through honorifics ("Mr. Khalil").
     pub fn gender_of(&self, m: usize) -> Option<Gender> {
-        let mentions: Vec<usize> = match self.doc.mentions[m].chain.and_then(|c| self.doc.chains.get(c)) {
-            Some(ch) => ch.mentions.clone(),
-            None => vec![m],
-        };
-        for mi in mentions {
-            let Some(mm) = self.doc.mentions.get(mi) else { continue };
-            let t = mm.tokens.start;
-            // The honorific is either just before the mention or its first token.
-            for k in [t.checked_sub(1), Some(t)].into_iter().flatten() {
-                if k < self.len() {
-                    let w = self.words[k].trim_end_matches('.');
-                    if let Some(g) = self.lex.honorifics.get(w) {
-                        return Some(*g);
-                    }
-                }
-            }
+        match self.doc.mentions[m].chain.and_then(|c| self.chain_gender.get(c)) {
+            Some(g) => *g,
+            None => honorific_gender(self.lex, &self.words, self.doc, &[m]),
         }
-        None
     }
 
     /// Resolves a pronoun at token `tok` to an entity mention. `hint` is the speaker of the
@@ -618,6 +608,21 @@ impl<'d> DocView<'d> {
         }
         best.map(|(_, p)| p)
     }
+}
+
+/// The gender of the first of `mentions` with an honorific just before it or as its first
+/// token ("Mr. Khalil", "Mrs Khalil").
+fn honorific_gender(lex: &Lexicon, words: &[String], doc: &Document, mentions: &[usize]) -> Option<Gender> {
+    for &mi in mentions {
+        let Some(mm) = doc.mentions.get(mi) else { continue };
+        let t = mm.tokens.start;
+        for k in [t.checked_sub(1), Some(t)].into_iter().flatten() {
+            if let Some(g) = words.get(k).and_then(|w| lex.honorifics.get(w.trim_end_matches('.'))) {
+                return Some(*g);
+            }
+        }
+    }
+    None
 }
 
 /// [`DocView::org_count`]: one pass over the mentions, so that role phrases stay linear in the
