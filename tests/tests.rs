@@ -581,6 +581,39 @@ mod tagger {
         assert_eq!(labels.pos[together[last][told].pos], "VBD");
     }
 
+    /// A document longer than one encoder group (64 windows) runs in waves, each wave's
+    /// finished sentences parsed before the next: every sentence still gets one well-formed
+    /// tree, those that straddle a wave boundary included, and a later sentence reads as the
+    /// same sentence does in a short document.
+    #[test]
+    fn document_longer_than_a_group_is_parsed_throughout() {
+        let sentence = "Officials said on Monday that the Northern Alliance Front had attacked two checkpoints near Kabul , killing three guards .";
+        let words: Vec<&str> = sentence.split(' ').collect();
+        let n = 800; // about 16,000 words, well over 64 windows
+        let long: Vec<&str> = (0..n).flat_map(|_| words.iter().copied()).collect();
+        let sents: Vec<std::ops::Range<usize>> = (0..n).map(|i| i * words.len()..(i + 1) * words.len()).collect();
+        let mut tagger = load(8, Precision::Int8);
+        let got = tagger.tag_sentences(&[long.clone()], Some(&[sents.clone()])).unwrap();
+        let short = tagger.tag_sentences(&[words.clone()], Some(&[vec![0..words.len()]])).unwrap();
+        assert!(tagger.stats.windows > 64, "the test needs more than one group: {} windows", tagger.stats.windows);
+        assert_eq!(got[0].len(), long.len());
+        for (i, s) in sents.iter().enumerate() {
+            let arcs: Vec<_> = got[0][s.clone()]
+                .iter()
+                .map(|l| l.arc.unwrap_or_else(|| panic!("sentence {i}: a word without a head")))
+                .collect();
+            assert_eq!(arcs.iter().filter(|a| a.head == 0).count(), 1, "sentence {i}: one root");
+            assert!(arcs.iter().all(|a| a.head <= words.len()), "sentence {i}: heads inside the sentence");
+        }
+        let said = words.iter().position(|w| *w == "said").unwrap();
+        let middle = &got[0][sents[n / 2].clone()];
+        assert_eq!(middle[said].arc.map(|a| a.head), short[0][said].arc.map(|a| a.head), "the root verb's head");
+        assert_eq!(
+            middle.iter().map(|l| l.ner).collect::<Vec<_>>(),
+            short[0].iter().map(|l| l.ner).collect::<Vec<_>>()
+        );
+    }
+
     /// An int8 export made from other weights (or missing its parser) is never used:
     /// `--precision int8` fails naming the fix, and `auto` falls back to libtorch, says so, and records it in the manifest.
     #[test]

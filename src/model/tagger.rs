@@ -505,33 +505,25 @@ impl Tagger {
     ) -> Result<Vec<Vec<WordLabels>>, ModelError> {
         let parse = self.parser.is_some() && sentences.is_some();
 
-        // Every window of every document, shortest first, so a batch pads little.
-        let mut jobs: Vec<(usize, usize)> =
-            prepared.iter().enumerate().flat_map(|(d, p)| (0..p.windows.len()).map(move |w| (d, w))).collect();
-        jobs.sort_by_key(|&(d, w)| (prepared[d].windows[w].pieces.len(), d, w));
-
-        let batches: Vec<&[(usize, usize)]> = jobs.chunks(self.batch_size).collect();
-        let (cls, sep, engines) = (self.cls, self.sep, &self.engines);
-        // Sequence decoding and the consistency step need each word's probabilities; argmax alone does not.
-        let keep_probs = self.spec.decode == Decode::Viterbi || self.spec.consistency > 0.0;
-        // Batches run in parallel, each on whichever engine is free; results are placed by
-        // (document, word), so they do not depend on which engine ran what, or when.
-        let outputs: Vec<Vec<(usize, usize, WordOut)>> = batches
-            .par_iter()
-            .map(|batch| run_batch(engines, prepared, batch, cls, sep, keep_probs, parse))
-            .collect::<Result<_, _>>()?;
-        for batch in &batches {
-            let len = |&(d, w): &(usize, usize)| prepared[d].windows[w].pieces.len() as u64 + 2;
-            self.stats.windows += batch.len() as u64;
-            self.stats.pieces += batch.iter().map(len).sum::<u64>();
-            self.stats.positions += batch.len() as u64 * batch.iter().map(len).max().unwrap_or(0);
-        }
         let mut out: Vec<Vec<Option<WordOut>>> =
             prepared.iter().map(|p| (0..p.pieces.len()).map(|_| None).collect()).collect();
-        for (d, word, l) in outputs.into_iter().flatten() {
-            out[d][word] = Some(l);
+        let mut arcs: Vec<Vec<Option<parser::Arc>>> = prepared.iter().map(|p| vec![None; p.pieces.len()]).collect();
+        // A group holds more than GROUP_WINDOWS windows only when one document does: its windows
+        // run in waves of that many, in document order, and each wave's finished sentences are
+        // parsed (their hidden states freed) before the next, so memory stays flat however long
+        // the document.
+        let jobs: Vec<(usize, usize)> =
+            prepared.iter().enumerate().flat_map(|(d, p)| (0..p.windows.len()).map(move |w| (d, w))).collect();
+        let mut parsed: Vec<usize> = vec![0; prepared.len()];
+        for wave in jobs.chunks(GROUP_WINDOWS) {
+            self.run_windows(prepared, wave, parse, &mut out)?;
+            if let (Some(p), Some(sents), true) = (&self.parser, sentences, parse) {
+                let ready: Vec<&[Range<usize>]> =
+                    (0..out.len()).map(|d| finished(&out[d], &sents[d], &mut parsed[d])).collect();
+                parse_group(p, &mut out, &ready, &mut arcs)?;
+            }
         }
-        let mut words_out: Vec<Vec<WordOut>> = out
+        let words_out: Vec<Vec<WordOut>> = out
             .into_iter()
             .map(|words| {
                 words
@@ -540,10 +532,6 @@ impl Tagger {
                     .collect::<Result<_, _>>()
             })
             .collect::<Result<_, _>>()?;
-        let arcs: Vec<Vec<Option<parser::Arc>>> = match (&self.parser, sentences) {
-            (Some(p), Some(sents)) if parse => parse_group(p, &mut words_out, sents)?,
-            _ => words_out.iter().map(|w| vec![None; w.len()]).collect(),
-        };
         let mut result = Vec::with_capacity(words_out.len());
         for ((doc, mut words), arcs) in docs.iter().zip(words_out).zip(arcs) {
             if self.spec.consistency > 0.0 {
@@ -575,6 +563,39 @@ impl Tagger {
             result.push(labels);
         }
         Ok(result)
+    }
+
+    /// Runs windows `jobs` of `prepared` on the engines (shortest first, so a batch pads
+    /// little) and places each owned word's outputs in `out[document][word]`.
+    fn run_windows(
+        &mut self,
+        prepared: &[Prepared],
+        jobs: &[(usize, usize)],
+        parse: bool,
+        out: &mut [Vec<Option<WordOut>>],
+    ) -> Result<(), ModelError> {
+        let mut jobs = jobs.to_vec();
+        jobs.sort_by_key(|&(d, w)| (prepared[d].windows[w].pieces.len(), d, w));
+        let batches: Vec<&[(usize, usize)]> = jobs.chunks(self.batch_size).collect();
+        let (cls, sep, engines) = (self.cls, self.sep, &self.engines);
+        // Sequence decoding and the consistency step need each word's probabilities; argmax alone does not.
+        let keep_probs = self.spec.decode == Decode::Viterbi || self.spec.consistency > 0.0;
+        // Batches run in parallel, each on whichever engine is free; results are placed by
+        // (document, word), so they do not depend on which engine ran what, or when.
+        let outputs: Vec<Vec<(usize, usize, WordOut)>> = batches
+            .par_iter()
+            .map(|batch| run_batch(engines, prepared, batch, cls, sep, keep_probs, parse))
+            .collect::<Result<_, _>>()?;
+        for batch in &batches {
+            let len = |&(d, w): &(usize, usize)| prepared[d].windows[w].pieces.len() as u64 + 2;
+            self.stats.windows += batch.len() as u64;
+            self.stats.pieces += batch.iter().map(len).sum::<u64>();
+            self.stats.positions += batch.len() as u64 * batch.iter().map(len).max().unwrap_or(0);
+        }
+        for (d, word, l) in outputs.into_iter().flatten() {
+            out[d][word] = Some(l);
+        }
+        Ok(())
     }
 
     /// Tags the tokens of each document in place (tokens must be set by segmentation).
@@ -635,22 +656,36 @@ const PARSE_PAIRS: usize = 8 * 48 * 48;
 /// its words' features.
 type ParseJob = (usize, usize, usize, Vec<f32>);
 
-/// Parses every sentence of a group's documents from their words' hidden states (which it
-/// frees), in pieces of at most [`MAX_PARSE_WORDS`], batching sentences of similar length;
-/// heads are 1-based within the sentence, 0 = root.
+/// The sentences of `sents` from `next` on whose words all have their outputs in `words`
+/// (windows own words in order, so these are a run); moves `next` past them.
+fn finished<'s>(words: &[Option<WordOut>], sents: &'s [Range<usize>], next: &mut usize) -> &'s [Range<usize>] {
+    let from = *next;
+    while *next < sents.len()
+        && words[sents[*next].start.min(words.len())..sents[*next].end.min(words.len())].iter().all(Option::is_some)
+    {
+        *next += 1;
+    }
+    &sents[from..*next]
+}
+
+/// Parses sentences `sentences[d]` of each document `d` from their words' hidden states (which
+/// it frees), in pieces of at most [`MAX_PARSE_WORDS`], batching sentences of similar length,
+/// and writes the arcs into `arcs[d]`; heads are 1-based within the sentence, 0 = root.
 fn parse_group(
     parser: &Parser,
-    docs: &mut [Vec<WordOut>],
-    sentences: &[Vec<Range<usize>>],
-) -> Result<Vec<Vec<Option<parser::Arc>>>, ModelError> {
+    docs: &mut [Vec<Option<WordOut>>],
+    sentences: &[&[Range<usize>]],
+    arcs: &mut [Vec<Option<parser::Arc>>],
+) -> Result<(), ModelError> {
     let mut jobs: Vec<ParseJob> = Vec::new();
     for (d, (words, sents)) in docs.iter_mut().zip(sentences).enumerate() {
-        for sentence in sents {
+        for sentence in sents.iter() {
             let sentence = sentence.start.min(words.len())..sentence.end.min(words.len());
             let mut start = sentence.start;
             while start < sentence.end {
                 let end = (start + MAX_PARSE_WORDS).min(sentence.end);
-                let feats = words[start..end].iter_mut().flat_map(|w| std::mem::take(&mut w.hidden)).collect();
+                let feats =
+                    words[start..end].iter_mut().flatten().flat_map(|w| std::mem::take(&mut w.hidden)).collect();
                 jobs.push((d, start, start - sentence.start, feats));
                 start = end;
             }
@@ -681,14 +716,13 @@ fn parse_group(
         .par_iter()
         .map(|batch| parser.parse_batch(&batch.iter().map(|j| j.3.as_slice()).collect::<Vec<_>>()))
         .collect::<Result<_, _>>()?;
-    let mut arcs: Vec<Vec<Option<parser::Arc>>> = docs.iter().map(|w| vec![None; w.len()]).collect();
     for ((d, first, offset, _), tree) in jobs.iter().zip(trees.into_iter().flatten()) {
         for (k, a) in tree.into_iter().enumerate() {
             let head = if a.head == 0 { 0 } else { a.head + offset };
             arcs[*d][first + k] = Some(parser::Arc { head, rel: a.rel });
         }
     }
-    Ok(arcs)
+    Ok(())
 }
 
 /// Builds one padded batch of windows, runs it on a free engine, and returns the labels of
