@@ -593,8 +593,10 @@ mod tagger {
         let long: Vec<&str> = (0..n).flat_map(|_| words.iter().copied()).collect();
         let sents: Vec<std::ops::Range<usize>> = (0..n).map(|i| i * words.len()..(i + 1) * words.len()).collect();
         let mut tagger = load(8, Precision::Int8);
-        let got = tagger.tag_sentences(&[long.clone()], Some(&[sents.clone()])).unwrap();
-        let short = tagger.tag_sentences(&[words.clone()], Some(&[vec![0..words.len()]])).unwrap();
+        let got = tagger.tag_sentences(std::slice::from_ref(&long), Some(std::slice::from_ref(&sents))).unwrap();
+        let short = tagger
+            .tag_sentences(std::slice::from_ref(&words), Some(&[std::iter::once(0..words.len()).collect()]))
+            .unwrap();
         assert!(tagger.stats.windows > 64, "the test needs more than one group: {} windows", tagger.stats.windows);
         assert_eq!(got[0].len(), long.len());
         for (i, s) in sents.iter().enumerate() {
