@@ -3,13 +3,14 @@
 
 Joins the first BBC articles (data/external/bbc/bbc.jsonl, fetched by scripts/setup) into one
 article of about --mb megabytes, runs `claimgraph run` on it and on the same articles kept apart,
-alternating, and prints words/s of each (whitespace words of `text`, whole process), the stage
-timings of the run manifests and the ratio long / many. The throughput issue asks for >= 0.8.
+alternating, and prints words/s of each (whitespace words of `text`, whole process), its peak
+resident memory, the stage timings of the run manifests and the ratio long / many. The throughput issue asks for >= 0.8.
 
 Usage: scripts/bench_long_article.py [--mb 2] [--threads 2] [--repeat 1] [--bin PATH] [--json OUT]
 """
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -36,12 +37,16 @@ def build_inputs(bbc: Path, megabytes: float, work: Path):
 
 
 def run(binary: str, inp: Path, out: Path, threads: int):
+    """Wall seconds, stage timings and peak resident memory (MB) of one `claimgraph run`."""
     t0 = time.perf_counter()
-    subprocess.run([binary, "run", str(inp), "-o", str(out), "--threads", str(threads)],
-                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    p = subprocess.Popen([binary, "run", str(inp), "-o", str(out), "--threads", str(threads)],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"bench_long_article: {binary} run {inp} failed ({status})")
     timings = json.loads((out / "manifest.json").read_text())["timings"]
-    return wall, timings
+    return wall, timings, usage.ru_maxrss / 1024
 
 
 def main():
@@ -60,9 +65,10 @@ def main():
         results = {"long": [], "many": []}
         for r in range(args.repeat):
             for name, path in (("long", long_path), ("many", many_path)):
-                wall, timings = run(args.bin, path, work / f"{name}-{r}", args.threads)
-                results[name].append({"wall_s": round(wall, 2), "words_per_s": round(words / wall), "timings": timings})
-                print(f"{name:>4}: {wall:7.2f} s  {words / wall:8.0f} words/s  stages {timings}")
+                wall, timings, peak = run(args.bin, path, work / f"{name}-{r}", args.threads)
+                results[name].append({"wall_s": round(wall, 2), "words_per_s": round(words / wall),
+                                      "peak_mb": round(peak), "timings": timings})
+                print(f"{name:>4}: {wall:7.2f} s  {words / wall:8.0f} words/s  {peak:6.0f} MB peak  stages {timings}")
     best = {k: max(x["words_per_s"] for x in v) for k, v in results.items()}
     ratio = best["long"] / best["many"]
     print(f"one article / {n} articles: {ratio:.2f}x (best of {args.repeat})")
