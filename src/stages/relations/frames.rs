@@ -743,7 +743,8 @@ impl<'a, 'd> Clause<'a, 'd> {
     }
 
     /// Children of the trigger, of the noun it governs and of its light verb, then of the verbs
-    /// that control it ("did not try to attack").
+    /// that control it ("did not try to attack") and the nouns whose infinitive it is ("plans
+    /// to acquire").
     fn scope(&self, k: usize, noun: Option<usize>) -> Vec<usize> {
         let t = self.t;
         let mut heads = vec![k];
@@ -751,8 +752,14 @@ impl<'a, 'd> Clause<'a, 'd> {
         heads.extend(self.light_verb(k));
         let mut x = k;
         for _ in 0..MAX_STEPS {
+            // "tried to attack", and the noun of an infinitive ("plans to acquire", "its bid to buy").
+            let infinitive = || t.children(x).iter().any(|&c| t.rel[c] == "mark" && self.v.words[c] == "to");
             match (t.rel[x], t.head[x]) {
                 ("xcomp", Some(h)) => {
+                    heads.push(h);
+                    x = h;
+                }
+                ("acl", Some(h)) if self.v.is_noun(h) && infinitive() => {
                     heads.push(h);
                     x = h;
                 }

@@ -136,6 +136,21 @@ mod tests {
     }
 
     #[test]
+    fn intentions_and_attempts_are_hedged() {
+        let d = run(
+            "The [ORG Free Valley Front] threatened to attack [LOC Mazar]. [ORG Kestrel] plans to acquire [ORG Orbis].",
+        );
+        assert_eq!(find(&d, "attack").modality, Modality::Hedged, "{}", testdoc::dump(&d));
+        let r = find(&d, "acquire");
+        assert_eq!((arg(&d, &r.subject), arg(&d, &r.object)), ("Kestrel".into(), "Orbis".into()));
+        assert_eq!(r.modality, Modality::Hedged, "{}", testdoc::dump(&d));
+        // The same verbs asserted, and a verb of intention that is a fact of its own.
+        let d = run("The [ORG Free Valley Front] attacked [LOC Mazar]. [ORG Kestrel] acquired [ORG Orbis].");
+        assert_eq!(find(&d, "attack").modality, Modality::Asserted);
+        assert_eq!(find(&d, "acquire").modality, Modality::Asserted);
+    }
+
+    #[test]
     fn passive_by_swaps_arguments() {
         let d = run("[PER Yusuf Rahimi] was killed by [ORG Free Valley Front] fighters.");
         let r = find(&d, "kill");
