@@ -416,6 +416,34 @@ impl Tagger {
     }
 }
 
+/// Words per tokenizer call in [`prepare`]: a document longer than this tokenizes in parallel.
+const PREPARE_RUN_WORDS: usize = 4096;
+
+/// The word pieces of each of `words` (at most `max_per_word`; `unk` for a word with none).
+fn word_pieces(
+    tokenizer: &Tokenizer,
+    max_per_word: usize,
+    unk: u32,
+    words: &[&str],
+) -> Result<Vec<Vec<u32>>, ModelError> {
+    let mut pieces: Vec<Vec<u32>> = vec![Vec::new(); words.len()];
+    if !words.is_empty() {
+        let enc = tokenizer.encode(words, false).map_err(|e| ModelError::Tokenize(e.to_string()))?;
+        for (&id, wid) in enc.get_ids().iter().zip(enc.get_word_ids()) {
+            if let Some(w) = wid {
+                let p = &mut pieces[*w as usize];
+                if p.len() < max_per_word {
+                    p.push(id);
+                }
+            }
+        }
+    }
+    for p in pieces.iter_mut().filter(|p| p.is_empty()) {
+        p.push(unk);
+    }
+    Ok(pieces)
+}
+
 /// Pieces, case flags and windows of one document. A free function over the tokenizer and spec
 /// (both `Sync`) so documents are prepared in parallel while the engine (not `Sync`) waits.
 fn prepare(
@@ -425,24 +453,13 @@ fn prepare(
     unk: u32,
     words: &[&str],
 ) -> Result<Prepared, ModelError> {
-    let n = words.len();
-    let mut pieces: Vec<Vec<u32>> = vec![Vec::new(); n];
-    if n > 0 {
-        let enc = tokenizer.encode(words, false).map_err(|e| ModelError::Tokenize(e.to_string()))?;
-        for (&id, wid) in enc.get_ids().iter().zip(enc.get_word_ids()) {
-            if let Some(w) = wid {
-                let p = &mut pieces[*w as usize];
-                if p.len() < spec.max_pieces_per_word {
-                    p.push(id);
-                }
-            }
-        }
-    }
-    for p in pieces.iter_mut() {
-        if p.is_empty() {
-            p.push(unk);
-        }
-    }
+    // Words are tokenized each on its own (pre-tokenized input), so a long document's words
+    // split into runs tokenize on all threads with the same pieces.
+    let runs: Vec<Vec<Vec<u32>>> = words
+        .par_chunks(PREPARE_RUN_WORDS)
+        .map(|run| word_pieces(tokenizer, spec.max_pieces_per_word, unk, run))
+        .collect::<Result<_, _>>()?;
+    let pieces: Vec<Vec<u32>> = runs.into_iter().flatten().collect();
     let case = words.iter().map(|w| case.type_id(w)).collect();
     let counts: Vec<usize> = pieces.iter().map(Vec::len).collect();
     let capacity = spec.max_pieces - 2;
