@@ -272,6 +272,12 @@ impl Document {
     pub fn token_text(&self, i: usize) -> &str {
         self.tokens[i].span.of(&self.text)
     }
+    /// The tokens lying wholly inside `span` (tokens are sorted and do not overlap).
+    pub fn tokens_in(&self, span: Span) -> Range<usize> {
+        let a = self.tokens.partition_point(|t| t.span.start < span.start);
+        let z = self.tokens.partition_point(|t| t.span.end <= span.end);
+        a..z.max(a)
+    }
     /// Number of words, for throughput reporting.
     pub fn word_count(&self) -> usize {
         self.tokens.len()

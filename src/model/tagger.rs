@@ -534,7 +534,7 @@ impl Tagger {
         let mut parsed: Vec<usize> = vec![0; prepared.len()];
         for wave in jobs.chunks(GROUP_WINDOWS) {
             self.run_windows(prepared, wave, parse, &mut out)?;
-            if let (Some(p), Some(sents), true) = (&self.parser, sentences, parse) {
+            if let (Some(p), Some(sents)) = (&self.parser, sentences) {
                 let ready: Vec<&[Range<usize>]> =
                     (0..out.len()).map(|d| finished(&out[d], &sents[d], &mut parsed[d])).collect();
                 parse_group(p, &mut out, &ready, &mut arcs)?;

@@ -191,13 +191,6 @@ fn token_at_or_after(doc: &Document, b: usize) -> usize {
     doc.tokens.partition_point(|t| t.span.start < b)
 }
 
-/// Tokens lying inside `span`.
-fn tokens_in(doc: &Document, span: Span) -> Range<usize> {
-    let a = token_at_or_after(doc, span.start);
-    let z = doc.tokens.partition_point(|t| t.span.end <= span.end);
-    a..z.max(a)
-}
-
 fn is_quote_word(w: &str) -> bool {
     matches!(w, "\"" | "“" | "”" | "'" | "‘" | "’" | "«" | "»" | "``" | "''")
 }
@@ -1036,7 +1029,7 @@ impl<'v, 'd> Finder<'v, 'd> {
             return None;
         }
         let line = doc.text[next.span.start..].find('\n').map_or(doc.text.len(), |e| next.span.start + e);
-        let b = tokens_in(doc, Span::new(next.span.start, line)).end;
+        let b = doc.tokens_in(Span::new(next.span.start, line)).end;
         let src = self.source(c, &(0..0), hint)?;
         (b > colon + 2).then_some((src, colon + 1, b))
     }
@@ -1129,7 +1122,7 @@ impl Finder<'_, '_> {
             let line = doc.text[start..].find('\n').map_or(doc.text.len(), |e| start + e);
             let end = start
                 + doc.text[start..line].trim_end_matches(|ch: char| ch.is_whitespace() || "\"”".contains(ch)).len();
-            let words = tokens_in(doc, Span::new(start, end)).filter(|&x| !v.is_punct(x)).count();
+            let words = doc.tokens_in(Span::new(start, end)).filter(|&x| !v.is_punct(x)).count();
             if words >= MIN_TURN_WORDS {
                 out.push(Turn { label: k, colon: c, speaker, content: Span::new(start, end) });
             }
@@ -1248,7 +1241,7 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
             },
         };
         last = Some((
-            v.sentence_of(tokens_in(doc, st.content).end.saturating_sub(1).max(at.inner.start)),
+            v.sentence_of(doc.tokens_in(st.content).end.saturating_sub(1).max(at.inner.start)),
             st.speaker.clone(),
             st.cue.clone(),
         ));
@@ -1273,7 +1266,7 @@ pub(crate) fn find_statements(v: &DocView<'_>, cfg: &ClaimsConfig) -> Vec<Statem
 /// Where quote `q` sits in the tokens; `None` when it holds no token.
 fn quote_at(v: &DocView<'_>, q: &Quote, cfg: &ClaimsConfig) -> Option<QuoteAt> {
     let doc = v.doc;
-    let inner = tokens_in(doc, q.content);
+    let inner = doc.tokens_in(q.content);
     if inner.is_empty() {
         return None;
     }
@@ -1339,7 +1332,7 @@ fn reported_speech(f: &Finder<'_, '_>, out: &mut Vec<Statement>, used: &[usize],
     }
     let mut in_direct = vec![false; doc.tokens.len()];
     for d in direct {
-        in_direct[tokens_in(doc, *d)].fill(true);
+        in_direct[doc.tokens_in(*d)].fill(true);
     }
     for s in 0..doc.sentences.len() {
         let r = v.sentence_tokens(s);

@@ -150,9 +150,9 @@ pub(crate) fn span_of(doc: &Document, r: &Range<usize>) -> Span {
 /// matches win, then earlier ones.
 fn overlay(base: Vec<Draft>, mut extra: Vec<Draft>, override_base: bool) -> Vec<Draft> {
     extra.sort_by(|a, b| (b.tokens.len(), a.tokens.start).cmp(&(a.tokens.len(), b.tokens.start)));
-    let by_base = Occupied::of(&base, !override_base);
+    let by_base = if override_base { Occupied::default() } else { Occupied::of(&base) };
     let mut kept: Vec<Draft> = Vec::new();
-    let mut by_kept = Occupied::of(&[], true);
+    let mut by_kept = Occupied::default();
     for e in extra {
         if by_kept.any(&e.tokens) || by_base.any(&e.tokens) {
             continue;
@@ -168,13 +168,14 @@ fn overlay(base: Vec<Draft>, mut extra: Vec<Draft>, override_base: bool) -> Vec<
 
 /// The tokens some drafts cover, so that an overlap test costs the length of the range
 /// tested rather than the number of drafts.
+#[derive(Default)]
 struct Occupied(Vec<bool>);
 
 impl Occupied {
-    /// The tokens of `drafts` when `count` holds, else none.
-    fn of(drafts: &[Draft], count: bool) -> Self {
-        let mut o = Occupied(Vec::new());
-        for d in drafts.iter().filter(|_| count) {
+    /// The tokens of `drafts`.
+    fn of(drafts: &[Draft]) -> Self {
+        let mut o = Occupied::default();
+        for d in drafts {
             o.mark(&d.tokens);
         }
         o

@@ -280,12 +280,9 @@ fn named_first_event(v: &DocView<'_>, sentences: usize) -> Option<Ev> {
 /// For each token, the first direct statement whose content holds it (the quote a "we" or
 /// "he" stands in), found once per document rather than once per pronoun.
 fn quoted_by<'s>(v: &DocView<'_>, statements: &'s [Statement]) -> Vec<Option<&'s Statement>> {
-    let toks = &v.doc.tokens;
-    let mut out = vec![None; toks.len()];
+    let mut out = vec![None; v.doc.tokens.len()];
     for st in statements.iter().rev().filter(|st| st.kind == StatementKind::Direct) {
-        let a = toks.partition_point(|t| t.span.start < st.content.start);
-        let z = toks.partition_point(|t| t.span.end <= st.content.end).max(a);
-        out[a..z].fill(Some(st));
+        out[v.doc.tokens_in(st.content)].fill(Some(st));
     }
     out
 }
