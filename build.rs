@@ -4,7 +4,8 @@
 //! - libtorch: torch-sys (a direct dependency for this reason) exports `DEP_TCH_LIBTORCH_LIB`. We
 //!   resolve it to the real folder and set an rpath: the PyPI wheel's own RPATH
 //!   (`$ORIGIN/../../nvidia/...`) is resolved against the path a library was found under, so a
-//!   symlinked view would lose libcudart.
+//!   symlinked view would lose libcudart. libtorch_cuda.so is not linked (scripts/libtorch-env):
+//!   `CLAIMGRAPH_TORCH_LIB` records the folder it is opened from when CUDA is wanted.
 //! - ONNX Runtime: opened at run time (`ort`'s `load-dynamic`), so nothing is linked; we record
 //!   where the PyPI `onnxruntime` wheel in the project's `.venv` (or `$VIRTUAL_ENV`) keeps
 //!   `libonnxruntime.so`, as `CLAIMGRAPH_ORT_DYLIB`. `$ORT_DYLIB_PATH` overrides it at run time.
@@ -13,8 +14,17 @@ use std::path::{Path, PathBuf};
 fn main() {
     println!("cargo:rerun-if-env-changed=DEP_TCH_LIBTORCH_LIB");
     if let Ok(lib) = std::env::var("DEP_TCH_LIBTORCH_LIB") {
-        let real = std::fs::canonicalize(&lib).unwrap_or_else(|_| lib.into());
+        // scripts/libtorch-env hands torch-sys a folder of links to the CPU libraries: the rpath
+        // is the folder they point into.
+        let lib = PathBuf::from(lib);
+        let real = std::fs::canonicalize(lib.join("libtorch_cpu.so"))
+            .ok()
+            .and_then(|p| p.parent().map(Path::to_path_buf))
+            .or_else(|| std::fs::canonicalize(&lib).ok())
+            .unwrap_or(lib);
         println!("cargo:rustc-link-arg=-Wl,-rpath,{}", real.display());
+        // Where src/model/cuda.rs opens libtorch_cuda.so when a CUDA device is asked for.
+        println!("cargo:rustc-env=CLAIMGRAPH_TORCH_LIB={}", real.display());
     }
 
     println!("cargo:rerun-if-env-changed=VIRTUAL_ENV");

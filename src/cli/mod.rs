@@ -92,12 +92,13 @@ impl ModelArgs {
         let device = match self.device.as_str() {
             "cpu" => tch::Device::Cpu,
             "cuda" => {
-                if !tch::Cuda::is_available() {
-                    anyhow::bail!("--device cuda: no CUDA device is available");
+                if let Some(why) = crate::model::cuda::unavailable_reason() {
+                    anyhow::bail!("--device cuda: no CUDA device is available ({why})");
                 }
                 tch::Device::Cuda(0)
             }
-            _ => tch::Device::cuda_if_available(),
+            _ if crate::model::cuda::available() => tch::Device::Cuda(0),
+            _ => tch::Device::Cpu,
         };
         let precision = if self.precision == "auto" {
             let (chosen, int8_unavailable) = Precision::auto(device, &self.model_dir());

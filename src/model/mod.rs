@@ -4,6 +4,7 @@
 
 pub mod conll;
 pub mod conllu;
+pub mod cuda;
 pub mod engine;
 pub mod onnx_engine;
 pub mod parser;
