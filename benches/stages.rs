@@ -121,7 +121,11 @@ fn bench_parser(c: &mut Criterion) {
     use claimgraph::model::{Precision, Tagger, TaggerConfig};
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/claimgraph-tagger");
     let (precision, _) = Precision::auto(tch::Device::Cpu, &dir);
-    let mut tagger = Tagger::load(&dir, &TaggerConfig { precision, ..TaggerConfig::default() }).expect("shipped model");
+    // One engine and one parser session per rayon thread, as `claimgraph run --threads N` builds
+    // it (a single worker made the two threads queue for one engine).
+    let workers = rayon::current_num_threads();
+    let mut tagger =
+        Tagger::load(&dir, &TaggerConfig { precision, workers, ..TaggerConfig::default() }).expect("shipped model");
     let docs: Vec<Document> = sample_texts()
         .into_iter()
         .map(|t| {
