@@ -5,7 +5,7 @@
 //!   resolve it to the real folder and set an rpath: the PyPI wheel's own RPATH
 //!   (`$ORIGIN/../../nvidia/...`) is resolved against the path a library was found under, so a
 //!   symlinked view would lose libcudart. libtorch_cuda.so is not linked (scripts/libtorch-env):
-//!   `CLAIMGRAPH_TORCH_LIB` records the folder it is opened from when CUDA is wanted.
+//!   src/model/cuda.rs opens it through the same rpath when CUDA is wanted.
 //! - ONNX Runtime: opened at run time (`ort`'s `load-dynamic`), so nothing is linked; we record
 //!   where the PyPI `onnxruntime` wheel in the project's `.venv` (or `$VIRTUAL_ENV`) keeps
 //!   `libonnxruntime.so`, as `CLAIMGRAPH_ORT_DYLIB`. `$ORT_DYLIB_PATH` overrides it at run time.
@@ -23,8 +23,6 @@ fn main() {
             .or_else(|| std::fs::canonicalize(&lib).ok())
             .unwrap_or(lib);
         println!("cargo:rustc-link-arg=-Wl,-rpath,{}", real.display());
-        // Where src/model/cuda.rs opens libtorch_cuda.so when a CUDA device is asked for.
-        println!("cargo:rustc-env=CLAIMGRAPH_TORCH_LIB={}", real.display());
     }
 
     println!("cargo:rerun-if-env-changed=VIRTUAL_ENV");

@@ -29,5 +29,6 @@ fn cuda_backend_loads_only_when_asked_for() {
         Ok(t) => assert_eq!(t.size(), [2]),
         Err(e) => assert!(!e.to_string().contains("from the 'CUDA' backend"), "backend still missing after load: {e}"),
     }
-    assert_eq!(cuda::available(), tch::Cuda::is_available() && cuda::unavailable_reason().is_none());
+    // The driver probe agrees with libtorch.
+    assert_eq!(cuda::available(), tch::Cuda::is_available());
 }

@@ -5,10 +5,10 @@
 //! included) paid for nothing. libtorch registers its CUDA backend when that library is loaded,
 //! so opening it at run time, before the first CUDA call, gives the same libtorch as linking it.
 
-use std::path::PathBuf;
 use std::sync::OnceLock;
 
-/// The library holding libtorch's CUDA backend, in the wheel's torch/lib folder.
+/// The library holding libtorch's CUDA backend, found by the binary's rpath (build.rs: the
+/// wheel's torch/lib folder), as a linked library would be.
 const TORCH_CUDA: &str = "libtorch_cuda.so";
 
 /// Whether a CUDA device can be used: the NVIDIA driver is installed, libtorch's CUDA backend
@@ -33,27 +33,18 @@ pub fn load() -> Result<(), String> {
     static LOADED: OnceLock<Result<(), String>> = OnceLock::new();
     LOADED
         .get_or_init(|| {
-            let path = torch_lib().join(TORCH_CUDA);
             // SAFETY: loading runs the library's initializers, which register libtorch's CUDA
             // backend with the libtorch_cpu already loaded (the same code a linked binary runs
             // at start). The library is never unloaded: libtorch keeps pointers into it.
             let lib = unsafe {
                 libloading::os::unix::Library::open(
-                    Some(&path),
+                    Some(TORCH_CUDA),
                     libloading::os::unix::RTLD_NOW | libloading::os::unix::RTLD_GLOBAL,
                 )
             };
-            lib.map(std::mem::forget).map_err(|e| format!("{}: {e}", path.display()))
+            lib.map(std::mem::forget).map_err(|e| e.to_string())
         })
         .clone()
-}
-
-/// The folder `libtorch_cpu.so` was linked from (build.rs), else `$LIBTORCH/lib`.
-fn torch_lib() -> PathBuf {
-    match option_env!("CLAIMGRAPH_TORCH_LIB") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(std::env::var_os("LIBTORCH").unwrap_or_default()).join("lib"),
-    }
 }
 
 /// Whether the NVIDIA driver's library can be opened (it is small; libtorch needs it for any
